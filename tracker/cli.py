@@ -1,0 +1,398 @@
+"""The ``tracker`` command: thin commands over the store, the queries and the settings.
+
+Exit codes: 0 success; 1 a case or item that does not exist; 2 a bad argument or an unusable
+setting. Every user error is one clear line on stderr, never a traceback. Machine output
+(``--json``, ``export``) goes to stdout as plain JSON or CSV; messages go to stderr.
+
+Query commands (``cases``, ``show``, ``export``, ``config``) import neither Scrapy,
+APScheduler nor Alembic; commands that need them import them inside.
+"""
+
+import csv
+import json
+import re
+import sys
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from tracker.config import Settings, describe_settings, load_settings
+from tracker.db import ensure_schema, make_engine
+from tracker.errors import NotFoundError, TrackerError
+from tracker.queries import (
+    CaseFilter,
+    case_dicts,
+    case_to_dict,
+    count_cases,
+    get_case,
+    list_cases,
+    status_label,
+    suggest_keys,
+)
+from tracker.vocab import STATUSES_BY_KIND, ActionClass, Kind, Status
+
+app = typer.Typer(
+    name="tracker",
+    help="Track AI-copyright lawsuits, bills, agency actions and statements.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+JURISDICTION = re.compile(r"^[a-z0-9]{2,10}$")
+DEFAULT_TABLE_LIMIT = 50
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+PIPED_WIDTH = 200  # piped into a file or grep, a row should stay one line
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console  # Rich costs start-up time; JSON output never needs it
+
+    console = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console.width = PIPED_WIDTH
+    return console
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _store(settings: Settings) -> Engine:
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    return engine
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+# Options shared by ``cases`` and ``export``.
+KindOption = Annotated[list[Kind] | None, typer.Option(
+    "--kind", "-k", help="lawsuit, federal_bill, state_bill, agency_action or statement; repeatable.")]
+StatusOption = Annotated[list[Status] | None, typer.Option(
+    "--status", "-s", help="A status from `tracker vocab`; repeatable.", show_choices=False)]
+JurisdictionOption = Annotated[list[str] | None, typer.Option(
+    "--jurisdiction", "-j", help="us, a state (ca) or a court id (cand, nysd); repeatable.")]
+SinceOption = Annotated[datetime | None, typer.Option(
+    help="Status date on or after this day (YYYY-MM-DD).", formats=["%Y-%m-%d"])]
+SearchOption = Annotated[str | None, typer.Option(
+    "--search", "-q", help="Words in the key, title or summary.")]
+PartyOption = Annotated[str | None, typer.Option(help="Part of a plaintiff's or defendant's name.")]
+TagOption = Annotated[str | None, typer.Option(help="A tag, e.g. training-data or likeness.")]
+WatchlistOption = Annotated[bool, typer.Option(
+    "--watchlist", help="Only cases on the curated watchlist.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="JSON on stdout (schema in the README).")]
+
+
+def _filters(kind, status, jurisdiction, since, search, party, tag, watchlist) -> CaseFilter:
+    jurisdictions = [j.strip().lower() for j in jurisdiction or []]
+    for code in jurisdictions:
+        if not JURISDICTION.match(code):
+            raise typer.BadParameter(
+                f"{code!r} is not a jurisdiction code (us, ca, cand, nysd...)",
+                param_hint="'--jurisdiction'")
+    return CaseFilter(kinds=kind or [], statuses=status or [], jurisdictions=jurisdictions,
+                      since=since.date() if since else None, search=search, party=party,
+                      tag=tag, watchlist_only=watchlist)
+
+
+@app.command()
+def cases(
+    kind: KindOption = None,
+    status: StatusOption = None,
+    jurisdiction: JurisdictionOption = None,
+    since: SinceOption = None,
+    search: SearchOption = None,
+    party: PartyOption = None,
+    tag: TagOption = None,
+    watchlist: WatchlistOption = False,
+    limit: Annotated[int | None, typer.Option(
+        min=0, help=f"At most this many (table default {DEFAULT_TABLE_LIMIT}; 0 for all).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List cases, the most recently moved first."""
+    filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist)
+    engine = _store(_settings())
+    with Session(engine) as session:
+        if as_json:
+            _print_json(case_dicts(session, list_cases(session, filters, limit=limit)))
+            return
+        shown_limit = DEFAULT_TABLE_LIMIT if limit is None else limit
+        rows = list_cases(session, filters, limit=shown_limit)
+        total = count_cases(session, filters) if shown_limit and len(rows) == shown_limit else len(rows)
+    _print_case_table(rows, total)
+
+
+def _print_case_table(rows, total: int) -> None:
+    from rich.table import Table
+
+    console, notes = _console(), _console(stderr=True)
+    if not rows:
+        notes.print("No cases match. (`tracker seed` loads the watchlist.)")
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("key", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("jur.", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("title", overflow="fold", min_width=20)
+    for case in rows:
+        table.add_row(case.key, case.kind, case.jurisdiction, status_label(case.status) or "—",
+                      case.status_date.isoformat() if case.status_date else "—", case.title)
+    console.print(table)
+    if total > len(rows):
+        notes.print(f"{len(rows)} of {total} cases shown; --limit 0 shows all.")
+
+
+@app.command()
+def show(
+    key: Annotated[str, typer.Argument(help="A case key, e.g. cand-3:23-cv-00201 or us-119-s-1367.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """One case: identifiers, parties, links, tags, why it is tracked, and its full timeline."""
+    engine = _store(_settings())
+    with Session(engine) as session:
+        detail = get_case(session, key)
+        if detail is None:
+            raise NotFoundError(f"no case with key {key!r}", suggest_keys(session, key))
+        data = case_to_dict(detail.case, detail.parties, detail.events)
+    if as_json:
+        _print_json(data)
+    else:
+        _print_case(data)
+
+
+def _print_case(data: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"[bold]{_escape(data['title'])}[/bold]")
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="dim", no_wrap=True)
+    fields.add_column(overflow="fold")
+    status = data["status_label"] or "—"
+    if data["status_date"]:
+        status += f" (since {data['status_date']})"
+    rows = [
+        ("key", data["key"]),
+        ("kind", Kind(data["kind"]).label),
+        ("jurisdiction", data["jurisdiction"]),
+        ("status", status),
+        ("identifiers", " · ".join(f"{k}: {v}" for k, v in data["identifiers"].items())),
+        ("plaintiffs", "; ".join(data["parties"]["plaintiffs"])),
+        ("defendants", "; ".join(data["parties"]["defendants"])),
+        ("tags", ", ".join(data["tags"])),
+        ("why tracked", data["why_tracked"] or ""),
+        ("summary", data["summary"] or ""),
+        ("links", "\n".join(data["urls"])),
+        ("sources", "\n".join(data["sources"])),
+        ("on watchlist", "yes" if data["on_watchlist"] else ""),
+        ("first seen", data["first_seen"]),
+        ("last seen", data["last_seen"]),
+    ]
+    for name, value in rows:
+        if value:
+            fields.add_row(name, _escape(value))
+    console.print(fields)
+    events = data["events"]
+    console.print(f"\n[bold]Timeline[/bold] ({len(events)} event{'s' if len(events) != 1 else ''})")
+    if not events:
+        return
+    timeline = Table(box=None, header_style="bold", pad_edge=False)
+    timeline.add_column("date", no_wrap=True)
+    timeline.add_column("", no_wrap=True)  # ★ marks a major event
+    timeline.add_column("class", no_wrap=True)
+    timeline.add_column("event", overflow="fold", min_width=30)
+    timeline.add_column("source", no_wrap=True)
+    for event in events:
+        classes = ", ".join(ActionClass(c).label if c in ActionClass._value2member_map_ else c
+                            for c in event["classification"])
+        if event["ruling"]:
+            classes += f" ({event['ruling']})"
+        timeline.add_row(event["date"], "★" if event["significance"] == "major" else "",
+                         classes, _escape(event["text"]), event["source"])
+    console.print(timeline)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+@app.command()
+def export(
+    format: Annotated[ExportFormat, typer.Option(
+        "--format", "-f", help="csv (one row per case) or json (case objects with events).")
+    ] = ExportFormat.JSON,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write here instead of stdout.", dir_okay=False)] = None,
+    kind: KindOption = None,
+    status: StatusOption = None,
+    jurisdiction: JurisdictionOption = None,
+    since: SinceOption = None,
+    search: SearchOption = None,
+    party: PartyOption = None,
+    tag: TagOption = None,
+    watchlist: WatchlistOption = False,
+) -> None:
+    """Export the matching cases, all of them, as CSV or JSON."""
+    filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist)
+    engine = _store(_settings())
+    with Session(engine) as session:
+        data = case_dicts(session, list_cases(session, filters))
+    try:
+        stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    except OSError as exc:
+        raise TrackerError(f"cannot write {output}: {exc.strerror}") from None
+    with stream if output else nullcontext(stream) as out:
+        if format is ExportFormat.JSON:
+            out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        else:
+            _write_csv(out, data)
+    if output:
+        _console(stderr=True).print(f"{len(data)} cases written to {output}")
+
+
+CSV_COLUMNS = ("key", "kind", "jurisdiction", "title", "status", "status_label", "status_date",
+               "identifiers", "plaintiffs", "defendants", "urls", "tags", "why_tracked",
+               "summary", "on_watchlist", "first_seen", "last_seen", "events",
+               "last_event_date", "last_event")
+
+
+def _write_csv(out, data: list[dict[str, Any]]) -> None:
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for case in data:
+        last = case["events"][-1] if case["events"] else {}
+        writer.writerow({
+            **case,
+            "identifiers": "; ".join(f"{k}={v}" for k, v in case["identifiers"].items()),
+            "plaintiffs": "; ".join(case["parties"]["plaintiffs"]),
+            "defendants": "; ".join(case["parties"]["defendants"]),
+            "urls": " ".join(case["urls"]),
+            "tags": "; ".join(case["tags"]),
+            "events": len(case["events"]),
+            "last_event_date": last.get("date", ""),
+            "last_event": last.get("text", ""),
+        })
+
+
+@app.command()
+def seed(
+    file: Annotated[Path | None, typer.Option(
+        help="Another watchlist file in the same format.", exists=True, dir_okay=False)] = None,
+) -> None:
+    """Load the curated watchlist shipped with the tracker (safe to run again)."""
+    from tracker.store import Outcome, ingest
+    from tracker.watchlist import load_watchlist
+
+    records = load_watchlist(file)
+    report = ingest(_store(_settings()), records, now=datetime.now(UTC))
+    _console(stderr=True).print(
+        f"watchlist: {len(records)} cases — {report.count(Outcome.INSERTED)} new, "
+        f"{report.count(Outcome.UPDATED)} updated, {report.count(Outcome.UNCHANGED)} unchanged; "
+        f"{report.events_added} events added")
+
+
+@app.command("config")
+def show_config(
+    as_json: JsonFlag = False,
+) -> None:
+    """Print the settings in force, with secrets masked."""
+    settings = _settings()
+    shown = describe_settings(settings)
+    shown["config_file"] = str(settings.config_file) if settings.config_file else "(none)"
+    if as_json:
+        _print_json(shown)
+        return
+    for name, value in shown.items():
+        sys.stdout.write(f"{name:24} {value}\n")
+
+
+@app.command()
+def vocab(
+    as_json: JsonFlag = False,
+) -> None:
+    """The status vocabulary of each kind of case, with labels and meanings."""
+    table = {kind.value: [{"status": s.value, "label": s.label, "meaning": s.meaning}
+                          for s in statuses] for kind, statuses in STATUSES_BY_KIND.items()}
+    if as_json:
+        _print_json(table)
+        return
+    for kind, statuses in table.items():
+        sys.stdout.write(f"{Kind(kind).label}\n")
+        for s in statuses:
+            sys.stdout.write(f"  {s['status']:26} {s['meaning']}\n")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database, or migrate it to this version's schema."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    from tracker.config import mask_url_password
+    from tracker.db import schema_version
+
+    _console(stderr=True).print(
+        f"database {mask_url_password(settings.database_url)} is at revision {schema_version(engine)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="A revision id, or base to drop every table.")],
+) -> None:
+    """Migrate the database down to an earlier revision."""
+    from tracker.db import downgrade
+
+    downgrade(make_engine(_settings().database_url), revision)
+
+
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("--message", "-m", help="What the migration does.")],
+) -> None:
+    """Autogenerate a migration from the models (for developers)."""
+    from tracker.db import new_revision
+
+    new_revision(make_engine(_settings().database_url), message)
+
+
+def main() -> None:
+    """Entry point: run the app, turning the tracker's own errors into one line and an exit code."""
+    try:
+        app()
+    except NotFoundError as exc:
+        message = f"error: {exc}"
+        if exc.suggestions:
+            message += "\n  did you mean: " + ", ".join(exc.suggestions)
+        sys.stderr.write(message + "\n")
+        sys.exit(exc.exit_code)
+    except TrackerError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(exc.exit_code)
+    except DBAPIError as exc:
+        sys.stderr.write(f"error: database: {exc.orig}\n")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)

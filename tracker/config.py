@@ -1,0 +1,136 @@
+"""Settings: environment variables over a TOML file over defaults, read at the entry points.
+
+Every setting has a ``TRACKER_*`` environment variable (the upstream keys keep the names their
+providers use, such as ``COURTLISTENER_TOKEN``) and a key of the same name, lower-cased and
+without the prefix, in the TOML file at ``TRACKER_CONFIG`` (default
+``$XDG_CONFIG_HOME/ai-copyright-tracker/config.toml``). Nothing here is read at import time:
+``load_settings()`` is called by the CLI, the scheduler and the pipeline, which pass values down.
+"""
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_dir, user_data_dir
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from tracker.errors import ConfigError
+
+APP_NAME = "ai-copyright-tracker"
+
+
+def default_config_path() -> Path:
+    return Path(user_config_dir(APP_NAME)) / "config.toml"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{Path(user_data_dir(APP_NAME)) / 'tracker.db'}"
+
+
+def templates_dir() -> Path:
+    """The Jinja2 templates: ``tracker/templates`` when installed, ``templates/`` in a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "templates"
+    return installed if installed.is_dir() else package.parent / "templates"
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRACKER_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="Any SQLAlchemy URL; SQLite by default, postgresql+psycopg://... for a team",
+    )
+    courtlistener_url: str = Field(
+        "https://www.courtlistener.com", description="CourtListener host; the spider adds /api/rest/v4/"
+    )
+    courtlistener_token: SecretStr | None = Field(
+        None, validation_alias=_env("COURTLISTENER_TOKEN", "TRACKER_COURTLISTENER_TOKEN"),
+        description="CourtListener API token (optional for anonymous reads)",
+    )
+    congress_url: str = Field(
+        "https://api.congress.gov", description="Congress.gov API host; the spider adds /v3/"
+    )
+    congress_api_key: SecretStr = Field(
+        SecretStr("DEMO_KEY"), validation_alias=_env("CONGRESS_API_KEY", "TRACKER_CONGRESS_API_KEY"),
+        description="api.data.gov key for Congress.gov (DEMO_KEY allows 30 requests an hour)",
+    )
+    openstates_url: str = Field("https://v3.openstates.org", description="Open States API v3 host")
+    openstates_api_key: SecretStr | None = Field(
+        None, validation_alias=_env("OPENSTATES_API_KEY", "TRACKER_OPENSTATES_API_KEY"),
+        description="Open States API key (the source is skipped without one)",
+    )
+    federal_register_url: str = Field(
+        "https://www.federalregister.gov", description="Federal Register host; the spider adds /api/v1/"
+    )
+    config_file: Path | None = Field(None, exclude=True, description="The TOML file read, if any")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("TRACKER_CONFIG") or default_config_path())
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings in force.
+
+    :raises ConfigError: when the TOML file cannot be read or a value is invalid
+    """
+    config_file = Path(os.environ.get("TRACKER_CONFIG") or default_config_path())
+    try:
+        settings = Settings(**overrides)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"cannot parse the config file {config_file}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file {config_file}: {exc.strerror}") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid setting: {problems}") from None
+    if "TRACKER_CONFIG" in os.environ and not config_file.is_file():
+        raise ConfigError(f"TRACKER_CONFIG names {config_file}, which is not a readable file")
+    settings.config_file = config_file if config_file.is_file() else None
+    return settings
+
+
+def mask_url_password(url: str) -> str:
+    """``postgresql+psycopg://u:secret@h/db`` → ``postgresql+psycopg://u:***@h/db``."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not (sep and at and ":" in credentials):
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+def describe_settings(settings: Settings) -> dict[str, str]:
+    """The settings in force as strings, with every secret masked."""
+    shown: dict[str, str] = {}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            secret = value.get_secret_value()
+            value = "DEMO_KEY" if secret == "DEMO_KEY" else ("*" * 8 if secret else "")
+        shown[name] = "" if value is None else str(value)
+    shown["database_url"] = mask_url_password(settings.database_url)
+    shown["templates_dir"] = str(templates_dir())
+    return shown

@@ -1,0 +1,174 @@
+"""The read side of the store: the queries every face (CLI, web, digests) shares.
+
+Reads never write; they take a plain ``Session`` and return models and dicts. ``case_to_dict``
+is the one JSON shape of a case (``tracker cases --json``, ``tracker show --json``,
+``tracker export``); its fields are documented in the README and only ever added to.
+"""
+
+import difflib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import String, cast, exists, func, or_
+from sqlmodel import Session, col, select
+
+from tracker.db import chunks
+from tracker.models import Case, Event, Party
+from tracker.vocab import Kind, Status
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class CaseFilter:
+    """What ``tracker cases`` and ``tracker export`` select on; every part is optional."""
+
+    kinds: list[Kind] = field(default_factory=list)
+    statuses: list[Status] = field(default_factory=list)
+    jurisdictions: list[str] = field(default_factory=list)
+    since: date | None = None  # status date on or after
+    search: str | None = None  # in key, title or summary
+    party: str | None = None  # in a plaintiff's or defendant's name
+    tag: str | None = None
+    watchlist_only: bool = False
+
+
+@dataclass
+class CaseDetail:
+    case: Case
+    parties: dict[str, list[str]]
+    events: list[Event]
+
+
+def _where(query, filters: CaseFilter):
+    if filters.kinds:
+        query = query.where(col(Case.kind).in_([str(k) for k in filters.kinds]))
+    if filters.statuses:
+        query = query.where(col(Case.status).in_([str(s) for s in filters.statuses]))
+    if filters.jurisdictions:
+        query = query.where(col(Case.jurisdiction).in_([j.lower() for j in filters.jurisdictions]))
+    if filters.since:
+        query = query.where(col(Case.status_date) >= filters.since)
+    if filters.search:
+        term = f"%{filters.search}%"
+        query = query.where(or_(col(Case.key).ilike(term), col(Case.title).ilike(term),
+                                col(Case.summary).ilike(term)))
+    if filters.party:
+        query = query.where(exists().where(
+            Party.case_id == Case.id,
+            col(Party.name_folded).contains(filters.party.casefold(), autoescape=True),
+        ))
+    if filters.tag:
+        # Tags are a JSON list; matching its text with the quotes keeps "ai" from matching "fair".
+        query = query.where(cast(Case.tags, String).contains(f'"{filters.tag}"', autoescape=True))
+    if filters.watchlist_only:
+        query = query.where(col(Case.on_watchlist).is_(True))
+    return query
+
+
+def count_cases(session: Session, filters: CaseFilter) -> int:
+    return session.exec(_where(select(func.count()).select_from(Case), filters)).one()
+
+
+def list_cases(session: Session, filters: CaseFilter, *, limit: int | None = None) -> list[Case]:
+    """Matching cases, the most recently moved first."""
+    query = _where(select(Case), filters).order_by(
+        col(Case.status_date).desc().nulls_last(), col(Case.key))
+    if limit:
+        query = query.limit(limit)
+    return list(session.exec(query))
+
+
+def parties_of(session: Session, case_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    parties: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"plaintiffs": [], "defendants": []})
+    for chunk in chunks(case_ids):
+        query = select(Party).where(col(Party.case_id).in_(chunk)).order_by(col(Party.position))
+        for party in session.exec(query):
+            parties[party.case_id][f"{party.role}s"].append(party.name)
+    return parties
+
+
+def events_of(session: Session, case_ids: list[int]) -> dict[int, list[Event]]:
+    """Each case's events in history order: date, then the source's order, then arrival."""
+    events: dict[int, list[Event]] = defaultdict(list)
+    for chunk in chunks(case_ids):
+        query = select(Event).where(col(Event.case_id).in_(chunk)).order_by(
+            col(Event.date), col(Event.sequence).nulls_first(), col(Event.id))
+        for event in session.exec(query):
+            events[event.case_id].append(event)
+    return events
+
+
+def get_case(session: Session, key: str) -> CaseDetail | None:
+    case = session.exec(select(Case).where(Case.key == key.strip().lower())).first()
+    if case is None:
+        return None
+    return CaseDetail(case, parties_of(session, [case.id])[case.id], events_of(session, [case.id])[case.id])
+
+
+def suggest_keys(session: Session, key: str, *, n: int = 5) -> list[str]:
+    """The stored keys closest to a mistyped one: containing it first, then by similarity."""
+    wanted = key.strip().lower()
+    containing = list(session.exec(
+        select(Case.key).where(col(Case.key).contains(wanted, autoescape=True)).limit(n)))
+    if len(containing) >= n:
+        return containing
+    keys = list(session.exec(select(Case.key)))
+    similar = difflib.get_close_matches(wanted, keys, n=n, cutoff=0.5)
+    return list(dict.fromkeys(containing + similar))[:n]
+
+
+def status_label(status: str | None) -> str | None:
+    if status is None:
+        return None
+    try:
+        return Status(status).label
+    except ValueError:
+        return status
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    return {
+        "date": event.date.isoformat(),
+        "text": event.text,
+        "classification": list(event.classification),
+        "significance": event.significance,
+        "ruling": event.ruling,
+        "entry_number": event.entry_number,
+        "source": event.source,
+        "source_url": event.source_url,
+    }
+
+
+def case_to_dict(case: Case, parties: dict[str, list[str]],
+                 events: list[Event] | None = None) -> dict[str, Any]:
+    return {
+        "key": case.key,
+        "kind": case.kind,
+        "jurisdiction": case.jurisdiction,
+        "title": case.title,
+        "status": case.status,
+        "status_label": status_label(case.status),
+        "status_date": case.status_date.isoformat() if case.status_date else None,
+        "identifiers": dict(case.identifiers),
+        "parties": {"plaintiffs": list(parties["plaintiffs"]),
+                    "defendants": list(parties["defendants"])},
+        "urls": list(case.urls),
+        "sources": list(case.sources),
+        "tags": list(case.tags),
+        "summary": case.summary,
+        "why_tracked": case.why_tracked,
+        "on_watchlist": case.on_watchlist,
+        "first_seen": case.first_seen.date().isoformat(),
+        "last_seen": case.last_seen.isoformat(),
+        "events": [event_to_dict(e) for e in events or []],
+    }
+
+
+def case_dicts(session: Session, cases: list[Case]) -> list[dict[str, Any]]:
+    """``case_to_dict`` for many cases, with two queries in all rather than two per case."""
+    ids = [c.id for c in cases]
+    parties, events = parties_of(session, ids), events_of(session, ids)
+    return [case_to_dict(c, parties[c.id], events[c.id]) for c in cases]

@@ -1,0 +1,98 @@
+"""What a source hands the store: a case record with its event records.
+
+This is the one contract between the sources (the spiders, the watchlist) and
+``tracker.store``. The spiders' items are these dataclasses, so a spider never needs to know
+about tables, and the store never needs to know about Scrapy.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from tracker.errors import InvalidRecord
+from tracker.vocab import ActionClass, Kind
+
+# "cand-3:23-cv-00201", "us-119-s-1367", "ca-20252026-ab-412", "fr-2023-18624"
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9:._-]*$")
+WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass
+class EventRecord:
+    """One dated entry of a case's history as a source reports it."""
+
+    date: date
+    text: str
+    source: str
+    source_url: str | None = None
+    # The source's own ActionClass values; None lets the rule tables classify the text, and an
+    # empty tuple says the source classified it as nothing (Open States' unclassified actions).
+    classification: tuple[str, ...] | None = None
+    sequence: int | None = None  # the source's order within the day
+    entry_number: str | None = None
+    actor: str | None = None  # chamber or body that acted: upper, lower, executive...
+    external_id: str | None = None  # the source's stable id, when it has one
+
+    def fingerprint(self, case_key: str) -> str:
+        """A stable identity, so that seeing the same event again never stores it twice.
+
+        The source's own id wins when there is one (a docket entry is the same entry when
+        its text is corrected); otherwise the date and the whitespace-folded text.
+        """
+        if self.external_id:
+            basis = f"{case_key}|id|{self.external_id}"
+        else:
+            basis = f"{case_key}|{self.date.isoformat()}|{WHITESPACE.sub(' ', self.text).strip().lower()}"
+        return hashlib.sha1(basis.encode()).hexdigest()
+
+
+@dataclass
+class CaseRecord:
+    """One matter as a source reports it. ``None`` and empty lists mean "this source does not say"."""
+
+    key: str
+    kind: Kind
+    jurisdiction: str
+    title: str
+    source: str
+    identifiers: dict[str, str | int] = field(default_factory=dict)
+    plaintiffs: list[str] | None = None
+    defendants: list[str] | None = None
+    urls: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    summary: str | None = None
+    tags: list[str] = field(default_factory=list)
+    why_tracked: str | None = None
+    on_watchlist: bool = False
+    events: list[EventRecord] = field(default_factory=list)
+
+
+def check_record(record: CaseRecord) -> None:
+    """Refuse a record the store cannot keep.
+
+    :raises InvalidRecord: naming the case key, the field and the reason
+    """
+    def refuse(reason: str) -> None:
+        raise InvalidRecord(f"{record.key or '<no key>'}: {reason}")
+
+    if not record.key or not KEY_PATTERN.match(record.key):
+        refuse("key must be lower-case letters, digits and : . _ - (e.g. cand-3:23-cv-00201)")
+    try:
+        Kind(record.kind)
+    except ValueError:
+        refuse(f"unknown kind {record.kind!r}")
+    if not record.jurisdiction:
+        refuse("missing jurisdiction")
+    if not record.title or not record.title.strip():
+        refuse("missing title")
+    for event in record.events:
+        if not isinstance(event.date, date):
+            refuse(f"event date {event.date!r} is not a date")
+        if not event.text or not event.text.strip():
+            refuse(f"event on {event.date} has no text")
+        for value in event.classification or ():
+            try:
+                ActionClass(value)
+            except ValueError:
+                refuse(f"event on {event.date} has unknown classification {value!r}")

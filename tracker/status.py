@@ -1,0 +1,166 @@
+"""Fold a case's classified events, in date order, into its current status.
+
+The status is never scraped: it is recomputed from the whole history every time the history
+grows, so events that arrive late or out of order give the same answer, and better rules in
+``tracker.classify`` can rebuild every status.
+
+Each family has a small rule on top of "the latest event wins":
+
+- bills only move forward (a referral in the second chamber does not undo "passed one
+  chamber"), a failure or veto applies at any time, progress after one revives the bill, and
+  enactment is final;
+- lawsuits: once disposed of (dismissed, settled, judgment, closed, on appeal) only another
+  disposition moves the status, so a fee motion after judgment does not reopen the case; and
+  routine discovery orders move an early case into discovery without undoing a later stage;
+- agency actions and statements: the latest event wins.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from tracker.vocab import ActionClass as A
+from tracker.vocab import Kind, Status
+
+
+@dataclass(frozen=True)
+class FoldEvent:
+    """What the fold needs from one event."""
+
+    date: date
+    classes: tuple[str, ...]
+    sequence: int | None = None
+    fingerprint: str = ""
+    actor: str | None = None
+
+
+@dataclass(frozen=True)
+class Folded:
+    status: Status | None
+    status_date: date | None
+    decided_by: str | None  # fingerprint of the event that set the status
+
+
+def history_order(event: FoldEvent) -> tuple:
+    """Sort key: date, then the source's own order on that date, then a stable tie-break."""
+    return (event.date, event.sequence if event.sequence is not None else -1, event.fingerprint)
+
+
+BILL_PROGRESS = (
+    Status.INTRODUCED, Status.IN_COMMITTEE, Status.PASSED_ONE_CHAMBER, Status.PASSED_BOTH,
+    Status.SENT_TO_EXECUTIVE, Status.ENACTED,
+)
+BILL_SETBACKS = {
+    A.FAILURE: Status.FAILED,
+    A.COMMITTEE_FAILURE: Status.FAILED,
+    A.EXECUTIVE_VETO: Status.VETOED,
+    A.WITHDRAWAL: Status.WITHDRAWN,
+}
+BILL_STEPS = {
+    A.FILING: Status.INTRODUCED,
+    A.INTRODUCTION: Status.INTRODUCED,
+    A.REFERRAL_COMMITTEE: Status.IN_COMMITTEE,
+    A.COMMITTEE_PASSAGE: Status.IN_COMMITTEE,
+    A.EXECUTIVE_RECEIPT: Status.SENT_TO_EXECUTIVE,
+    A.EXECUTIVE_SIGNATURE: Status.ENACTED,
+    A.BECAME_LAW: Status.ENACTED,
+}
+
+LAWSUIT_STEPS = {
+    A.COMPLAINT_FILED: Status.FILED,
+    A.MOTION_TO_DISMISS: Status.MOTION_TO_DISMISS_PENDING,
+    A.MOTION_TO_DISMISS_GRANTED: Status.DISMISSED,
+    A.MOTION_TO_DISMISS_GRANTED_IN_PART: Status.DISMISSED_IN_PART,
+    A.MOTION_TO_DISMISS_DENIED: Status.DISCOVERY,
+    A.ANSWER: Status.DISCOVERY,
+    A.DISCOVERY_ORDER: Status.DISCOVERY,
+    A.CLASS_CERTIFIED: Status.CLASS_CERTIFIED,
+    A.SUMMARY_JUDGMENT_MOTION: Status.SUMMARY_JUDGMENT_PENDING,
+    A.SUMMARY_JUDGMENT_RULING: Status.SUMMARY_JUDGMENT_DECIDED,
+    A.TRIAL_BEGUN: Status.TRIAL,
+    A.VERDICT: Status.TRIAL,
+    A.SETTLEMENT: Status.SETTLED,
+    A.JUDGMENT: Status.JUDGMENT,
+    A.APPELLATE_DECISION: Status.JUDGMENT,
+    A.APPEAL: Status.ON_APPEAL,
+    A.TRANSFER: Status.TRANSFERRED,
+    A.CONSOLIDATION: Status.CONSOLIDATED,
+    A.DISMISSAL_VOLUNTARY: Status.DISMISSED,
+    A.CASE_CLOSED: Status.CLOSED,
+}
+LAWSUIT_DISPOSED = frozenset({
+    Status.DISMISSED, Status.SETTLED, Status.JUDGMENT, Status.CLOSED, Status.ON_APPEAL,
+})
+LAWSUIT_EARLY = frozenset({
+    None, Status.FILED, Status.DISMISSED_IN_PART, Status.TRANSFERRED, Status.CONSOLIDATED,
+})
+# Classes that only say "the case is in discovery" when nothing later has happened yet.
+LAWSUIT_ROUTINE = frozenset({A.ANSWER, A.DISCOVERY_ORDER})
+
+AGENCY_STEPS = {
+    A.NOTICE: Status.NOTICE,
+    A.NOTICE_OF_INQUIRY: Status.INQUIRY,
+    A.COMMENT_PERIOD_OPENED: Status.COMMENT_PERIOD_OPEN,
+    A.COMMENT_PERIOD_CLOSED: Status.COMMENT_PERIOD_CLOSED,
+    A.PROPOSED_RULE: Status.PROPOSED_RULE,
+    A.FINAL_RULE: Status.FINAL_RULE,
+    A.PRESIDENTIAL_DOCUMENT: Status.PRESIDENTIAL_DOCUMENT,
+    A.REPORT: Status.REPORT_ISSUED,
+}
+STATEMENT_STEPS = {A.PUBLICATION: Status.PUBLISHED}
+
+
+def _bill_step(current: Status | None, action: A, chambers: set[str]) -> Status | None:
+    if current is Status.ENACTED:
+        return None
+    if action in BILL_SETBACKS:
+        return BILL_SETBACKS[action]
+    if action is A.PASSAGE:
+        candidate = Status.PASSED_BOTH if len(chambers) >= 2 else Status.PASSED_ONE_CHAMBER
+    else:
+        candidate = BILL_STEPS.get(action)
+    if candidate is None:
+        return None
+    if current is None or current not in BILL_PROGRESS:  # nothing yet, or revived
+        return candidate
+    return candidate if BILL_PROGRESS.index(candidate) > BILL_PROGRESS.index(current) else None
+
+
+def _lawsuit_step(current: Status | None, action: A) -> Status | None:
+    candidate = LAWSUIT_STEPS.get(action)
+    if candidate is None:
+        return None
+    if current in LAWSUIT_DISPOSED and candidate not in LAWSUIT_DISPOSED:
+        return None
+    if action in LAWSUIT_ROUTINE and current not in LAWSUIT_EARLY:
+        return None
+    return candidate
+
+
+def fold_status(kind: Kind | str, events: Iterable[FoldEvent]) -> Folded:
+    """Fold events (in any order) into the case's status, its date and the deciding event."""
+    kind = Kind(kind)
+    ordered: Sequence[FoldEvent] = sorted(events, key=history_order)
+    status: Status | None = None
+    status_date: date | None = None
+    decided_by: str | None = None
+    chambers: set[str] = set()
+    latest_wins = AGENCY_STEPS if kind is Kind.AGENCY_ACTION else STATEMENT_STEPS
+    for event in ordered:
+        for value in event.classes:
+            try:
+                action = A(value)
+            except ValueError:  # a class from a newer vocabulary: kept, but not folded
+                continue
+            if kind in (Kind.FEDERAL_BILL, Kind.STATE_BILL):
+                if action is A.PASSAGE:
+                    # Without a named chamber, each passage counts as another chamber's.
+                    chambers.add(event.actor or f"passage-{len(chambers)}")
+                new = _bill_step(status, action, chambers)
+            elif kind is Kind.LAWSUIT:
+                new = _lawsuit_step(status, action)
+            else:
+                new = latest_wins.get(action)
+            if new is not None and new is not status:
+                status, status_date, decided_by = new, event.date, event.fingerprint
+    return Folded(status, status_date, decided_by)

@@ -1,0 +1,240 @@
+"""The tracker's vocabularies: kinds of case, statuses, action classes, significance.
+
+Every value is a snake_case (statuses) or hyphenated (action classes) string that is stored in
+the database, printed by ``--json`` and matched by filters, so a value once shipped is never
+renamed. Each member carries a label and a one-line meaning, which the CLI, the README and
+(later) the digests read from here.
+
+Two levels, after Open States: an *action class* says what one event was (``executive-signature``,
+``motion-to-dismiss-granted-in-part``); a *status* says where the whole case stands
+(``enacted``, ``dismissed_in_part``). ``tracker.status`` folds the first into the second.
+"""
+
+from enum import StrEnum
+from typing import TypeVar
+
+
+class Described(StrEnum):
+    """A StrEnum whose members carry a label and a one-line meaning."""
+
+    label: str
+    meaning: str
+
+    def __new__(cls, value: str, label: str = "", meaning: str = ""):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label or value.replace("_", " ").replace("-", " ").capitalize()
+        member.meaning = meaning
+        return member
+
+
+class Kind(Described):
+    LAWSUIT = "lawsuit", "Lawsuit", "A suit in a court, identified by court and docket number."
+    FEDERAL_BILL = "federal_bill", "Federal bill", "A bill in the U.S. Congress."
+    STATE_BILL = "state_bill", "State bill", "A bill in a U.S. state legislature."
+    AGENCY_ACTION = "agency_action", "Agency action", (
+        "A notice, inquiry, rule, report or presidential document from a government body."
+    )
+    STATEMENT = "statement", "Statement", "A public statement by a guild, coalition or office."
+
+
+class Status(Described):
+    # Bills, after Open States' action classes and GovTrack's bill statuses.
+    INTRODUCED = "introduced", "Introduced", "Filed or introduced; no committee action yet."
+    IN_COMMITTEE = "in_committee", "In committee", "Referred to a committee, which has not reported it."
+    PASSED_ONE_CHAMBER = "passed_one_chamber", "Passed one chamber", (
+        "Passed the chamber of origin; pending in the other."
+    )
+    PASSED_BOTH = "passed_both", "Passed both chambers", (
+        "Passed both chambers; not yet sent to the executive."
+    )
+    SENT_TO_EXECUTIVE = "sent_to_executive", "Sent to the executive", (
+        "Presented to the President or Governor for signature."
+    )
+    ENACTED = "enacted", "Enacted", "Signed, or became law without signature or over a veto."
+    VETOED = "vetoed", "Vetoed", "Vetoed by the executive; no override so far."
+    FAILED = "failed", "Failed", "Voted down, died in committee, or expired with its session."
+    WITHDRAWN = "withdrawn", "Withdrawn", "Withdrawn by its author."
+    # Lawsuits.
+    FILED = "filed", "Filed", "Complaint filed; no dispositive motion pending."
+    MOTION_TO_DISMISS_PENDING = "motion_to_dismiss_pending", "Motion to dismiss pending", (
+        "A motion to dismiss awaits decision."
+    )
+    DISMISSED_IN_PART = "dismissed_in_part", "Dismissed in part", (
+        "Some claims dismissed; the rest go forward."
+    )
+    DISMISSED = "dismissed", "Dismissed", "All claims dismissed."
+    DISCOVERY = "discovery", "Discovery", "Pleadings settled; the parties are in discovery."
+    CLASS_CERTIFIED = "class_certified", "Class certified", "The court certified a class."
+    SUMMARY_JUDGMENT_PENDING = "summary_judgment_pending", "Summary judgment pending", (
+        "A motion for summary judgment awaits decision."
+    )
+    SUMMARY_JUDGMENT_DECIDED = "summary_judgment_decided", "Summary judgment decided", (
+        "The court ruled on summary judgment; what survives goes on."
+    )
+    TRIAL = "trial", "Trial", "Trial has begun."
+    SETTLED = "settled", "Settled", "The parties settled (a class settlement may await approval)."
+    JUDGMENT = "judgment", "Judgment", "Judgment entered."
+    ON_APPEAL = "on_appeal", "On appeal", "A notice of appeal or petition for review is pending."
+    TRANSFERRED = "transferred", "Transferred", "Transferred to another court or to an MDL."
+    CONSOLIDATED = "consolidated", "Consolidated", (
+        "Consolidated with other cases or centralised in an MDL."
+    )
+    CLOSED = "closed", "Closed", "The docket is closed."
+    # Agency actions.
+    NOTICE = "notice", "Notice", "A notice was published."
+    INQUIRY = "inquiry", "Inquiry", "A notice of inquiry or request for information was issued."
+    COMMENT_PERIOD_OPEN = "comment_period_open", "Comment period open", "Public comments are open."
+    COMMENT_PERIOD_CLOSED = "comment_period_closed", "Comment period closed", (
+        "The comment period has closed."
+    )
+    PROPOSED_RULE = "proposed_rule", "Proposed rule", "A proposed rule was published."
+    FINAL_RULE = "final_rule", "Final rule", "A final rule was published."
+    PRESIDENTIAL_DOCUMENT = "presidential_document", "Presidential document", (
+        "An executive order, memorandum or proclamation was issued."
+    )
+    REPORT_ISSUED = "report_issued", "Report issued", "A report or guidance was issued."
+    # Statements.
+    PUBLISHED = "published", "Published", "The statement was published."
+
+
+STATUSES_BY_KIND: dict[Kind, tuple[Status, ...]] = {
+    Kind.FEDERAL_BILL: (
+        Status.INTRODUCED, Status.IN_COMMITTEE, Status.PASSED_ONE_CHAMBER, Status.PASSED_BOTH,
+        Status.SENT_TO_EXECUTIVE, Status.ENACTED, Status.VETOED, Status.FAILED, Status.WITHDRAWN,
+    ),
+    Kind.LAWSUIT: (
+        Status.FILED, Status.MOTION_TO_DISMISS_PENDING, Status.DISMISSED_IN_PART, Status.DISMISSED,
+        Status.DISCOVERY, Status.CLASS_CERTIFIED, Status.SUMMARY_JUDGMENT_PENDING,
+        Status.SUMMARY_JUDGMENT_DECIDED, Status.TRIAL, Status.SETTLED, Status.JUDGMENT,
+        Status.ON_APPEAL, Status.TRANSFERRED, Status.CONSOLIDATED, Status.CLOSED,
+    ),
+    Kind.AGENCY_ACTION: (
+        Status.NOTICE, Status.INQUIRY, Status.COMMENT_PERIOD_OPEN, Status.COMMENT_PERIOD_CLOSED,
+        Status.PROPOSED_RULE, Status.FINAL_RULE, Status.PRESIDENTIAL_DOCUMENT,
+        Status.REPORT_ISSUED,
+    ),
+    Kind.STATEMENT: (Status.PUBLISHED,),
+}
+STATUSES_BY_KIND[Kind.STATE_BILL] = STATUSES_BY_KIND[Kind.FEDERAL_BILL]
+
+
+class ActionClass(Described):
+    """What one event was. Bill classes are Open States' own slugs."""
+
+    # Bills (Open States).
+    FILING = "filing", "Filing", "The bill was filed or prefiled."
+    INTRODUCTION = "introduction", "Introduction", "The bill was introduced (first reading)."
+    REFERRAL_COMMITTEE = "referral-committee", "Referral to committee", "Referred to a committee."
+    COMMITTEE_PASSAGE = "committee-passage", "Committee passage", "A committee reported it favourably."
+    COMMITTEE_FAILURE = "committee-failure", "Committee failure", "A committee voted it down."
+    AMENDMENT_INTRODUCTION = "amendment-introduction", "Amendment offered", "An amendment was offered."
+    AMENDMENT_PASSAGE = "amendment-passage", "Amendment adopted", "An amendment was adopted."
+    READING_1 = "reading-1", "First reading", "Read a first time."
+    READING_2 = "reading-2", "Second reading", "Read a second time."
+    READING_3 = "reading-3", "Third reading", "Read a third time."
+    PASSAGE = "passage", "Passage", "Passed a chamber."
+    FAILURE = "failure", "Failure", "Failed a vote, or died at the end of the session."
+    WITHDRAWAL = "withdrawal", "Withdrawal", "Withdrawn by its author."
+    EXECUTIVE_RECEIPT = "executive-receipt", "Sent to the executive", "Presented for signature."
+    EXECUTIVE_SIGNATURE = "executive-signature", "Signed", "Signed by the executive."
+    EXECUTIVE_VETO = "executive-veto", "Vetoed", "Vetoed by the executive."
+    VETO_OVERRIDE_PASSAGE = "veto-override-passage", "Veto overridden", "A chamber overrode a veto."
+    BECAME_LAW = "became-law", "Became law", "Became law (public law, chaptered, or without signature)."
+    # Lawsuits.
+    COMPLAINT_FILED = "complaint-filed", "Complaint", "The complaint opening the suit."
+    AMENDED_COMPLAINT = "amended-complaint", "Amended complaint", "An amended complaint."
+    MOTION_TO_DISMISS = "motion-to-dismiss", "Motion to dismiss", "A motion to dismiss was filed."
+    MOTION_TO_DISMISS_GRANTED = "motion-to-dismiss-granted", "Dismissal granted", (
+        "An order granting a motion to dismiss."
+    )
+    MOTION_TO_DISMISS_GRANTED_IN_PART = "motion-to-dismiss-granted-in-part", (
+        "Dismissal granted in part"
+    ), "An order granting a motion to dismiss in part and denying it in part."
+    MOTION_TO_DISMISS_DENIED = "motion-to-dismiss-denied", "Dismissal denied", (
+        "An order denying a motion to dismiss."
+    )
+    ANSWER = "answer", "Answer", "A defendant answered the complaint."
+    DISCOVERY_ORDER = "discovery-order", "Discovery order", "A scheduling, discovery or protective order."
+    CLASS_CERTIFICATION_MOTION = "class-certification-motion", "Class certification motion", (
+        "A motion to certify a class."
+    )
+    CLASS_CERTIFIED = "class-certified", "Class certified", "An order certifying a class."
+    CLASS_CERTIFICATION_DENIED = "class-certification-denied", "Class certification denied", (
+        "An order denying class certification."
+    )
+    SUMMARY_JUDGMENT_MOTION = "summary-judgment-motion", "Summary judgment motion", (
+        "A motion for summary judgment."
+    )
+    SUMMARY_JUDGMENT_RULING = "summary-judgment-ruling", "Summary judgment ruling", (
+        "An order deciding a motion for summary judgment."
+    )
+    TRIAL_BEGUN = "trial-begun", "Trial", "Trial began."
+    VERDICT = "verdict", "Verdict", "A jury verdict."
+    SETTLEMENT = "settlement", "Settlement", "A settlement, or a motion or order approving one."
+    JUDGMENT = "judgment", "Judgment", "Judgment entered."
+    APPEAL = "appeal", "Appeal", "A notice of appeal or a petition for review."
+    APPELLATE_DECISION = "appellate-decision", "Appellate decision", (
+        "A decision of a court of appeals or the Supreme Court."
+    )
+    TRANSFER = "transfer", "Transfer", "Transferred to or from another court."
+    CONSOLIDATION = "consolidation", "Consolidation", "Consolidated, or centralised in an MDL."
+    DISMISSAL_VOLUNTARY = "dismissal-voluntary", "Voluntary dismissal", (
+        "The plaintiff dismissed the suit (or a stipulation of dismissal)."
+    )
+    CASE_CLOSED = "case-closed", "Case closed", "The docket was closed or terminated."
+    # Agency actions.
+    NOTICE = "notice", "Notice", "A notice was published."
+    NOTICE_OF_INQUIRY = "notice-of-inquiry", "Notice of inquiry", (
+        "A notice of inquiry or request for information."
+    )
+    COMMENT_PERIOD_OPENED = "comment-period-opened", "Comments open", "A comment period opened."
+    COMMENT_PERIOD_CLOSED = "comment-period-closed", "Comments closed", "A comment period closed."
+    PROPOSED_RULE = "proposed-rule", "Proposed rule", "A proposed rule was published."
+    FINAL_RULE = "final-rule", "Final rule", "A final rule was published."
+    PRESIDENTIAL_DOCUMENT = "presidential-document", "Presidential document", (
+        "An executive order, memorandum or proclamation."
+    )
+    REPORT = "report", "Report", "A report, guidance or policy statement was issued."
+    # Statements.
+    PUBLICATION = "publication", "Publication", "A statement was published."
+
+
+class Significance(Described):
+    MAJOR = "major", "Major", "Changes where the matter stands, or a ruling; worth an alert."
+    MINOR = "minor", "Minor", "Procedure: notices, appearances, scheduling, readings."
+
+
+class Ruling(Described):
+    INTERIM = "interim", "Interim ruling", "A ruling that leaves the case going on."
+    FINAL = "final", "Final ruling", "A ruling that ends the case in its court."
+
+
+class ChangeKind(Described):
+    NEW_CASE = "new_case", "New case", "A case seen for the first time."
+    STATUS_CHANGE = "status_change", "Status change", "The folded status moved."
+    NEW_MAJOR_EVENT = "new_major_event", "New major event", (
+        "A major event that did not move the status (a ruling within the same stage, say)."
+    )
+    TITLE_CHANGE = "title_change", "Title change", "The case's title changed."
+
+
+class ReviewState(Described):
+    PENDING = "pending", "Pending", "Waits for staff review."
+    APPROVED = "approved", "Approved", "Approved for digests."
+    REJECTED = "rejected", "Rejected", "Will not go out."
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_choice(enum: type[E], value: str) -> E:
+    """Look up a vocabulary member by its value, with an error that lists the valid values.
+
+    :raises ValueError: naming the valid values, when ``value`` is not one of them
+    """
+    try:
+        return enum(value)
+    except ValueError:
+        valid = ", ".join(member.value for member in enum)
+        raise ValueError(f"unknown {enum.__name__.lower()} {value!r}; valid: {valid}") from None

@@ -1,0 +1,83 @@
+"""The curated watchlist shipped with the tracker, as case records for the store.
+
+``tracker/data/watchlist.yaml`` lists the major AI-copyright matters with their natural keys,
+identifiers, parties, tags, why each is tracked, the public sources its facts were read in,
+and a dated history. ``tracker seed`` hands these records to ``tracker.store.ingest`` like any
+other source, so seeding twice changes nothing and a later crawl simply extends the history.
+"""
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tracker.errors import ConfigError, InvalidRecord
+from tracker.records import CaseRecord, EventRecord, check_record
+from tracker.vocab import Kind
+
+WATCHLIST_FILE = Path(__file__).resolve().parent / "data" / "watchlist.yaml"
+SOURCE = "watchlist"
+SHIPPED_CONFIDENCE = {"high", "medium"}
+
+
+def load_watchlist(path: Path | None = None) -> list[CaseRecord]:
+    """Read a watchlist file (the shipped one by default) into case records.
+
+    :raises ConfigError: when the file cannot be read or parsed, or an entry is unusable
+    """
+    path = path or WATCHLIST_FILE
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read the watchlist {path}: {exc}") from None
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: expected a list of cases")
+    records = []
+    for number, entry in enumerate(entries, start=1):
+        try:
+            record = parse_entry(entry)
+            check_record(record)
+        except (InvalidRecord, KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"{path}: entry {number}: {exc}") from None
+        records.append(record)
+    return records
+
+
+def parse_entry(entry: dict[str, Any]) -> CaseRecord:
+    if entry.get("confidence") not in SHIPPED_CONFIDENCE:
+        raise ValueError(f"{entry.get('key')}: only high- or medium-confidence facts are shipped")
+    sources = list(entry.get("sources") or [])
+    events = [
+        EventRecord(
+            date=_date(event["date"]),
+            text=event["text"],
+            source=SOURCE,
+            source_url=event.get("source_url") or (sources[0] if sources else None),
+            classification=tuple(event["class"]) if "class" in event else None,
+        )
+        for event in entry.get("events") or []
+    ]
+    return CaseRecord(
+        key=entry["key"],
+        kind=Kind(entry["kind"]),
+        jurisdiction=entry["jurisdiction"],
+        title=entry["title"],
+        source=SOURCE,
+        identifiers=dict(entry.get("identifiers") or {}),
+        plaintiffs=entry.get("plaintiffs"),
+        defendants=entry.get("defendants"),
+        urls=list(entry.get("urls") or []),
+        sources=sources,
+        summary=entry.get("summary"),
+        tags=list(entry.get("tags") or []),
+        why_tracked=entry.get("why_tracked"),
+        on_watchlist=True,
+        events=events,
+    )
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
