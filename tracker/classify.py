@@ -76,14 +76,15 @@ LAWSUIT_RULES: tuple[Rule, ...] = (
     # "MOTION for Partial Summary Judgment filed by Thomson Reuters"
     rule(r"motion for (?:partial )?summary judgment|cross-motions? for summary judgment",
          A.SUMMARY_JUDGMENT_MOTION),
-    # "NOTICE OF APPEAL to the 9th Circuit" / "Petition for a writ of certiorari filed"
-    rule(r"notice of (?:interlocutory )?appeal|petition for (?:a )?writ of certiorari"
-         r"|\bappeal(?:ed|s)? to the\b|petition for (?:permission to appeal|review)",
-         A.APPEAL),
+    # Before the appeal rule: "MANDATE of USCA as to 289 Notice of Appeal" is the decision.
     # "MANDATE of USCA" / "Ninth Circuit affirms" / "Supreme Court denies certiorari"
     rule(r"\bmandate of\b|\b(?:circuit|court of appeals)\b[^.;]*\b(?:affirm|revers|vacat)\w*"
          r"|certiorari (?:is )?denied|denies certiorari",
          A.APPELLATE_DECISION),
+    # "NOTICE OF APPEAL to the 9th Circuit" / "Petition for a writ of certiorari filed"
+    rule(r"notice of (?:interlocutory )?appeal|petition for (?:a )?writ of certiorari"
+         r"|\bappeal(?:ed|s)? to the\b|petition for (?:permission to appeal|review)",
+         A.APPEAL),
     # "TRANSFER ORDER from the JPML" / "Case transferred in from District of Delaware"
     rule(r"\btransfer(?:red|ring)?\b[^.;]*\b(?:to|from|in|into|out)\b|\btransfer order\b",
          A.TRANSFER),

@@ -1,0 +1,111 @@
+"""Folding classified events, in date order, into a case's status."""
+
+import random
+from datetime import date
+
+import pytest
+
+from tracker.status import FoldEvent, fold_status
+from tracker.vocab import Kind, Status
+
+
+def history(*steps):
+    """(ISO date, class, ...) tuples → fold events, each with a distinct fingerprint."""
+    return [FoldEvent(date=date.fromisoformat(day), classes=tuple(classes), fingerprint=f"e{i}")
+            for i, (day, *classes) in enumerate(steps)]
+
+
+def test_fold_of_no_events_is_no_status():
+    assert fold_status(Kind.LAWSUIT, []).status is None
+
+
+def test_lawsuit_moves_through_its_stages():
+    events = history(("2023-01-13", "complaint-filed"), ("2023-04-18", "motion-to-dismiss"),
+                     ("2023-10-30", "motion-to-dismiss-granted-in-part"))
+    folded = fold_status(Kind.LAWSUIT, events)
+    assert (folded.status, folded.status_date) == (Status.DISMISSED_IN_PART, date(2023, 10, 30))
+    assert folded.decided_by == "e2"
+
+
+def test_fold_does_not_depend_on_arrival_order():
+    events = history(("2023-01-13", "complaint-filed"), ("2023-04-18", "motion-to-dismiss"),
+                     ("2024-08-12", "motion-to-dismiss-denied"), ("2025-06-23", "summary-judgment-motion"),
+                     ("2025-09-25", "settlement"), ("2025-10-01", "discovery-order"))
+    expected = fold_status(Kind.LAWSUIT, events)
+    shuffled = events[:]
+    for seed in range(5):
+        random.Random(seed).shuffle(shuffled)
+        assert fold_status(Kind.LAWSUIT, shuffled) == expected
+    assert expected.status is Status.SETTLED
+
+
+def test_a_motion_after_judgment_does_not_reopen_the_case():
+    events = history(("2024-01-01", "complaint-filed"), ("2025-01-01", "judgment"),
+                     ("2025-02-01", "motion-to-dismiss"), ("2025-03-01", "discovery-order"))
+    assert fold_status(Kind.LAWSUIT, events).status is Status.JUDGMENT
+
+
+def test_appeal_after_judgment_and_decision_on_appeal():
+    events = history(("2023-08-18", "summary-judgment-ruling", "judgment"), ("2023-10-11", "appeal"))
+    assert fold_status(Kind.LAWSUIT, events).status is Status.ON_APPEAL
+    events += history(("2025-03-18", "appellate-decision"))
+    assert fold_status(Kind.LAWSUIT, events).status is Status.JUDGMENT
+
+
+def test_routine_discovery_orders_do_not_undo_a_later_stage():
+    events = history(("2024-01-01", "complaint-filed"), ("2024-06-01", "answer"),
+                     ("2025-01-01", "class-certified"), ("2025-02-01", "discovery-order"))
+    assert fold_status(Kind.LAWSUIT, events).status is Status.CLASS_CERTIFIED
+
+
+def test_unknown_classes_are_kept_out_of_the_fold():
+    events = history(("2024-01-01", "complaint-filed"), ("2024-02-01", "some-future-class"))
+    assert fold_status(Kind.LAWSUIT, events).status is Status.FILED
+
+
+@pytest.mark.parametrize("kind", [Kind.FEDERAL_BILL, Kind.STATE_BILL])
+def test_bill_only_moves_forward(kind):
+    # A referral in the second chamber does not send a passed bill back to committee.
+    events = history(("2025-02-04", "introduction"), ("2025-02-20", "referral-committee"),
+                     ("2025-05-12", "passage"), ("2025-05-28", "referral-committee"))
+    folded = fold_status(kind, events)
+    assert (folded.status, folded.status_date) == (Status.PASSED_ONE_CHAMBER, date(2025, 5, 12))
+
+
+def test_bill_passing_both_chambers_and_enacted():
+    events = history(("2025-01-16", "introduction"), ("2025-02-13", "passage"),
+                     ("2025-04-28", "passage"))
+    assert fold_status(Kind.FEDERAL_BILL, events).status is Status.PASSED_BOTH
+    events += history(("2025-05-19", "executive-signature", "became-law"))
+    assert fold_status(Kind.FEDERAL_BILL, events).status is Status.ENACTED
+
+
+def test_two_passages_in_the_same_named_chamber_count_once():
+    events = [FoldEvent(date(2025, 3, 1), ("passage",), fingerprint="a", actor="lower"),
+              FoldEvent(date(2025, 9, 1), ("passage",), fingerprint="b", actor="lower")]
+    assert fold_status(Kind.STATE_BILL, events).status is Status.PASSED_ONE_CHAMBER
+
+
+def test_veto_then_override_revives_the_bill():
+    events = history(("2025-01-01", "introduction"), ("2025-03-01", "passage"),
+                     ("2025-04-01", "passage"), ("2025-05-01", "executive-veto"))
+    assert fold_status(Kind.STATE_BILL, events).status is Status.VETOED
+    events += history(("2025-06-01", "became-law"))
+    assert fold_status(Kind.STATE_BILL, events).status is Status.ENACTED
+
+
+def test_same_day_actions_follow_the_sources_order():
+    # Passed the second chamber and sent to the Governor the same day.
+    events = [FoldEvent(date(2025, 9, 12), ("executive-receipt",), sequence=2, fingerprint="z"),
+              FoldEvent(date(2025, 9, 12), ("passage",), sequence=1, fingerprint="y"),
+              FoldEvent(date(2025, 5, 1), ("passage",), sequence=1, fingerprint="x")]
+    assert fold_status(Kind.STATE_BILL, events).status is Status.SENT_TO_EXECUTIVE
+
+
+def test_agency_action_latest_event_wins():
+    events = history(("2023-08-30", "notice-of-inquiry"), ("2023-10-18", "comment-period-closed"))
+    assert fold_status(Kind.AGENCY_ACTION, events).status is Status.COMMENT_PERIOD_CLOSED
+
+
+def test_statement_is_published():
+    assert fold_status("statement", history(("2025-09-30", "publication"))).status is Status.PUBLISHED
