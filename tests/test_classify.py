@@ -123,3 +123,17 @@ def test_source_classes_win_over_the_rules():
 
 def test_an_empty_source_classification_means_no_class():
     assert classify(Kind.STATE_BILL, "Referred to Rules.", []).classes == ()
+
+
+def test_a_rules_needed_words_never_hide_a_match():
+    """The cheap substring gate in front of each rule must not change what it matches."""
+    from tracker.classify import RULES_BY_KIND
+    from tracker.watchlist import load_watchlist
+
+    texts = [t for t, _ in DOCKET_TEXT + BILL_TEXT + AGENCY_TEXT]
+    texts += [e.text for r in load_watchlist() for e in r.events]
+    for rules in RULES_BY_KIND.values():
+        for candidate in rules:
+            for text in texts:
+                if candidate.needs and candidate.pattern.search(text):
+                    assert any(w in text.lower() for w in candidate.needs), (candidate, text)

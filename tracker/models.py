@@ -78,9 +78,9 @@ class Event(SQLModel, table=True):
     case_id: int = Field(foreign_key="cases.id", ondelete="CASCADE")
     date: date
     text: str
-    classification: list[str] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False),
-        description="tracker.vocab.ActionClass values",
+    classification: str = Field(
+        default="",
+        description="tracker.vocab.ActionClass values, space-separated (slugs have no spaces)",
     )
     significance: str = Field(description="major or minor")
     ruling: str | None = Field(default=None, description="interim or final, for rulings")

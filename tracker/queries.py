@@ -133,7 +133,7 @@ def event_to_dict(event: Event) -> dict[str, Any]:
     return {
         "date": event.date.isoformat(),
         "text": event.text,
-        "classification": list(event.classification),
+        "classification": event.classification.split(),
         "significance": event.significance,
         "ruling": event.ruling,
         "entry_number": event.entry_number,

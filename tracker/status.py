@@ -110,6 +110,9 @@ AGENCY_STEPS = {
 STATEMENT_STEPS = {A.PUBLICATION: Status.PUBLISHED}
 
 
+ACTIONS = {action.value: action for action in A}  # a dict lookup: Enum's own is ~10x slower
+
+
 def _bill_step(current: Status | None, action: A, chambers: set[str]) -> Status | None:
     if current is Status.ENACTED:
         return None
@@ -146,13 +149,13 @@ def fold_status(kind: Kind | str, events: Iterable[FoldEvent]) -> Folded:
     decided_by: str | None = None
     chambers: set[str] = set()
     latest_wins = AGENCY_STEPS if kind is Kind.AGENCY_ACTION else STATEMENT_STEPS
+    bill = kind in (Kind.FEDERAL_BILL, Kind.STATE_BILL)
     for event in ordered:
         for value in event.classes:
-            try:
-                action = A(value)
-            except ValueError:  # a class from a newer vocabulary: kept, but not folded
+            action = ACTIONS.get(value)
+            if action is None:  # a class from a newer vocabulary: kept, but not folded
                 continue
-            if kind in (Kind.FEDERAL_BILL, Kind.STATE_BILL):
+            if bill:
                 if action is A.PASSAGE:
                     # Without a named chamber, each passage counts as another chamber's.
                     chambers.add(event.actor or f"passage-{len(chambers)}")

@@ -98,17 +98,19 @@ class Status(Described):
     PUBLISHED = "published", "Published", "The statement was published."
 
 
+BILL_STATUSES = (
+    Status.INTRODUCED, Status.IN_COMMITTEE, Status.PASSED_ONE_CHAMBER, Status.PASSED_BOTH,
+    Status.SENT_TO_EXECUTIVE, Status.ENACTED, Status.VETOED, Status.FAILED, Status.WITHDRAWN,
+)
 STATUSES_BY_KIND: dict[Kind, tuple[Status, ...]] = {
-    Kind.FEDERAL_BILL: (
-        Status.INTRODUCED, Status.IN_COMMITTEE, Status.PASSED_ONE_CHAMBER, Status.PASSED_BOTH,
-        Status.SENT_TO_EXECUTIVE, Status.ENACTED, Status.VETOED, Status.FAILED, Status.WITHDRAWN,
-    ),
     Kind.LAWSUIT: (
         Status.FILED, Status.MOTION_TO_DISMISS_PENDING, Status.DISMISSED_IN_PART, Status.DISMISSED,
         Status.DISCOVERY, Status.CLASS_CERTIFIED, Status.SUMMARY_JUDGMENT_PENDING,
         Status.SUMMARY_JUDGMENT_DECIDED, Status.TRIAL, Status.SETTLED, Status.JUDGMENT,
         Status.ON_APPEAL, Status.TRANSFERRED, Status.CONSOLIDATED, Status.CLOSED,
     ),
+    Kind.FEDERAL_BILL: BILL_STATUSES,
+    Kind.STATE_BILL: BILL_STATUSES,
     Kind.AGENCY_ACTION: (
         Status.NOTICE, Status.INQUIRY, Status.COMMENT_PERIOD_OPEN, Status.COMMENT_PERIOD_CLOSED,
         Status.PROPOSED_RULE, Status.FINAL_RULE, Status.PRESIDENTIAL_DOCUMENT,
@@ -116,7 +118,6 @@ STATUSES_BY_KIND: dict[Kind, tuple[Status, ...]] = {
     ),
     Kind.STATEMENT: (Status.PUBLISHED,),
 }
-STATUSES_BY_KIND[Kind.STATE_BILL] = STATUSES_BY_KIND[Kind.FEDERAL_BILL]
 
 
 class ActionClass(Described):

@@ -50,7 +50,7 @@ def upgrade() -> None:
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('date', sa.Date(), nullable=False),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('classification', sa.JSON(), nullable=False),
+    sa.Column('classification', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('significance', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('ruling', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('sequence', sa.Integer(), nullable=True),

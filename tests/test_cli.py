@@ -1,0 +1,194 @@
+"""The ``tracker`` command through a real subprocess: output, JSON schema and exit codes."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tracker.vocab import STATUSES_BY_KIND
+
+CASE_FIELDS = {"key", "kind", "jurisdiction", "title", "status", "status_label", "status_date",
+               "identifiers", "parties", "urls", "tags", "why_tracked", "events"}
+EVENT_FIELDS = {"date", "text", "classification", "significance", "source", "source_url"}
+ANDERSEN = "cand-3:23-cv-00201"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith("TRACKER_") and k not in {"COURTLISTENER_TOKEN"}}
+    environment.update(XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"),
+                       HOME=str(home))
+    return environment
+
+
+def tracker(*args, env):
+    result = subprocess.run([sys.executable, "-m", "tracker", *args], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def seeded(env):
+    result = tracker("seed", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "new" in result.stderr
+    return env
+
+
+def cases_json(*args, env) -> list[dict]:
+    result = tracker("cases", "--json", *args, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_db_upgrade_creates_the_default_database(env):
+    result = tracker("db", "upgrade", env=env)
+    assert result.returncode == 0
+    assert os.path.exists(os.path.join(env["XDG_DATA_HOME"], "ai-copyright-tracker", "tracker.db"))
+
+
+def test_seed_is_idempotent(seeded):
+    again = tracker("seed", env=seeded)
+    assert again.returncode == 0
+    assert "0 new, 0 updated" in again.stderr
+
+
+def test_cases_table_lists_the_watchlist(seeded):
+    result = tracker("cases", "--limit", "0", env=seeded)
+    assert result.returncode == 0
+    header = result.stdout.splitlines()[0].split()
+    assert header[:5] == ["key", "kind", "jur.", "status", "date"]
+    assert ANDERSEN in result.stdout and "us-119-s-1367" in result.stdout
+
+
+def test_cases_json_schema(seeded):
+    data = cases_json(env=seeded)
+    assert len(data) >= 60
+    for case in data:
+        assert CASE_FIELDS <= case.keys()
+        assert set(case["parties"]) == {"plaintiffs", "defendants"}
+        assert case["status_date"] is None or len(case["status_date"]) == 10
+        for event in case["events"]:
+            assert EVENT_FIELDS <= event.keys()
+
+
+def test_filters_combine(seeded):
+    data = cases_json("--kind", "lawsuit", "--jurisdiction", "cand", "--since", "2025-01-01",
+                      "--search", "stability", env=seeded)
+    assert [c["key"] for c in data] == [ANDERSEN]
+    on_appeal = cases_json("--kind", "lawsuit", "--status", "on_appeal", env=seeded)
+    assert on_appeal and all(c["status"] == "on_appeal" for c in on_appeal)
+
+
+def test_party_filter_finds_suits_by_name(seeded):
+    keys = {c["key"] for c in cases_json("--party", "openai", env=seeded)}
+    assert "nysd-1:23-cv-11195" in keys  # NYT v. Microsoft and OpenAI
+    assert "cand-3:23-cv-03417" not in keys  # Kadrey v. Meta
+
+
+def test_show_prints_the_timeline(seeded):
+    result = tracker("show", ANDERSEN, env=seeded)
+    assert result.returncode == 0
+    assert "Andersen et al. v. Stability AI Ltd. et al." in result.stdout
+    assert "Timeline" in result.stdout
+    assert "2023-01-13" in result.stdout and "Complaint filed." in result.stdout
+
+
+def test_show_json_is_one_case_with_its_events(seeded):
+    result = tracker("show", ANDERSEN, "--json", env=seeded)
+    case = json.loads(result.stdout)
+    assert case["key"] == ANDERSEN and case["kind"] == "lawsuit"
+    assert case["events"][0] == {**case["events"][0], "date": "2023-01-13", "text": "Complaint filed."}
+    assert [e["date"] for e in case["events"]] == sorted(e["date"] for e in case["events"])
+
+
+def test_show_unknown_key_exits_1_with_suggestions(seeded):
+    result = tracker("show", "cand-3:23-cv-201", env=seeded)
+    assert result.returncode == 1
+    assert "no case with key" in result.stderr
+    assert ANDERSEN in result.stderr
+    assert tracker("show", "nope", env=seeded).returncode == 1
+
+
+@pytest.mark.parametrize("args", [
+    ("cases", "--status", "bogus"),
+    ("cases", "--kind", "treaty"),
+    ("cases", "--since", "2025-13-01"),
+    ("cases", "--jurisdiction", "c a"),
+    ("cases", "--limit", "-1"),
+    ("export", "--format", "xml"),
+    ("frobnicate",),
+])
+def test_bad_arguments_exit_2(seeded, args):
+    result = tracker(*args, env=seeded)
+    assert result.returncode == 2
+    assert result.stderr.strip()
+
+
+@pytest.mark.parametrize("url", ["nonsense://x", "sqlite:////proc/no/such/dir/t.db",
+                                 "postgresql+psycopg://postgres@127.0.0.1:1/none"])
+def test_unusable_database_exits_2_with_one_line(env, url):
+    result = tracker("cases", env={**env, "TRACKER_DATABASE_URL": url})
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ")
+
+
+def test_export_csv_has_one_row_per_case(seeded, tmp_path):
+    result = tracker("export", "--format", "csv", "--kind", "federal_bill", env=seeded)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows and all(r["kind"] == "federal_bill" for r in rows)
+    assert {"us-119-s-1367", "us-119-s-146"} <= {r["key"] for r in rows}
+    take_it_down = next(r for r in rows if r["key"] == "us-119-s-146")
+    assert take_it_down["status"] == "enacted" and take_it_down["status_label"] == "Enacted"
+
+
+def test_export_json_to_a_file_matches_cases_json(seeded, tmp_path):
+    target = tmp_path / "lawsuits.json"
+    result = tracker("export", "--kind", "lawsuit", "--output", str(target), env=seeded)
+    assert result.returncode == 0
+    assert json.loads(target.read_text()) == cases_json("--kind", "lawsuit", env=seeded)
+
+
+def test_query_commands_import_no_scrapy_apscheduler_or_alembic(seeded):
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['tracker'] + sys.argv[1:]\n"
+        "try:\n    runpy.run_module('tracker', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'scrapy', 'apscheduler', 'alembic'})\n"
+        "sys.stderr.write('HEAVY=' + ','.join(heavy))\n"
+    )
+    for args in (["cases"], ["show", ANDERSEN], ["export", "--format", "csv"], ["config"]):
+        result = subprocess.run([sys.executable, "-c", probe, *args], env=seeded,
+                                capture_output=True, text=True, timeout=120)
+        assert result.stderr.endswith("HEAVY="), (args, result.stderr[-300:])
+
+
+def test_config_masks_secrets(env):
+    result = tracker("config", "--json", env={**env, "COURTLISTENER_TOKEN": "abcdef123456"})
+    shown = json.loads(result.stdout)
+    assert shown["courtlistener_token"] == "********"
+    assert "abcdef123456" not in result.stdout
+
+
+def test_vocab_lists_every_status(env):
+    result = tracker("vocab", "--json", env=env)
+    table = json.loads(result.stdout)
+    for kind, statuses in STATUSES_BY_KIND.items():
+        assert [s["status"] for s in table[kind.value]] == [s.value for s in statuses]
+        assert all(s["label"] and s["meaning"] for s in table[kind.value])
+
+
+def test_every_command_has_help(env):
+    for args in (["--help"], ["cases", "--help"], ["show", "--help"], ["export", "--help"],
+                 ["seed", "--help"], ["config", "--help"], ["vocab", "--help"],
+                 ["db", "upgrade", "--help"]):
+        result = tracker(*args, env=env)
+        assert result.returncode == 0 and "Usage" in result.stdout

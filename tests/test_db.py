@@ -1,0 +1,98 @@
+"""The schema (Alembic, both ways, both databases) and SQLite's locking set-up."""
+
+import sqlite3
+import threading
+
+import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from tracker.db import MIGRATIONS_DIR, downgrade, ensure_schema, make_engine, schema_version, write_session
+from tracker.errors import ConfigError
+from tracker.migrations import HEAD
+from tracker.store import ingest
+
+from .test_store import COMPLAINT, NOW, andersen
+
+TABLES = {"cases", "parties", "events", "changes", "alembic_version"}
+
+
+def test_head_constant_matches_alembic():
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
+
+
+def test_migrations_run_up_down_and_up_again(database_url):
+    engine = make_engine(database_url)
+    assert schema_version(engine) is None
+    ensure_schema(engine)
+    assert schema_version(engine) == HEAD
+    assert TABLES <= set(inspect(engine).get_table_names())
+    downgrade(engine, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    ensure_schema(engine)
+    assert TABLES <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_a_database_from_a_newer_tracker_is_refused(store_engine):
+    with store_engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(ConfigError, match="9999"):
+        ensure_schema(store_engine)
+
+
+def test_sqlite_uses_wal_and_a_busy_timeout(sqlite_url):
+    engine = make_engine(sqlite_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_sqlite_write_waits_for_another_writer_instead_of_failing(sqlite_url, tmp_path):
+    """A writer that reads then writes must not fail with "database is locked".
+
+    Another connection holds the write lock; our ingest starts (BEGIN IMMEDIATE waits on the
+    busy timeout) and succeeds once the other commits. A deferred BEGIN would have read first
+    and then failed at once on its first write.
+    """
+    engine = make_engine(sqlite_url)
+    ensure_schema(engine)
+    other = sqlite3.connect(tmp_path / "tracker.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE alembic_version SET version_num = version_num")
+    outcome = {}
+
+    def run_ingest():
+        outcome["report"] = ingest(engine, [andersen(COMPLAINT)], now=NOW)
+
+    writer = threading.Thread(target=run_ingest)
+    writer.start()
+    writer.join(timeout=0.5)
+    assert writer.is_alive(), "the ingest should be waiting for the lock"
+    other.execute("COMMIT")
+    writer.join(timeout=30)
+    assert outcome["report"].events_added == 1
+    other.close()
+
+
+def test_write_session_rolls_back_on_error(store_engine):
+    with pytest.raises(RuntimeError), write_session(store_engine) as session:
+        session.exec(text("DELETE FROM alembic_version"))
+        raise RuntimeError("boom")
+    assert schema_version(store_engine) == HEAD
+
+
+def test_unreadable_database_is_a_clear_error(tmp_path):
+    path = tmp_path / "not-a-database.db"
+    path.write_text("this is not SQLite")
+    with pytest.raises(ConfigError, match="not a database"):
+        ensure_schema(make_engine(f"sqlite:///{path}"))
+
+
+def test_bad_database_url_is_a_clear_error():
+    with pytest.raises(ConfigError, match="unusable database URL"):
+        make_engine("nonsense://nowhere")
