@@ -58,7 +58,9 @@ def main() -> None:
             started = time.perf_counter()
             key = fill(path, args.cases)
             print(f"filled {args.cases:,} cases x 10 events in {time.perf_counter() - started:.0f} s")
-        env = {**os.environ, "TRACKER_DATABASE_URL": f"sqlite:///{path}"}
+        # As on a normal install, let Python cache bytecode (some sandboxes switch it off).
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["TRACKER_DATABASE_URL"] = f"sqlite:///{path}"
         show = [sys.executable, "-m", "tracker", "show", key]
         floor = [sys.executable, "-c", "import sqlmodel"]
         run(show, env), run(floor, env)  # warm the page cache and .pyc files

@@ -79,7 +79,7 @@ def raw_rows(records: list[CaseRecord]) -> tuple[list, list, list]:
                                       for e, c, fp in zip(r.events, classified, fingerprints, strict=True)])
         cases.append((case_id, r.key, str(r.kind), r.jurisdiction, r.title, '{"court": "cand"}',
                       folded.status, folded.status_date and folded.status_date.isoformat(),
-                      '["%s"]' % r.urls[0], "[]", None, '["training-data"]', None, 0,
+                      f'["{r.urls[0]}"]', "[]", None, '["training-data"]', None, 0,
                       NOW.isoformat(), NOW.date().isoformat()))
         parties.append((case_id, "plaintiff", 0, r.plaintiffs[0], r.plaintiffs[0].casefold()))
         parties.append((case_id, "defendant", 1, r.defendants[0], r.defendants[0].casefold()))
@@ -123,7 +123,7 @@ def time_baseline(path: str, rows) -> float:
 
 
 def time_store(engine, records: list[CaseRecord], batch: int) -> tuple[float, dict]:
-    counts = {o: 0 for o in Outcome}
+    counts = dict.fromkeys(Outcome, 0)
     started = time.perf_counter()
     for start in range(0, len(records), batch):
         # Fresh record objects per batch, as a crawl would hand them over.

@@ -72,11 +72,11 @@ def test_cases_json_schema(seeded):
     data = cases_json(env=seeded)
     assert len(data) >= 60
     for case in data:
-        assert CASE_FIELDS <= case.keys()
+        assert case.keys() >= CASE_FIELDS
         assert set(case["parties"]) == {"plaintiffs", "defendants"}
         assert case["status_date"] is None or len(case["status_date"]) == 10
         for event in case["events"]:
-            assert EVENT_FIELDS <= event.keys()
+            assert event.keys() >= EVENT_FIELDS
 
 
 def test_filters_combine(seeded):

@@ -11,6 +11,7 @@ States, the Federal Register's document type) passes its classes through instead
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from tracker.vocab import ActionClass as A
 from tracker.vocab import Kind, Ruling, Significance
@@ -29,8 +30,7 @@ def rule(pattern: str, *classes: A, needs: tuple[str, ...] = ()) -> Rule:
     return Rule(re.compile(pattern, re.IGNORECASE), classes, needs)
 
 
-@dataclass(frozen=True)
-class Classification:
+class Classification(NamedTuple):
     classes: tuple[A, ...]
     significance: Significance
     ruling: Ruling | None

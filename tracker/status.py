@@ -16,16 +16,15 @@ Each family has a small rule on top of "the latest event wins":
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from tracker.vocab import ActionClass as A
 from tracker.vocab import Kind, Status
 
 
-@dataclass(frozen=True)
-class FoldEvent:
-    """What the fold needs from one event."""
+class FoldEvent(NamedTuple):
+    """What the fold needs from one event (a tuple: an ingest builds one per event)."""
 
     date: date
     classes: tuple[str, ...]
@@ -34,8 +33,7 @@ class FoldEvent:
     actor: str | None = None
 
 
-@dataclass(frozen=True)
-class Folded:
+class Folded(NamedTuple):
     status: Status | None
     status_date: date | None
     decided_by: str | None  # fingerprint of the event that set the status

@@ -208,9 +208,11 @@ def _event_row(kind: Kind, event: EventRecord, fingerprint: str, now: datetime) 
 
 
 def _fold_event(row: Any) -> FoldEvent:
-    get = row.get if isinstance(row, dict) else row._mapping.get
-    return FoldEvent(date=get("date"), classes=tuple(get("classification").split()),
-                     sequence=get("sequence"), fingerprint=get("fingerprint"), actor=get("actor"))
+    """Fold input from an event row: a dict about to be inserted, or a row read back."""
+    if not isinstance(row, dict):
+        row = row._mapping
+    return FoldEvent(row["date"], tuple(row["classification"].split()), row["sequence"],
+                     row["fingerprint"], row["actor"])
 
 
 def _histories(connection, case_ids: list[int]) -> tuple[dict[int, list[FoldEvent]],
@@ -315,12 +317,14 @@ def _insert_many(connection, table, rows: list[dict[str, Any]]) -> None:
     columns = [(key, _repeat_cached(process) if process else None)
                for key in order
                for process in [table.c[key].type.dialect_impl(dialect).bind_processor(dialect)]]
-    values = [[process(row[key]) if process else row[key] for key, process in columns]
-              for row in rows]
     if compiled.positional:
-        connection.exec_driver_sql(compiled.string, [tuple(v) for v in values])
+        connection.exec_driver_sql(compiled.string, [
+            tuple([process(row[key]) if process else row[key] for key, process in columns])
+            for row in rows])
     else:
-        connection.exec_driver_sql(compiled.string, [dict(zip(order, v, strict=True)) for v in values])
+        connection.exec_driver_sql(compiled.string, [
+            {key: process(row[key]) if process else row[key] for key, process in columns}
+            for row in rows])
 
 
 def _repeat_cached(process):

@@ -1,0 +1,32 @@
+"""Scrapy settings for the tracker's spiders: identify ourselves, be polite, retry sanely.
+
+Upstream URLs and keys are not here: they are tracker settings (``tracker.config``), read when a
+spider starts, so tests can point every spider at a local server.
+"""
+
+from tracker import __version__
+
+BOT_NAME = "ai-copyright-tracker"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+USER_AGENT = f"ai-copyright-tracker/{__version__} (open-source AI-copyright litigation tracker)"
+ROBOTSTXT_OBEY = True
+
+# One request at a time per host, with AutoThrottle backing off when an upstream slows down.
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1
+AUTOTHROTTLE_MAX_DELAY = 60
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

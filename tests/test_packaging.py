@@ -1,0 +1,51 @@
+"""The distribution: a non-editable install carries the templates, the watchlist and the migrations."""
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(out), str(ROOT)], check=True, capture_output=True, timeout=300)
+    return next(out.glob("ai_copyright_tracker-*.whl"))
+
+
+def test_wheel_ships_templates_data_and_migrations(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "tracker/templates/README.md" in names
+    assert "tracker/data/watchlist.yaml" in names
+    assert "tracker/migrations/script.py.mako" in names
+    assert any(n.startswith("tracker/migrations/versions/0001_") for n in names)
+    assert "spiders/settings.py" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "tracker = tracker.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_installed_package_seeds_and_finds_its_templates(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(target), str(wheel)], check=True, capture_output=True, timeout=300)
+    env = {**os.environ, "PYTHONPATH": str(target),
+           "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'installed.db'}"}
+    env.pop("TRACKER_CONFIG", None)
+    run = [sys.executable, "-m", "tracker"]
+    seeded = subprocess.run([*run, "seed"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert seeded.returncode == 0, seeded.stderr
+    shown = subprocess.run([*run, "config", "--json"], cwd=tmp_path, env=env, capture_output=True,
+                           text=True)
+    assert f'"templates_dir": "{target / "tracker" / "templates"}"' in shown.stdout
+
+
+def test_scrapy_finds_the_project_from_the_repository_root():
+    result = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
