@@ -69,10 +69,6 @@ def _console(stderr: bool = False):
     return console
 
 
-def _settings() -> Settings:
-    return load_settings()
-
-
 def _store(settings: Settings) -> Engine:
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
@@ -129,7 +125,7 @@ def cases(
 ) -> None:
     """List cases, the most recently moved first."""
     filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist)
-    engine = _store(_settings())
+    engine = _store(load_settings())
     with Session(engine) as session:
         if as_json:
             _print_json(case_dicts(session, list_cases(session, filters, limit=limit)))
@@ -168,7 +164,7 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """One case: identifiers, parties, links, tags, why it is tracked, and its full timeline."""
-    engine = _store(_settings())
+    engine = _store(load_settings())
     with Session(engine) as session:
         detail = get_case(session, key)
         if detail is None:
@@ -256,7 +252,7 @@ def export(
 ) -> None:
     """Export the matching cases, all of them, as CSV or JSON."""
     filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist)
-    engine = _store(_settings())
+    engine = _store(load_settings())
     with Session(engine) as session:
         data = case_dicts(session, list_cases(session, filters))
     try:
@@ -306,7 +302,7 @@ def seed(
     from tracker.watchlist import load_watchlist
 
     records = load_watchlist(file)
-    report = ingest(_store(_settings()), records, now=datetime.now(UTC))
+    report = ingest(_store(load_settings()), records, now=datetime.now(UTC))
     _console(stderr=True).print(
         f"watchlist: {len(records)} cases — {report.count(Outcome.INSERTED)} new, "
         f"{report.count(Outcome.UPDATED)} updated, {report.count(Outcome.UNCHANGED)} unchanged; "
@@ -318,7 +314,7 @@ def show_config(
     as_json: JsonFlag = False,
 ) -> None:
     """Print the settings in force, with secrets masked."""
-    settings = _settings()
+    settings = load_settings()
     shown = describe_settings(settings)
     shown["config_file"] = str(settings.config_file) if settings.config_file else "(none)"
     if as_json:
@@ -347,7 +343,7 @@ def vocab(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create the database, or migrate it to this version's schema."""
-    settings = _settings()
+    settings = load_settings()
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
     from tracker.config import mask_url_password
@@ -364,7 +360,7 @@ def db_downgrade(
     """Migrate the database down to an earlier revision."""
     from tracker.db import downgrade
 
-    downgrade(make_engine(_settings().database_url), revision)
+    downgrade(make_engine(load_settings().database_url), revision)
 
 
 @db_app.command("revision")
@@ -374,7 +370,7 @@ def db_revision(
     """Autogenerate a migration from the models (for developers)."""
     from tracker.db import new_revision
 
-    new_revision(make_engine(_settings().database_url), message)
+    new_revision(make_engine(load_settings().database_url), message)
 
 
 def main() -> None:

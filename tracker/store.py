@@ -16,7 +16,7 @@ thousands of events at once, and ``bench/ingest.py`` holds the store to a fixed 
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -94,7 +94,7 @@ def _merge_same_key(records: Iterable[CaseRecord]) -> list[CaseRecord]:
     for record in records:
         earlier = merged.get(record.key)
         if earlier is not None:
-            record.events = earlier.events + record.events
+            record = replace(record, events=earlier.events + record.events)
         merged[record.key] = record
     return list(merged.values())
 
@@ -157,8 +157,7 @@ def _ingest_chunk(connection, records: Sequence[CaseRecord], now: datetime) -> I
             if folded.status != p.existing.status:
                 decided_by = folded.decided_by
                 changes.append(_change(case_id, ChangeKind.STATUS_CHANGE, p.existing.status,
-                                       folded.status, now,
-                                       event_ids[case_id, decided_by]))
+                                       folded.status, now, event_ids.get((case_id, decided_by))))
             if (folded.status, folded.status_date) != (p.existing.status, p.existing.status_date):
                 updates.update(status=folded.status, status_date=folded.status_date)
             for row in p.new_events:
