@@ -27,6 +27,19 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 
+# Scrapy 2.19's RemoteControl runs code sent to it, and the telnet console opens a shell: off.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+ITEM_PIPELINES = {"spiders.pipelines.StorePipeline": 300}
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.RequestBudgetMiddleware": 50,
+    # After RetryMiddleware (550) on the way in, so it sees a 429 first on the way out.
+    "spiders.middlewares.RetryAfterMiddleware": 560,
+}
+RETRY_AFTER_MAX = 900  # seconds: a longer wait stops the source until its next run
+RETRY_AFTER_DEFAULT = 60
+
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

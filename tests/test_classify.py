@@ -11,6 +11,9 @@ DOCKET_TEXT = [
      (A.COMPLAINT_FILED,)),
     ("CLASS ACTION COMPLAINT against OpenAI, Inc. filed by Authors Guild.", (A.COMPLAINT_FILED,)),
     ("FIRST AMENDED COMPLAINT against Stability AI Ltd., Midjourney, Inc.", (A.AMENDED_COMPLAINT,)),
+    ("AMENDED CLASS ACTION COMPLAINT amending 1 Complaint against Lovo, Inc.", (A.AMENDED_COMPLAINT,)),
+    ("CONSOLIDATED AMENDED CLASS ACTION COMPLAINT against OpenAI, Inc.", (A.AMENDED_COMPLAINT,)),
+    ("MOTION to Dismiss Amended Complaint filed by Lovo, Inc..", (A.MOTION_TO_DISMISS,)),
     ("MOTION to Dismiss for Failure to State a Claim filed by Stability AI Ltd.",
      (A.MOTION_TO_DISMISS,)),
     ("ORDER granting in part and denying in part 45 Motion to Dismiss",
@@ -43,6 +46,11 @@ DOCKET_TEXT = [
     ("ANSWER to Complaint with Jury Demand by Meta Platforms, Inc.", (A.ANSWER,)),
     ("STIPULATED PROTECTIVE ORDER. Signed by Magistrate Judge Ona T. Wang.", (A.DISCOVERY_ORDER,)),
     ("CIVIL CASE TERMINATED.", (A.CASE_CLOSED,)),
+    ("MOTION for Extension of Time to File Response re 45 MOTION to Dismiss filed by OpenAI.", ()),
+    ("ORDER granting 51 Motion for Extension of Time to File Answer re 1 Complaint.", ()),
+    ("MOTION for Leave to Appear Pro Hac Vice by Joseph Saveri.", ()),
+    ("ORDER staying case pending resolution of the interlocutory appeal.", (A.STAY,)),
+    ("STIPULATED ORDER staying discovery.", (A.STAY,)),
 ]
 
 BILL_TEXT = [
@@ -98,6 +106,9 @@ def test_classify_agency_documents(text, classes):
     ("NOTICE of Appearance by Jane Doe on behalf of OpenAI", Significance.MINOR),
     ("MOTION to Dismiss filed by OpenAI", Significance.MINOR),
     ("NOTICE OF APPEAL to the 2d Circuit", Significance.MAJOR),
+    ("ORDER staying case pending appeal.", Significance.MAJOR),
+    ("MOTION for Leave to Appear Pro Hac Vice", Significance.MINOR),
+    ("MOTION for Extension of Time to File Answer", Significance.MINOR),
 ])
 def test_significance_of_docket_text(text, significance):
     assert classify(Kind.LAWSUIT, text).significance is significance

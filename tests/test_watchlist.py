@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from tracker.errors import ConfigError
+from tracker.records import lawsuit_key
 from tracker.store import Outcome, ingest
 from tracker.vocab import Kind
 from tracker.watchlist import WATCHLIST_FILE, load_watchlist
@@ -36,7 +37,7 @@ def test_every_entry_has_sources_and_a_reason(record):
                                     and r.jurisdiction not in {"gb", "de"}], ids=lambda r: r.key)
 def test_us_lawsuit_keys_are_court_and_docket(record):
     assert LAWSUIT_KEY.match(record.key)
-    assert record.key == f"{record.identifiers['court']}-{record.identifiers['docket_number']}"
+    assert record.key == lawsuit_key(record.identifiers["court"], record.identifiers["docket_number"])
 
 
 @pytest.mark.parametrize("record", [r for r in RECORDS if r.kind is Kind.FEDERAL_BILL],

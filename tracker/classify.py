@@ -44,6 +44,9 @@ _FILING_NOT_MOTION = (
 LAWSUIT_RULES: tuple[Rule, ...] = (
     # "ORDER Setting Settlement Conference" is scheduling, not a settlement.
     rule(r"settlement conference", A.DISCOVERY_ORDER, needs=("settlement conf",)),
+    # "MOTION for Extension of Time to File Response re 45 MOTION to Dismiss" / "pro hac vice"
+    rule(r"extension of time|extend (?:the )?(?:time|deadline)|pro hac vice",
+         needs=("extension", "extend", "pro hac vice")),
     # "RESPONSE in Opposition re 45 MOTION to Dismiss": mentions a motion, is not one.
     rule(_FILING_NOT_MOTION, needs=("response", "reply", "opposition", "declaration", "brief",
                                     "letter", "objection", "memorandum", "notice of")),
@@ -94,7 +97,10 @@ LAWSUIT_RULES: tuple[Rule, ...] = (
     rule(r"\btransfer(?:red|ring)?\b[^.;]*\b(?:to|from|in|into|out)\b|\btransfer order\b",
          A.TRANSFER, needs=("transfer",)),
     # "ORDER consolidating cases" / "JPML centralizes the OpenAI copyright actions in S.D.N.Y."
-    rule(r"\bconsolidat\w*|\bcentrali[sz]\w*", A.CONSOLIDATION, needs=("consolidat", "centrali")),
+    # (not "Consolidated Amended Complaint", a pleading)
+    rule(r"\bconsolidat(?:ing|ion of)\b|\bconsolidated (?:with|into|for)\b"
+         r"|\b(?:cases?|actions?) (?:are |is |were |was )?consolidated|\bcentrali[sz]\w*",
+         A.CONSOLIDATION, needs=("consolidat", "centrali")),
     # "Jury trial began" / "Bench trial held"
     rule(r"\b(?:jury|bench) trial (?:held|beg[au]n|commenced|started)|\btrial (?:beg[au]n|commenced)",
          A.TRIAL_BEGUN, needs=("trial",)),
@@ -102,15 +108,22 @@ LAWSUIT_RULES: tuple[Rule, ...] = (
     # "CLERK'S JUDGMENT" / "FINAL JUDGMENT" / "Judgment entered in favor of defendants"
     rule(r"^\s*(?:clerk'?s |final |amended )?judgment\b|\bjudgment (?:is )?entered", A.JUDGMENT,
          needs=("judgment",)),
+    # "ORDER staying case pending appeal" / "Discovery on newer models stayed"
+    rule(r"\border\b[^.;]*\bstay(?:s|ed|ing)?\b|\bstayed\b|\bstaying (?:the )?(?:case|action|discovery)",
+         A.STAY, needs=("stay",)),
     # "CIVIL CASE TERMINATED" / "Case closed."
     rule(r"\bcase (?:is )?(?:closed|terminated)\b", A.CASE_CLOSED, needs=("case",)),
+    # Before the pleadings: "MOTION to Dismiss Amended Complaint filed by Lovo" is a motion.
+    # "MOTION to Dismiss for Failure to State a Claim filed by Stability AI"
+    rule(r"\bmotions? to dismiss\b", A.MOTION_TO_DISMISS, needs=("to dismiss",)),
     # "FIRST AMENDED COMPLAINT against OpenAI" / "Consolidated amended class action complaint"
-    rule(r"\bamended (?:class action )?complaint\b", A.AMENDED_COMPLAINT, needs=("amended",)),
+    # (but not "MOTION to Dismiss Amended Complaint", which the motion rule below takes)
+    rule(r"^\s*(?:\w+\s+)?amended (?:class action )?complaint\b"
+         r"|\bamended (?:class action )?complaint against\b",
+         A.AMENDED_COMPLAINT, needs=("amended",)),
     # "COMPLAINT against Anthropic PBC (Filing fee $ 405)" / "Complaint filed."
     rule(r"^\s*(?:class action )?complaint\b|\bcomplaint (?:was )?filed\b", A.COMPLAINT_FILED,
          needs=("complaint",)),
-    # "MOTION to Dismiss for Failure to State a Claim filed by Stability AI"
-    rule(r"\bmotions? to dismiss\b", A.MOTION_TO_DISMISS, needs=("to dismiss",)),
     # "ANSWER to Complaint by Meta Platforms"
     rule(r"^\s*answer\b|\banswer to (?:the )?(?:\w+ )?(?:amended )?complaint", A.ANSWER,
          needs=("answer",)),
@@ -183,6 +196,7 @@ MAJOR_CLASSES = frozenset({
     A.MOTION_TO_DISMISS_DENIED, A.CLASS_CERTIFIED, A.CLASS_CERTIFICATION_DENIED,
     A.SUMMARY_JUDGMENT_RULING, A.TRIAL_BEGUN, A.VERDICT, A.SETTLEMENT, A.JUDGMENT, A.APPEAL,
     A.APPELLATE_DECISION, A.TRANSFER, A.CONSOLIDATION, A.DISMISSAL_VOLUNTARY, A.CASE_CLOSED,
+    A.STAY,
     A.NOTICE_OF_INQUIRY, A.PROPOSED_RULE, A.FINAL_RULE, A.PRESIDENTIAL_DOCUMENT, A.REPORT,
     A.PUBLICATION,
 })

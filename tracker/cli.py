@@ -301,12 +301,109 @@ def seed(
     from tracker.store import Outcome, ingest
     from tracker.watchlist import load_watchlist
 
-    records = load_watchlist(file)
+    records = load_watchlist(file or load_settings().watchlist_file)
     report = ingest(_store(load_settings()), records, now=datetime.now(UTC))
     _console(stderr=True).print(
         f"watchlist: {len(records)} cases — {report.count(Outcome.INSERTED)} new, "
         f"{report.count(Outcome.UPDATED)} updated, {report.count(Outcome.UNCHANGED)} unchanged; "
         f"{report.events_added} events added")
+
+
+@app.command()
+def crawl(
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", "-s", help="A source to crawl (repeatable); all by default.")] = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Ignore the last run and fetch everything again.")] = False,
+    timeout: Annotated[int, typer.Option(
+        min=1, help="Seconds a source may take before it is stopped and marked failed.")] = 3600,
+) -> None:
+    """Crawl the sources (each in its own process) and store what changed."""
+    from tracker.crawl import available_sources, crawl_source
+
+    settings = load_settings()
+    engine = _store(settings)
+    known = available_sources()
+    names = source or known
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise typer.BadParameter(f"unknown source {', '.join(unknown)}; known: {', '.join(known)}",
+                                 param_hint="'--source'")
+    notes = _console(stderr=True)
+    results = []
+    for name in names:
+        with notes.status(f"crawling {name}…"):
+            results.append(crawl_source(engine, name, full=full, timeout=timeout,
+                                        on_line=lambda line: notes.print(line, markup=False)))
+    _print_crawl_summary(results)
+    if any(run.state == "failed" for run in results):
+        raise typer.Exit(1)
+
+
+def _print_crawl_summary(runs) -> None:
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False, title="crawl summary",
+                  title_justify="left")
+    for column in ("source", "state", "new", "updated", "unchanged", "events", "changes",
+                   "dropped", "errors", "requests", "note"):
+        table.add_column(column, overflow="fold")
+    for run in runs:
+        note = run.last_error or ("" if run.finish_reason == "finished" else run.finish_reason or "")
+        table.add_row(run.source, run.state, *(str(v) for v in (
+            run.cases_new, run.cases_updated, run.cases_unchanged, run.events_added,
+            run.changes_added, run.dropped, run.errors, run.requests)), note)
+    _console(stderr=True).print(table)
+
+
+@app.command()
+def sources(as_json: JsonFlag = False) -> None:
+    """Each source's health: last run, last success, last failure and whether it is stale."""
+    from tracker.crawl import available_sources
+    from tracker.runs import source_health
+
+    settings = load_settings()
+    health = source_health(_store(settings), available_sources(), now=datetime.now(UTC),
+                           intervals=settings.crawl_intervals, stale_after=settings.stale_after)
+    rows = [{
+        "source": h.source,
+        "interval_hours": h.interval_hours,
+        "stale": h.stale,
+        "last_run": _run_dict(h.last_run),
+        "last_success": _run_dict(h.last_success),
+        "last_failure": _run_dict(h.last_failure),
+    } for h in health]
+    if as_json:
+        _print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("source", "every", "last run", "last success", "last failure", "stale"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        run, success, failure = row["last_run"], row["last_success"], row["last_failure"]
+        table.add_row(
+            row["source"], f"{row['interval_hours']:g} h",
+            f"{run['started_at']} {run['state']}" if run else "never",
+            success["started_at"] if success else "never",
+            f"{failure['started_at']} {failure['reason'] or ''}".strip() if failure else "",
+            "STALE" if row["stale"] else "")
+    _console().print(table)
+
+
+def _run_dict(run) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "started_at": run.started_at.isoformat(timespec="seconds"),
+        "finished_at": run.finished_at.isoformat(timespec="seconds") if run.finished_at else None,
+        "state": run.state,
+        "reason": run.last_error or run.finish_reason,
+        "requests": run.requests, "items": run.items, "dropped": run.dropped, "errors": run.errors,
+        "cases_new": run.cases_new, "cases_updated": run.cases_updated,
+        "events_added": run.events_added, "changes_added": run.changes_added,
+    }
 
 
 @app.command("config")

@@ -24,6 +24,14 @@ from pydantic_settings import (
 from tracker.errors import ConfigError
 
 APP_NAME = "ai-copyright-tracker"
+# Hours between crawls, fitted to each upstream's limits and cadence.
+DEFAULT_CRAWL_INTERVALS = {
+    "courtlistener": 1.0,
+    "congress": 6.0,
+    "openstates": 24.0,
+    "federal_register": 24.0,
+    "statements": 2.0,
+}
 
 
 def default_config_path() -> Path:
@@ -73,6 +81,25 @@ class Settings(BaseSettings):
     )
     federal_register_url: str = Field(
         "https://www.federalregister.gov", description="Federal Register host; the spider adds /api/v1/"
+    )
+    courtlistener_daily_requests: int = Field(
+        125, ge=1, description="CourtListener requests a day (a free token allows 125)"
+    )
+    courtlistener_delay: float = Field(
+        12.0, ge=0, description="Seconds between CourtListener requests (5 a minute on a free token)"
+    )
+    courtlistener_search_pages: int = Field(
+        3, ge=1, description="Search result pages read per relevance query"
+    )
+    watchlist_file: Path | None = Field(
+        None, description="A watchlist file to use instead of the one shipped with the tracker"
+    )
+    crawl_intervals: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_CRAWL_INTERVALS),
+        description="Hours between crawls, per source",
+    )
+    stale_after: float = Field(
+        3.0, gt=0, description="A source is stale after this many intervals without a success"
     )
     config_file: Path | None = Field(None, exclude=True, description="The TOML file read, if any")
 

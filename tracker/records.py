@@ -16,6 +16,15 @@ from tracker.vocab import ActionClass, Kind
 # "cand-3:23-cv-00201", "us-119-s-1367", "ca-20252026-ab-412", "fr-2023-18624"
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9:._-]*$")
 WHITESPACE = re.compile(r"\s+")
+# "3:23-cv-00201-WHO" → "3:23-cv-00201": judges' initials are not part of the number.
+DOCKET_NUMBER = re.compile(r"^(\d+:\d{2}-[a-z]{2,4}-\d+)", re.IGNORECASE)
+
+
+def lawsuit_key(court_id: str, docket_number: str) -> str:
+    """``cand`` + ``3:23-cv-00201-WHO`` → ``cand-3:23-cv-00201``."""
+    number = docket_number.strip().lower()
+    match = DOCKET_NUMBER.match(number)
+    return f"{court_id.strip().lower()}-{match.group(1) if match else number.replace(' ', '-')}"
 
 
 @dataclass

@@ -183,6 +183,7 @@ class ActionClass(Described):
     DISMISSAL_VOLUNTARY = "dismissal-voluntary", "Voluntary dismissal", (
         "The plaintiff dismissed the suit (or a stipulation of dismissal)."
     )
+    STAY = "stay", "Stay", "The case, or part of it, was stayed."
     CASE_CLOSED = "case-closed", "Case closed", "The docket was closed or terminated."
     # Agency actions.
     NOTICE = "notice", "Notice", "A notice was published."

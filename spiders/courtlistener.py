@@ -1,0 +1,264 @@
+"""CourtListener: U.S. federal dockets in AI-copyright and AI-likeness suits.
+
+Source: CourtListener REST API v4 (``search/``, ``dockets/``, ``docket-entries/``).
+Auth: ``COURTLISTENER_TOKEN``, sent as ``Authorization: Token <token>``; without one the API
+    allows anonymous reads at a much lower limit, and the spider says so once.
+Limits: free tokens get 5/min, 50/hour and 125/day; ``courtlistener_daily_requests`` is the day's
+    budget (the crawl stops cleanly when it is spent) and ``courtlistener_delay`` spaces requests.
+Notes:
+    - Candidates come from search (``type=r``) with the queries in ``tracker.relevance``, plus
+      every U.S. lawsuit on the watchlist (by CourtListener id, else by court and docket number).
+      A search hit is kept only when it names an AI developer or an AI term: an ordinary
+      copyright suit between two publishers is not tracked.
+    - ``docket-entries/`` is restricted to some accounts; on 403 the history comes from search
+      (``type=rd``, ``docket_id:<id>``), one result per document, folded into entries.
+    - Incremental: a docket already stored and not modified since the last complete run is
+      yielded without its entries (one request), so a no-change re-crawl writes nothing.
+    - v4's ``count`` is a URL, never a number: the spider only follows ``next`` (cursor paging).
+    - Timestamps carry a US/Pacific offset (``-07:00``); they are compared as aware datetimes.
+    - Entry descriptions can hold HTML and an ``(Entered: mm/dd/yyyy)`` suffix; both are removed.
+History:
+    - 2026-11-28: first version (issue #3).
+"""
+
+import html
+import logging
+import re
+from datetime import date, datetime
+from json import JSONDecodeError
+from urllib.parse import urlencode
+
+import scrapy
+from w3lib.html import remove_tags
+
+from spiders.items import CaseItem, EventItem
+from tracker.config import load_settings
+from tracker.records import lawsuit_key
+from tracker.relevance import COURTLISTENER_QUERIES, is_relevant
+from tracker.vocab import Kind
+from tracker.watchlist import load_watchlist
+
+logger = logging.getLogger(__name__)
+
+API = "/api/rest/v4/"
+# "ORDER granting motion ... (Entered: 10/30/2023)" → the suffix says nothing new.
+ENTERED_SUFFIX = re.compile(r"\s*\(Entered:\s*\d{1,2}/\d{1,2}/\d{4}\)\s*$", re.IGNORECASE)
+WHITESPACE = re.compile(r"\s+")
+
+
+def clean_text(value: str | None) -> str:
+    """Docket text as a person reads it: tags removed, entities decoded, whitespace folded."""
+    text = html.unescape(remove_tags(value or ""))
+    return ENTERED_SUFFIX.sub("", WHITESPACE.sub(" ", text)).strip()
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    """``2025-08-29T14:03:11.123456-07:00`` → an aware datetime; ``None`` when absent."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+class CourtListenerSpider(scrapy.Spider):
+    name = "courtlistener"
+    # Set by the pipeline before the crawl starts (see spiders/pipelines.py).
+    since: datetime | None = None
+    known_keys: set[str] = set()
+    request_budget: int | None = None
+
+    def __init__(self, *args, since: str | None = None, full: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        settings = load_settings()
+        self.base = settings.courtlistener_url.rstrip("/")
+        self.token = settings.courtlistener_token.get_secret_value() if settings.courtlistener_token else None
+        self.daily_request_budget = settings.courtlistener_daily_requests
+        self.search_pages = settings.courtlistener_search_pages
+        self.full = bool(full)
+        if since:
+            self.since = datetime.fromisoformat(since)
+        self.watchlist = {record.key: record for record in load_watchlist(settings.watchlist_file)
+                          if record.kind is Kind.LAWSUIT and "court" in record.identifiers
+                          and "docket_number" in record.identifiers}
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        # Spacing between requests is the tracker's setting (5 a minute on a free token).
+        settings.set("DOWNLOAD_DELAY", load_settings().courtlistener_delay, priority="spider")
+
+    def api(self, endpoint: str, **params) -> str:
+        query = f"?{urlencode(params)}" if params else ""
+        return f"{self.base}{API}{endpoint}{query}"
+
+    def request(self, url: str, callback, **meta) -> scrapy.Request:
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Token {self.token}"
+        return scrapy.Request(url, callback=callback, headers=headers, meta=meta)
+
+    async def start(self):
+        if not self.token:
+            logger.warning("no COURTLISTENER_TOKEN: reading anonymously, which CourtListener "
+                           "limits to about 100 requests a day")
+        for query in COURTLISTENER_QUERIES:
+            yield self.request(self.api("search/", type="r", q=query, order_by="dateFiled desc"),
+                               self.parse_search, page=1)
+        for record in self.watchlist.values():
+            ids = record.identifiers
+            if "courtlistener_id" in ids:
+                yield self.request(self.api(f"dockets/{ids['courtlistener_id']}/"),
+                                   self.parse_docket)
+            else:
+                yield self.request(self.api("dockets/", court=ids["court"],
+                                            docket_number=ids["docket_number"]),
+                                   self.parse_docket_list)
+
+    def json(self, response) -> dict | None:
+        """The response's JSON, or ``None`` (logged as an error) when it is not JSON."""
+        try:
+            data = response.json()
+        except (JSONDecodeError, ValueError, AttributeError):
+            logger.error("malformed JSON from %s (HTTP %s)", response.url, response.status)
+            self.crawler.stats.inc_value("courtlistener/malformed_json")
+            return None
+        return data if isinstance(data, dict) else None
+
+    def parse_search(self, response):
+        """Search (``type=r``): keep the hits that are about AI, follow the cursor."""
+        data = self.json(response)
+        if data is None:
+            return
+        for hit in data.get("results", []):
+            documents = hit.get("recap_documents") or []
+            texts = [hit.get("caseName", ""), *(hit.get("party") or []),
+                     *(clean_text(d.get("description") or d.get("snippet")) for d in documents)]
+            if not hit.get("docket_id"):
+                continue
+            if not is_relevant(*texts):
+                self.crawler.stats.inc_value("courtlistener/not_relevant")
+                logger.debug("not about AI, skipped: %s", hit.get("caseName"))
+                continue
+            yield self.request(self.api(f"dockets/{hit['docket_id']}/"), self.parse_docket)
+        page = response.meta["page"]
+        if data.get("next") and page < self.search_pages:
+            yield self.request(data["next"], self.parse_search, page=page + 1)
+
+    def parse_docket_list(self, response):
+        """``dockets/?court=&docket_number=``: a watchlist lawsuit found by its number."""
+        data = self.json(response)
+        if data is None:
+            return
+        results = data.get("results") or []
+        if not results:
+            logger.warning("no CourtListener docket for %s", response.url)
+            return
+        yield from self.docket(results[0])
+
+    def parse_docket(self, response):
+        data = self.json(response)
+        if data is not None:
+            yield from self.docket(data)
+
+    def docket(self, docket: dict):
+        """One docket: yield it at once when unchanged since the last run, else read its entries."""
+        if not docket.get("court_id") or not docket.get("docket_number"):
+            logger.error("docket %s has no court or docket number", docket.get("id"))
+            return
+        case = self.case(docket)
+        modified = parse_timestamp(docket.get("date_modified"))
+        if (self.since and modified and modified < self.since and case.key in self.known_keys):
+            self.crawler.stats.inc_value("courtlistener/dockets_unchanged")
+            yield case
+            return
+        yield self.request(self.api("docket-entries/", docket=docket["id"],
+                                    order_by="recap_sequence_number,entry_number"),
+                           self.parse_entries, case=case, docket_id=docket["id"], entries={},
+                           handle_httpstatus_list=[403])
+
+    def case(self, docket: dict) -> CaseItem:
+        key = lawsuit_key(docket["court_id"], docket["docket_number"])
+        curated = self.watchlist.get(key)
+        identifiers = {"court": docket["court_id"], "docket_number": docket["docket_number"],
+                       "courtlistener_id": docket["id"]}
+        for field in ("nature_of_suit", "cause", "assigned_to_str", "date_filed"):
+            if docket.get(field):
+                identifiers[field.removesuffix("_str")] = docket[field]
+        events = []
+        terminated = parse_day(docket.get("date_terminated"))
+        if terminated:
+            events.append(EventItem(terminated, "Docket terminated.", "courtlistener",
+                                    classification=("case-closed",), external_id="date-terminated"))
+        return CaseItem(
+            key=key, kind=Kind.LAWSUIT, jurisdiction=docket["court_id"],
+            title=curated.title if curated else (docket.get("case_name") or key),
+            source="courtlistener", identifiers=identifiers,
+            urls=[f"{self.base}{docket['absolute_url']}"] if docket.get("absolute_url") else [],
+            events=events)
+
+    def parse_entries(self, response):
+        """``docket-entries/`` pages, or on 403 the search route for the same docket."""
+        meta = response.meta
+        if response.status == 403:
+            self.crawler.stats.inc_value("courtlistener/docket_entries_forbidden")
+            yield self.request(self.api("search/", type="rd", q=f"docket_id:{meta['docket_id']}",
+                                        order_by="entry_date_filed desc"),
+                               self.parse_entry_search, case=meta["case"], entries={})
+            return
+        data = self.json(response)
+        if data is None:
+            return
+        for entry in data.get("results", []):
+            documents = entry.get("recap_documents") or []
+            main = next((d for d in documents if not d.get("attachment_number")), None)
+            text = entry.get("description") or (main or {}).get("description")
+            self.add_event(meta["entries"], meta["case"], number=entry.get("entry_number"),
+                           filed=entry.get("date_filed"), text=text,
+                           link=(main or {}).get("absolute_url"), entry_id=entry.get("id"))
+        yield from self.next_or_done(response, data, self.parse_entries)
+
+    def parse_entry_search(self, response):
+        """Search ``type=rd``: one hit per document; the main document stands for its entry."""
+        data = self.json(response)
+        if data is None:
+            return
+        for hit in data.get("results", []):
+            if hit.get("attachment_number"):
+                continue
+            self.add_event(response.meta["entries"], response.meta["case"],
+                           number=hit.get("entry_number"), filed=hit.get("entry_date_filed"),
+                           text=hit.get("description") or hit.get("short_description"),
+                           link=hit.get("absolute_url"), entry_id=hit.get("id"))
+        yield from self.next_or_done(response, data, self.parse_entry_search)
+
+    def add_event(self, entries: dict, case: CaseItem, *, number, filed, text, link, entry_id):
+        day, text = parse_day(filed), clean_text(text)
+        if day is None or not text:
+            self.crawler.stats.inc_value("courtlistener/entries_skipped")
+            return
+        identity = f"entry-{number}" if number is not None else f"id-{entry_id}"
+        if identity in entries:
+            return
+        entries[identity] = EventItem(
+            day, text, "courtlistener",
+            source_url=f"{self.base}{link}" if link else (case.urls[0] if case.urls else None),
+            sequence=int(number) if isinstance(number, int) or str(number).isdigit() else None,
+            entry_number=str(number) if number is not None else None, external_id=identity)
+
+    def next_or_done(self, response, data: dict, callback):
+        if data.get("next"):
+            yield self.request(data["next"], callback, **{
+                k: response.meta[k] for k in ("case", "entries", "docket_id") if k in response.meta})
+            return
+        case = response.meta["case"]
+        case.events = case.events + list(response.meta["entries"].values())
+        yield case

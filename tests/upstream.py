@@ -1,0 +1,92 @@
+"""A stand-in upstream API on 127.0.0.1 serving recorded responses, for the spider tests.
+
+Routes (``tests/fixtures/<source>/routes.json``) map a path and some query parameters to a list
+of responses served in turn (the last one repeats): a recorded JSON file, or a status such as a
+429 with ``Retry-After`` or a 500, before the recorded answer. ``{base}`` in a file becomes this
+server's URL (so ``next`` links come back here) and ``{now_pacific}`` the current time with a
+Pacific offset, as CourtListener writes it. Every request is logged for the tests to inspect.
+"""
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from tracker.relevance import COURTLISTENER_QUERIES
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PACIFIC = timezone(timedelta(hours=-8))
+
+
+class Upstream:
+    def __init__(self, source: str):
+        self.folder = FIXTURES / source
+        self.routes = json.loads((self.folder / "routes.json").read_text())
+        for route in self.routes:
+            query = route.setdefault("query", {})
+            if "q_index" in query:
+                query["q"] = COURTLISTENER_QUERIES[int(query.pop("q_index"))]
+            route["served"] = 0
+        self.overrides: dict[str, str] = {}
+        self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> "Upstream":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def override(self, name: str, replacement: str) -> None:
+        """Serve ``replacement`` wherever a route names the file ``name``."""
+        self.overrides[name] = replacement
+
+    def paths(self) -> list[str]:
+        return [path for path, _, _ in self.requests]
+
+    def respond(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        matches = [r for r in self.routes if r["path"] == path
+                   and all(query.get(k) == v for k, v in r["query"].items())]
+        if not matches:
+            return 404, {}, b'{"detail": "Not found."}'
+        route = max(matches, key=lambda r: len(r["query"]))
+        response = route["responses"][min(route["served"], len(route["responses"]) - 1)]
+        route["served"] += 1
+        body = b""
+        if response.get("file"):
+            name = self.overrides.get(response["file"], response["file"])
+            text = (self.folder / name).read_text()
+            now = datetime.now(UTC).astimezone(PACIFIC).isoformat()
+            body = text.replace("{base}", self.url).replace("{now_pacific}", now).encode()
+        return response.get("status", 200), response.get("headers", {}), body
+
+    def _handler(self):
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the stdlib's name
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                upstream.requests.append((parts.path, query, dict(self.headers)))
+                status, headers, body = upstream.respond(parts.path, query)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
