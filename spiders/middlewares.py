@@ -11,13 +11,21 @@ complete one.
 import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import deferred_from_coro
 
 logger = logging.getLogger(__name__)
+# Connection failures that say the host cannot be reached, not that one request went wrong.
+UNREACHABLE = (CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError)
 
 
 def close_spider(crawler, reason: str) -> None:
@@ -76,6 +84,36 @@ class RetryAfterMiddleware:
         retry = get_retry_request(request, spider=self.crawler.spider,
                                   reason=f"{response.status} Retry-After")
         return retry or response
+
+
+class UnreachableMiddleware:
+    """Stop the crawl when the upstream cannot be reached at all (no network, DNS, refused).
+
+    RetryMiddleware has already retried the request by the time an exception gets here; without
+    this, every remaining request would be tried and spaced out in turn, minutes of waiting to
+    learn what the first one said.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        if self.crawler.stats.get_value("unreachable"):
+            raise IgnoreRequest("the upstream cannot be reached")  # no need to wait its turn
+        return None
+
+    def process_exception(self, request, exception, spider=None):
+        if isinstance(exception, UNREACHABLE) and not self.crawler.stats.get_value("unreachable"):
+            host = urlsplit(request.url).netloc
+            message = f"cannot reach {host}: {exception or exception.__class__.__name__}"
+            self.crawler.stats.set_value("unreachable", message)
+            logger.error(message)
+            close_spider(self.crawler, "unreachable")
+        return None
 
 
 class RequestBudgetMiddleware:

@@ -134,5 +134,5 @@ class StorePipeline:
             cases_updated=self.report.count(Outcome.UPDATED),
             cases_unchanged=self.report.count(Outcome.UNCHANGED),
             events_added=self.report.events_added, changes_added=self.report.changes_added,
-            last_error=self.errors.last)
+            last_error=stats.get_value("unreachable") or self.errors.last)
         self.engine.dispose()

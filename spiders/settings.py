@@ -24,6 +24,19 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Scrapy's list less CannotResolveHostError: a name that does not resolve means no network (or a
+# wrong URL setting), and retrying it only delays saying so.
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    OSError,
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+]
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 
@@ -34,6 +47,8 @@ TELNETCONSOLE_ENABLED = False
 ITEM_PIPELINES = {"spiders.pipelines.StorePipeline": 300}
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.RequestBudgetMiddleware": 50,
+    # Below RetryMiddleware (550): it sees a connection failure only once retries are spent.
+    "spiders.middlewares.UnreachableMiddleware": 540,
     # After RetryMiddleware (550) on the way in, so it sees a 429 first on the way out.
     "spiders.middlewares.RetryAfterMiddleware": 560,
 }

@@ -1,0 +1,218 @@
+"""The CourtListener spider: callbacks on recorded v4 responses, then real crawls against a
+stand-in API on 127.0.0.1 (retries, 429, 403 fallback, malformed JSON, incremental re-crawl)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scrapy.http import Request, TextResponse
+from scrapy.utils.test import get_crawler
+from sqlalchemy import func, select
+
+from spiders.courtlistener import CourtListenerSpider, clean_text
+from tests.golden import check_golden
+from tests.upstream import FIXTURES, Upstream
+from tracker.db import make_engine
+from tracker.models import Case, Change, Event, SourceRun
+from tracker.watchlist import load_watchlist
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = "https://www.courtlistener.com"
+WATCHLIST = FIXTURES / "courtlistener" / "watchlist.yaml"
+TOKEN = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.fixture
+def spider(monkeypatch):
+    monkeypatch.setenv("TRACKER_COURTLISTENER_URL", BASE)
+    monkeypatch.setenv("TRACKER_WATCHLIST_FILE", str(WATCHLIST))
+    crawler = get_crawler(CourtListenerSpider)
+    crawler.spider = CourtListenerSpider.from_crawler(crawler)
+    crawler.stats.open_spider()
+    return crawler.spider
+
+
+def respond(request: Request, name: str, status: int = 200) -> TextResponse:
+    body = (FIXTURES / "courtlistener" / name).read_bytes().replace(b"{base}", BASE.encode())
+    return TextResponse(request.url, status=status, body=body, encoding="utf-8", request=request)
+
+
+def follow(spider, request: Request, *pages: str, status: int = 200):
+    """Feed recorded pages to a request chain; return the item it ends with."""
+    outputs = list(request.callback(respond(request, pages[0], status)))
+    for name in pages[1:]:
+        (request,) = [o for o in outputs if isinstance(o, Request)]
+        outputs = list(request.callback(respond(request, name)))
+    return outputs
+
+
+def test_search_keeps_ai_suits_and_follows_the_cursor(spider):
+    request = spider.request(spider.api("search/", type="r", q="x"), spider.parse_search, page=1)
+    parties = list(spider.parse_search(respond(request, "search-parties-page1.json")))
+    terms = list(spider.parse_search(respond(request, "search-terms-page1.json")))
+    urls = [r.url.removeprefix(BASE) for r in parties + terms]
+    check_golden("courtlistener", "search", urls)
+    assert "/api/rest/v4/dockets/69911204/" not in urls  # the cookbook suit: no AI party or term
+    assert any("cursor=" in u for u in urls)
+
+
+def test_docket_with_two_pages_of_entries(spider):
+    (entries_request,) = list(spider.parse_docket(respond(
+        Request(spider.api("dockets/66732129/")), "docket-andersen.json")))
+    (case,) = follow(spider, entries_request, "entries-andersen-page1.json", "entries-andersen-page2.json")
+    check_golden("courtlistener", "docket-andersen", case)
+    assert case.key == "cand-3:23-cv-00201"
+    assert case.title == "Andersen et al. v. Stability AI Ltd. et al."  # the watchlist's title
+    texts = [e.text for e in case.events]
+    assert "MOTION to Dismiss Plaintiffs' Complaint filed by" in texts[2]  # HTML and &#x27; gone
+    assert not any("(Entered:" in t for t in texts)
+    assert texts[4].startswith("FIRST AMENDED COMPLAINT")  # from the main document's description
+
+
+def test_forbidden_docket_entries_fall_back_to_search(spider):
+    (entries_request,) = list(spider.parse_docket(respond(
+        Request(spider.api("dockets/68494041/")), "docket-lehrman.json")))
+    (fallback,) = list(entries_request.callback(respond(entries_request, "forbidden.json", 403)))
+    assert "type=rd" in fallback.url and "docket_id%3A68494041" in fallback.url
+    (case,) = list(fallback.callback(respond(fallback, "search-entries-lehrman.json")))
+    check_golden("courtlistener", "docket-lehrman", case)
+    assert [e.entry_number for e in case.events] == ["58", "36", "24", "1"]  # attachment skipped
+
+
+def test_malformed_json_yields_nothing_and_counts(spider):
+    request = Request(spider.api("dockets/68889092/"))
+    assert list(spider.parse_docket(respond(request, "docket-concord-malformed.json"))) == []
+    assert spider.crawler.stats.get_value("courtlistener/malformed_json") == 1
+
+
+def test_clean_text():
+    assert clean_text("ORDER re <b>49</b> Motion &amp; stay (Entered: 10/30/2023)") == (
+        "ORDER re 49 Motion & stay")
+
+
+# Real crawls, each in its own process as `tracker crawl` runs them.
+
+@pytest.fixture
+def upstream():
+    with Upstream("courtlistener") as server:
+        yield server
+
+
+@pytest.fixture
+def crawl_env(upstream, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
+               TRACKER_COURTLISTENER_URL=upstream.url, TRACKER_WATCHLIST_FILE=str(WATCHLIST),
+               TRACKER_COURTLISTENER_DELAY="0", COURTLISTENER_TOKEN=TOKEN,
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    return env
+
+
+def tracker(*args, env, cwd=None):
+    return subprocess.run([sys.executable, "-m", "tracker", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def counts(env) -> dict[str, int]:
+    engine = make_engine(env["TRACKER_DATABASE_URL"])
+    with engine.connect() as connection:
+        result = {model.__tablename__: connection.execute(
+            select(func.count()).select_from(model)).scalar_one() for model in (Case, Event, Change)}
+    engine.dispose()
+    return result
+
+
+def test_crawl_stores_ai_suits_and_recrawl_changes_nothing(upstream, crawl_env, tmp_path):
+    first = tracker("crawl", "--source", "courtlistener", env=crawl_env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert counts(crawl_env) == {"cases": 3, "events": 13, "changes": 3}
+    first_requests = len(upstream.requests)
+    # Every API request carried the token; the cookbook suit's docket was never fetched.
+    api = [(p, h) for p, _, h in upstream.requests if p.startswith("/api/")]
+    assert all(h.get("Authorization") == f"Token {TOKEN}" for _, h in api)
+    assert "/api/rest/v4/dockets/69911204/" not in upstream.paths()
+    # The 429 (Retry-After: 1) and the 500 were each retried once, then answered.
+    cursor = [q for p, q, _ in upstream.requests if q.get("cursor", "").startswith("cz0y")]
+    assert len(cursor) == 2
+
+    upstream.requests.clear()
+    second = tracker("crawl", "--source", "courtlistener", env=crawl_env, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert counts(crawl_env) == {"cases": 3, "events": 13, "changes": 3}
+    assert not any(p.endswith("docket-entries/") for p in upstream.paths())
+    assert len(upstream.requests) < first_requests
+
+    upstream.override("docket-andersen.json", "docket-andersen-modified.json")
+    upstream.override("entries-andersen-page2.json", "entries-andersen-page2-new-entry.json")
+    third = tracker("crawl", "--source", "courtlistener", env=crawl_env, cwd=tmp_path)
+    assert third.returncode == 0, third.stderr
+    assert counts(crawl_env) == {"cases": 3, "events": 14, "changes": 4}
+    shown = json.loads(tracker("show", "cand-3:23-cv-00201", "--json", env=crawl_env).stdout)
+    assert shown["status"] == "class_certified" and shown["status_date"] == "2026-11-24"
+
+
+def test_failing_docket_fails_the_run_but_the_rest_land(upstream, crawl_env, tmp_path):
+    upstream.override("docket-concord.json", "docket-concord-malformed.json")
+    result = tracker("crawl", env=crawl_env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "malformed JSON" in result.stderr
+    assert counts(crawl_env)["cases"] == 2
+    health = json.loads(tracker("sources", "--json", env=crawl_env).stdout)
+    (courtlistener,) = [h for h in health if h["source"] == "courtlistener"]
+    assert courtlistener["last_success"] is None and courtlistener["stale"] is True
+    assert courtlistener["last_failure"]["state"] == "failed"
+    assert "malformed JSON" in courtlistener["last_failure"]["reason"]
+    table = tracker("sources", env=crawl_env).stdout
+    assert "malformed JSON" in table and "STALE" in table
+
+
+def test_scrapy_crawl_directly_records_the_run(upstream, crawl_env):
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "courtlistener", "-s",
+                             "AUTOTHROTTLE_ENABLED=False"], cwd=ROOT, env=crawl_env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    engine = make_engine(crawl_env["TRACKER_DATABASE_URL"])
+    with engine.connect() as connection:
+        run = connection.execute(select(SourceRun)).one()
+    assert (run.state, run.cases_new, run.events_added) == ("ok", 3, 13)
+    assert run.requests == len(upstream.requests)
+
+
+def test_spent_budget_stops_cleanly_and_the_next_run_resumes(upstream, crawl_env, tmp_path):
+    limited = {**crawl_env, "TRACKER_COURTLISTENER_DAILY_REQUESTS": "6"}
+    result = tracker("crawl", env=limited, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    health = json.loads(tracker("sources", "--json", env=limited).stdout)
+    (courtlistener,) = [h for h in health if h["source"] == "courtlistener"]
+    assert courtlistener["last_run"]["state"] == "partial"
+    assert courtlistener["last_run"]["reason"] == "budget_exhausted"
+    assert courtlistener["last_run"]["requests"] <= 6
+    # A fresh day's budget: the next run starts over from the last complete run (none).
+    resumed = tracker("crawl", env=crawl_env, cwd=tmp_path)
+    assert resumed.returncode == 0
+    assert counts(crawl_env)["cases"] == 3
+
+
+def test_crawl_rejects_an_unknown_source(crawl_env, tmp_path):
+    result = tracker("crawl", "--source", "nowhere", env=crawl_env, cwd=tmp_path)
+    assert result.returncode == 2 and "unknown source" in result.stderr
+
+
+def test_unreachable_upstream_fails_fast_with_the_reason(crawl_env, tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    env = {**crawl_env, "TRACKER_COURTLISTENER_URL": f"http://127.0.0.1:{closed_port}"}
+    assert tracker("seed", env=env).returncode == 0
+    result = tracker("crawl", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"cannot reach 127.0.0.1:{closed_port}" in result.stderr
+    health = json.loads(tracker("sources", "--json", env=env).stdout)
+    (courtlistener,) = [h for h in health if h["source"] == "courtlistener"]
+    assert courtlistener["last_run"]["reason"].startswith("cannot reach")
+    assert counts(env)["cases"] == len(load_watchlist(WATCHLIST))  # the seeded cases are intact
