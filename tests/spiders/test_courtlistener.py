@@ -216,3 +216,14 @@ def test_unreachable_upstream_fails_fast_with_the_reason(crawl_env, tmp_path):
     (courtlistener,) = [h for h in health if h["source"] == "courtlistener"]
     assert courtlistener["last_run"]["reason"].startswith("cannot reach")
     assert counts(env)["cases"] == len(load_watchlist(WATCHLIST))  # the seeded cases are intact
+
+
+def test_pacific_offsets_compare_as_instants():
+    from datetime import UTC, datetime
+
+    from spiders.courtlistener import parse_timestamp
+
+    modified = parse_timestamp("2025-08-29T14:03:11.123456-07:00")
+    assert modified == datetime(2025, 8, 29, 21, 3, 11, 123456, tzinfo=UTC)
+    assert modified < datetime(2025, 8, 29, 21, 5, tzinfo=UTC)  # a run just after, in UTC
+    assert parse_timestamp("not a time") is None and parse_timestamp(None) is None
