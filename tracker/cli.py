@@ -332,9 +332,13 @@ def crawl(
     notes = _console(stderr=True)
     results = []
     for name in names:
-        with notes.status(f"crawling {name}…"):
-            results.append(crawl_source(engine, name, full=full, timeout=timeout,
-                                        on_line=lambda line: notes.print(line, markup=False)))
+        try:
+            with notes.status(f"crawling {name}…"):
+                results.append(crawl_source(engine, name, full=full, timeout=timeout,
+                                            on_line=lambda line: notes.print(line, markup=False)))
+        except KeyboardInterrupt:
+            sys.stderr.write(f"interrupted: the {name} crawl was stopped and recorded as failed\n")
+            raise typer.Exit(130) from None
     _print_crawl_summary(results)
     if any(run.state == "failed" for run in results):
         raise typer.Exit(1)

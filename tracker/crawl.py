@@ -55,6 +55,11 @@ def crawl_source(engine: Engine, name: str, *, full: bool = False, timeout: floa
     except subprocess.TimeoutExpired:
         stopped = f"stopped after {timeout:.0f} s"
         _stop(child)
+    except KeyboardInterrupt:
+        # The child runs in its own session, so Ctrl-C reached only us: stop it, record, re-raise.
+        _stop(child)
+        _judge(engine, name, started, child.returncode, "interrupted")
+        raise
     reader.join(timeout=5)
     return _judge(engine, name, started, child.returncode, stopped)
 
@@ -67,7 +72,7 @@ def _relay(stream, on_line: Callable[[str], None]) -> None:
 
 def _stop(child: subprocess.Popen) -> None:
     """SIGTERM the child's process group (Scrapy shuts down cleanly), then SIGKILL."""
-    for sig, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+    for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 10)):
         try:
             os.killpg(child.pid, sig)
             child.wait(timeout=grace)

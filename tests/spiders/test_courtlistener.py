@@ -227,3 +227,24 @@ def test_pacific_offsets_compare_as_instants():
     assert modified == datetime(2025, 8, 29, 21, 3, 11, 123456, tzinfo=UTC)
     assert modified < datetime(2025, 8, 29, 21, 5, tzinfo=UTC)  # a run just after, in UTC
     assert parse_timestamp("not a time") is None and parse_timestamp(None) is None
+
+
+def test_ctrl_c_stops_the_crawl_process_and_records_why(upstream, crawl_env, tmp_path):
+    import signal
+    import time
+
+    slow = {**crawl_env, "TRACKER_COURTLISTENER_DELAY": "5"}
+    crawl = subprocess.Popen([sys.executable, "-m", "tracker", "crawl"], env=slow, cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any(p.startswith("/api/") for p in upstream.paths()):  # the crawl is under way
+        assert time.monotonic() < deadline and crawl.poll() is None, "the crawl never started"
+        time.sleep(0.1)
+    crawl.send_signal(signal.SIGINT)
+    _, stderr = crawl.communicate(timeout=120)
+    assert crawl.returncode == 130 and "interrupted" in stderr
+    health = json.loads(tracker("sources", "--json", env=crawl_env).stdout)
+    (courtlistener,) = [h for h in health if h["source"] == "courtlistener"]
+    assert courtlistener["last_run"]["state"] == "failed"
+    assert courtlistener["last_run"]["reason"] == "interrupted"
+    assert courtlistener["last_run"]["finished_at"] is not None
