@@ -24,6 +24,20 @@ AI_TERMS = (
     "text and data mining",
 )
 
+# Words that make an AI matter a copyright, likeness or authorship matter (for agency documents
+# and bills, which talk about AI in every field).
+IP_TERMS = (
+    "copyright", "intellectual property", "likeness", "digital replica", "voice", "publicity",
+    "training data", "authorship", "inventorship", "deepfake", "fair use", "licensing",
+    "creative works", "performers", "artists",
+)
+
+# Federal Register searches: full-text terms, and AI documents of the agencies that matter.
+FEDERAL_REGISTER_TERMS = ('"artificial intelligence" copyright', '"digital replica"',
+                          '"generative AI"', '"AI-generated"')
+FEDERAL_REGISTER_AGENCIES = ("copyright-office-library-of-congress", "patent-and-trademark-office",
+                             "federal-trade-commission", "executive-office-of-the-president")
+
 COURTLISTENER_QUERIES = (
     # Nature of suit 820 (Copyright) naming an AI developer or an AI term.
     'suitNature:Copyright AND party:(' + " OR ".join(f'"{name}"' for name in AI_DEVELOPERS) + ")",
@@ -44,8 +58,23 @@ def names_ai_developer(text: str) -> bool:
     return bool(_DEVELOPER_PATTERN.search(text))
 
 
+# "AI" in capitals ("AI-Assisted Inventions", "AI Act"); lower-case "ai" is too often a name.
+_AI_ACRONYM = re.compile(r"\bAI\b")
+
+
 def mentions_ai(text: str) -> bool:
-    return bool(_TERM_PATTERN.search(text))
+    return bool(_TERM_PATTERN.search(text) or _AI_ACRONYM.search(text))
+
+
+_IP_PATTERN = re.compile(
+    r"\b(?:" + "|".join(re.escape(term) for term in IP_TERMS) + r")\b", re.IGNORECASE)
+
+
+def is_ai_copyright(*texts: str) -> bool:
+    """Whether these texts (a title, an abstract) are about AI *and* copyright, likeness or
+    authorship: the test for agency documents and bills."""
+    joined = " ".join(t for t in texts if t)
+    return mentions_ai(joined) and bool(_IP_PATTERN.search(joined))
 
 
 def is_relevant(*texts: str) -> bool:

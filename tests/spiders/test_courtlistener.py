@@ -2,24 +2,22 @@
 stand-in API on 127.0.0.1 (retries, 429, 403 fallback, malformed JSON, incremental re-crawl)."""
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from scrapy.http import Request, TextResponse
 from scrapy.utils.test import get_crawler
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from spiders.courtlistener import CourtListenerSpider, clean_text
 from tests.golden import check_golden
+from tests.spiders.crawling import ROOT, counts, crawl_environment, tracker
 from tests.upstream import FIXTURES, Upstream
 from tracker.db import make_engine
-from tracker.models import Case, Change, Event, SourceRun
+from tracker.models import SourceRun
 from tracker.watchlist import load_watchlist
 
-ROOT = Path(__file__).resolve().parents[2]
 BASE = "https://www.courtlistener.com"
 WATCHLIST = FIXTURES / "courtlistener" / "watchlist.yaml"
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
@@ -103,26 +101,9 @@ def upstream():
 
 @pytest.fixture
 def crawl_env(upstream, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    env.update(TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
-               TRACKER_COURTLISTENER_URL=upstream.url, TRACKER_WATCHLIST_FILE=str(WATCHLIST),
-               TRACKER_COURTLISTENER_DELAY="0", COURTLISTENER_TOKEN=TOKEN,
-               XDG_CONFIG_HOME=str(tmp_path / "config"))
-    return env
-
-
-def tracker(*args, env, cwd=None):
-    return subprocess.run([sys.executable, "-m", "tracker", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
-
-
-def counts(env) -> dict[str, int]:
-    engine = make_engine(env["TRACKER_DATABASE_URL"])
-    with engine.connect() as connection:
-        result = {model.__tablename__: connection.execute(
-            select(func.count()).select_from(model)).scalar_one() for model in (Case, Event, Change)}
-    engine.dispose()
-    return result
+    return crawl_environment(tmp_path, TRACKER_COURTLISTENER_URL=upstream.url,
+                             TRACKER_WATCHLIST_FILE=str(WATCHLIST),
+                             TRACKER_COURTLISTENER_DELAY="0", COURTLISTENER_TOKEN=TOKEN)
 
 
 def test_crawl_stores_ai_suits_and_recrawl_changes_nothing(upstream, crawl_env, tmp_path):

@@ -1,0 +1,36 @@
+"""What the spider tests share: a crawl environment pointing at a stand-in upstream, the
+``tracker`` command in a child process, and row counts."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from tracker.db import make_engine
+from tracker.models import Case, Change, Event
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def crawl_environment(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The process environment for crawls into a fresh database under ``tmp_path``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
+               XDG_CONFIG_HOME=str(tmp_path / "config"), **settings)
+    return env
+
+
+def tracker(*args: str, env: dict[str, str], cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tracker", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def counts(env: dict[str, str]) -> dict[str, int]:
+    engine = make_engine(env["TRACKER_DATABASE_URL"])
+    with engine.connect() as connection:
+        result = {model.__tablename__: connection.execute(
+            select(func.count()).select_from(model)).scalar_one() for model in (Case, Event, Change)}
+    engine.dispose()
+    return result
