@@ -4,7 +4,8 @@ Routes (``tests/fixtures/<source>/routes.json``) map a path and some query param
 of responses served in turn (the last one repeats): a recorded JSON file, or a status such as a
 429 with ``Retry-After`` or a 500, before the recorded answer. ``{base}`` in a file becomes this
 server's URL (so ``next`` links come back here) and ``{now_pacific}`` the current time with a
-Pacific offset, as CourtListener writes it. Every request is logged for the tests to inspect.
+Pacific offset, as CourtListener writes it (``{now_utc}``: as Congress.gov does). Every
+request is logged for the tests to inspect.
 """
 
 import json
@@ -66,7 +67,9 @@ class Upstream:
             name = self.overrides.get(response["file"], response["file"])
             text = (self.folder / name).read_text()
             now = datetime.now(UTC).astimezone(PACIFIC).isoformat()
-            body = text.replace("{base}", self.url).replace("{now_pacific}", now).encode()
+            now_utc = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            body = (text.replace("{base}", self.url).replace("{now_pacific}", now)
+                    .replace("{now_utc}", now_utc).encode())
         return response.get("status", 200), response.get("headers", {}), body
 
     def _handler(self):

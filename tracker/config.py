@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     federal_register_url: str = Field(
         "https://www.federalregister.gov", description="Federal Register host; the spider adds /api/v1/"
     )
+    congress_daily_requests: int = Field(
+        50, ge=1, description="Congress.gov requests a day (DEMO_KEY allows 50; a real key 5,000 an hour)"
+    )
+    congress_list_pages: int = Field(
+        8, ge=1, description="Pages of 250 recently updated bills read per crawl"
+    )
     courtlistener_daily_requests: int = Field(
         125, ge=1, description="CourtListener requests a day (a free token allows 125)"
     )

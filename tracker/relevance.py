@@ -66,6 +66,11 @@ def mentions_ai(text: str) -> bool:
     return bool(_TERM_PATTERN.search(text) or _AI_ACRONYM.search(text))
 
 
+# Bills about likeness are about AI even when their titles do not say so ("To protect ... the
+# voice and visual likeness of individuals"): the NO FAKES family.
+_LIKENESS_PATTERN = re.compile(
+    r"\b(?:digital replicas?|likeness|deepfakes?|digital forger(?:y|ies)|voice clon\w*|"
+    r"synthetic performers?)\b", re.IGNORECASE)
 _IP_PATTERN = re.compile(
     r"\b(?:" + "|".join(re.escape(term) for term in IP_TERMS) + r")\b", re.IGNORECASE)
 
@@ -75,6 +80,13 @@ def is_ai_copyright(*texts: str) -> bool:
     authorship: the test for agency documents and bills."""
     joined = " ".join(t for t in texts if t)
     return mentions_ai(joined) and bool(_IP_PATTERN.search(joined))
+
+
+def is_relevant_bill(*texts: str) -> bool:
+    """A bill is tracked when it is about AI and copyright or likeness, or about likeness and
+    replicas at all."""
+    joined = " ".join(t for t in texts if t)
+    return is_ai_copyright(joined) or bool(_LIKENESS_PATTERN.search(joined))
 
 
 def is_relevant(*texts: str) -> bool:

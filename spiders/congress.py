@@ -1,0 +1,216 @@
+"""Congress.gov: federal bills on AI and copyright, likeness and digital replicas.
+
+Source: Congress.gov API v3 (``/bill``, ``/bill/{congress}/{type}/{number}`` and its ``/actions``).
+Auth: ``CONGRESS_API_KEY`` as the ``api_key`` query parameter; ``DEMO_KEY`` by default, which
+    api.data.gov limits to 30 requests an hour and 50 a day (``congress_daily_requests``).
+Notes:
+    - There is no full-text search: the spider reads the bills updated since the last complete
+      run (``fromDateTime``, at most ``congress_list_pages`` pages of 250) and keeps those whose
+      titles the relevance rules match, plus every federal bill on the watchlist by number.
+    - The default format is XML: every request says ``format=json``. ``next`` links drop the key,
+      so it is added again; their host is replaced by the configured one.
+    - ``updateDate`` is a bare date on lists and a timestamp on details: both are parsed.
+    - The same action often comes twice, from the House or Senate and from the Library of
+      Congress; duplicates (same day, same text) are collapsed, and each passage is tied to its
+      chamber so that two records of one passage are not read as two chambers.
+    - A bill not updated since the last complete run costs one request (its detail).
+History:
+    - 2026-11-28: first version (issue #4).
+"""
+
+import logging
+import re
+from datetime import UTC, date, datetime, timedelta
+from json import JSONDecodeError
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import scrapy
+
+from spiders.items import CaseItem, EventItem
+from tracker.config import load_settings
+from tracker.relevance import is_relevant_bill
+from tracker.vocab import Kind
+from tracker.watchlist import load_watchlist
+
+logger = logging.getLogger(__name__)
+
+API = "/v3/"
+FIRST_WINDOW = timedelta(days=30)  # a first crawl looks at bills updated in the last month
+WEB_TYPES = {"hr": "house-bill", "s": "senate-bill", "hjres": "house-joint-resolution",
+             "sjres": "senate-joint-resolution", "hconres": "house-concurrent-resolution",
+             "sconres": "senate-concurrent-resolution", "hres": "house-resolution",
+             "sres": "senate-resolution"}
+# "Passed/agreed to in Senate: Passed Senate without amendment by Unanimous Consent."
+SENATE = re.compile(r"\bSenate\b")
+HOUSE = re.compile(r"\bHouse\b")
+WHITESPACE = re.compile(r"\s+")
+# The Library of Congress repeats a chamber's own action behind this prefix.
+LOC_PREFIX = re.compile(r"^Passed/agreed to in (?:House|Senate):\s*", re.IGNORECASE)
+
+
+def bill_key(congress, bill_type: str, number) -> str:
+    return f"us-{congress}-{bill_type.lower()}-{number}"
+
+
+def parse_update(value: str | None) -> datetime | None:
+    """``2023-12-29`` (lists) or ``2025-05-20T12:45:12Z`` (details) → an aware datetime."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+class CongressSpider(scrapy.Spider):
+    name = "congress"
+    since: datetime | None = None
+    known_keys: set[str] = set()
+    request_budget: int | None = None
+
+    def __init__(self, *args, since: str | None = None, full: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        settings = load_settings()
+        self.base = settings.congress_url.rstrip("/")
+        self.key = settings.congress_api_key.get_secret_value()
+        self.daily_request_budget = settings.congress_daily_requests
+        self.list_pages = settings.congress_list_pages
+        self.full = bool(full)
+        if since:
+            self.since = datetime.fromisoformat(since)
+        self.watchlist = {record.key: record for record in load_watchlist(settings.watchlist_file)
+                          if record.kind is Kind.FEDERAL_BILL}
+
+    def url(self, path: str, **params) -> str:
+        query = urlencode({"format": "json", **params, "api_key": self.key})
+        return f"{self.base}{API}{path}?{query}"
+
+    def follow_next(self, link: str) -> str:
+        """A ``next`` link on our host, with the key that Congress.gov leaves out."""
+        parts = urlsplit(link)
+        query = dict(parse_qsl(parts.query))
+        query.update(format="json", api_key=self.key)
+        return f"{self.base}{parts.path}?{urlencode(query)}"
+
+    async def start(self):
+        if self.key == "DEMO_KEY":
+            logger.warning("CONGRESS_API_KEY is DEMO_KEY, which allows 30 requests an hour and "
+                           "50 a day; get a free key at api.data.gov")
+        window_start = self.since if self.since and not self.full else datetime.now(UTC) - FIRST_WINDOW
+        yield scrapy.Request(self.url("bill", limit=250, sort="updateDate desc",
+                                      fromDateTime=window_start.strftime("%Y-%m-%dT%H:%M:%SZ")),
+                             callback=self.parse_list, meta={"page": 1})
+        for record in self.watchlist.values():
+            ids = record.identifiers
+            yield scrapy.Request(self.url(f"bill/{ids['congress']}/{ids['bill_type']}/{ids['bill_number']}"),
+                                 callback=self.parse_bill)
+
+    def json(self, response) -> dict | None:
+        try:
+            data = response.json()
+        except (JSONDecodeError, ValueError, AttributeError):
+            logger.error("malformed JSON from %s (HTTP %s)", response.url.split("api_key")[0],
+                         response.status)
+            return None
+        return data if isinstance(data, dict) else None
+
+    def parse_list(self, response):
+        """``/bill``: the recently updated bills; keep the relevant ones, read the next page."""
+        data = self.json(response)
+        if data is None:
+            return
+        for bill in data.get("bills", []):
+            if not is_relevant_bill(bill.get("title", "")):
+                self.crawler.stats.inc_value("congress/not_relevant")
+                continue
+            yield scrapy.Request(self.url(f"bill/{bill['congress']}/{bill['type'].lower()}/"
+                                          f"{bill['number']}"), callback=self.parse_bill)
+        page = response.meta["page"]
+        next_link = (data.get("pagination") or {}).get("next")
+        if next_link and page < self.list_pages:
+            yield scrapy.Request(self.follow_next(next_link), callback=self.parse_list,
+                                 meta={"page": page + 1})
+
+    def parse_bill(self, response):
+        """Bill detail: yield it at once when unchanged since the last run, else read its actions."""
+        data = self.json(response)
+        bill = (data or {}).get("bill")
+        if not bill:
+            return
+        case = self.case(bill)
+        updated = parse_update(bill.get("updateDateIncludingText") or bill.get("updateDate"))
+        if self.since and updated and updated < self.since and case.key in self.known_keys:
+            yield case
+            return
+        path = f"bill/{bill['congress']}/{bill['type'].lower()}/{bill['number']}/actions"
+        yield scrapy.Request(self.url(path, limit=250), callback=self.parse_actions,
+                             meta={"case": case, "actions": {}})
+
+    def case(self, bill: dict) -> CaseItem:
+        bill_type = bill["type"].lower()
+        key = bill_key(bill["congress"], bill_type, bill["number"])
+        curated = self.watchlist.get(key)
+        number = int(bill["number"]) if str(bill["number"]).isdigit() else bill["number"]
+        identifiers = {"congress": bill["congress"], "bill_type": bill_type, "bill_number": number}
+        if (bill.get("policyArea") or {}).get("name"):
+            identifiers["policy_area"] = bill["policyArea"]["name"]
+        sponsors = [s.get("fullName") for s in bill.get("sponsors") or [] if s.get("fullName")]
+        if sponsors:
+            identifiers["sponsor"] = "; ".join(sponsors)
+        laws = [f"{law.get('type', 'Public Law')} {law.get('number')}" for law in bill.get("laws") or []]
+        if laws:
+            identifiers["law"] = "; ".join(laws)
+        web = bill.get("legislationUrl") or (
+            f"https://www.congress.gov/bill/{ordinal(int(bill['congress']))}-congress/"
+            f"{WEB_TYPES.get(bill_type, bill_type)}/{bill['number']}")
+        return CaseItem(key=key, kind=Kind.FEDERAL_BILL, jurisdiction="us",
+                        title=curated.title if curated else bill.get("title") or key,
+                        source="congress", identifiers=identifiers, urls=[web])
+
+    def parse_actions(self, response):
+        data = self.json(response)
+        if data is None:
+            return
+        seen: dict = response.meta["actions"]
+        position = response.meta.get("position", 0)
+        for action in data.get("actions", []):
+            # Newest first: a later position is an earlier action on the same day.
+            position += 1
+            text = WHITESPACE.sub(" ", action.get("text") or "").strip()
+            day = action.get("actionDate")
+            if not text or not day:
+                continue
+            identity = (day, LOC_PREFIX.sub("", text).lower().rstrip("."))
+            earlier = seen.get(identity)
+            if earlier is not None:
+                self.crawler.stats.inc_value("congress/duplicate_actions")
+                if len(earlier.text) >= len(text):  # keep the fuller wording
+                    continue
+            seen[identity] = EventItem(date.fromisoformat(day), text, "congress",
+                                       source_url=response.meta["case"].urls[0],
+                                       sequence=-position, actor=self.chamber(action, text))
+        next_link = (data.get("pagination") or {}).get("next")
+        if next_link:
+            yield scrapy.Request(self.follow_next(next_link), callback=self.parse_actions,
+                                 meta={"case": response.meta["case"], "actions": seen,
+                                       "position": position})
+            return
+        case = response.meta["case"]
+        case.events = list(seen.values())
+        yield case
+
+    @staticmethod
+    def chamber(action: dict, text: str) -> str | None:
+        """Which chamber acted: from the source system, else from the text ("in Senate")."""
+        system = ((action.get("sourceSystem") or {}).get("name") or "")
+        for source in (system, text):
+            senate, house = bool(SENATE.search(source)), bool(HOUSE.search(source))
+            if senate != house:
+                return "upper" if senate else "lower"
+        return None

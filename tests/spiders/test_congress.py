@@ -1,0 +1,94 @@
+"""The Congress.gov spider: callbacks on recorded API v3 responses, then real crawls."""
+
+import json
+
+import pytest
+from scrapy.http import Request, TextResponse
+from scrapy.utils.test import get_crawler
+
+from spiders.congress import CongressSpider, parse_update
+from tests.golden import check_golden
+from tests.spiders.crawling import counts, crawl_environment, tracker
+from tests.upstream import FIXTURES, Upstream
+
+BASE = "https://api.congress.gov"
+FOLDER = FIXTURES / "congress"
+
+
+@pytest.fixture
+def spider(monkeypatch):
+    monkeypatch.setenv("TRACKER_CONGRESS_URL", BASE)
+    monkeypatch.setenv("TRACKER_WATCHLIST_FILE", str(FOLDER / "watchlist.yaml"))
+    crawler = get_crawler(CongressSpider)
+    crawler.spider = CongressSpider.from_crawler(crawler)
+    crawler.stats.open_spider()
+    return crawler.spider
+
+
+def respond(request: Request, name: str) -> TextResponse:
+    return TextResponse(request.url, body=(FOLDER / name).read_bytes(), encoding="utf-8",
+                        request=request)
+
+
+def test_list_keeps_relevant_titles_and_adds_the_key_to_next(spider):
+    request = Request(spider.url("bill", limit=250), callback=spider.parse_list, meta={"page": 1})
+    outputs = list(spider.parse_list(respond(request, "bills-page1.json")))
+    urls = [o.url.removeprefix(BASE) for o in outputs]
+    assert urls[0].startswith("/v3/bill/119/hr/9912?")  # "Digital Replica Disclosure Act"
+    assert not any("/hr/8123" in u for u in urls)  # the postal reform bill
+    assert not any("/s/4591" in u for u in urls)  # its title says nothing: found by the watchlist
+    assert "offset=250" in urls[-1] and "api_key=DEMO_KEY" in urls[-1] and "format=json" in urls[-1]
+    assert spider.crawler.stats.get_value("congress/not_relevant") == 2
+
+
+def test_enacted_bill_with_duplicate_actions(spider):
+    (actions,) = list(spider.parse_bill(respond(Request(spider.url("bill/119/s/146")), "bill-s146.json")))
+    (page2,) = list(actions.callback(respond(actions, "actions-s146-page1.json")))
+    (case,) = list(page2.callback(respond(page2, "actions-s146-page2.json")))
+    check_golden("congress", "bill-s146", case)
+    assert case.key == "us-119-s-146" and case.identifiers["law"] == "Public Law 119-12"
+    texts = [e.text for e in case.events]
+    assert len(texts) == 6  # nine actions, three of them the same action from two systems
+    assert "Passed/agreed to in House: On passage Passed without objection." in texts
+    assert {e.actor for e in case.events if "Passed" in e.text} == {"upper", "lower"}
+
+
+def test_both_update_date_forms_parse():
+    assert parse_update("2023-12-29").isoformat() == "2023-12-29T00:00:00+00:00"
+    assert parse_update("2025-05-20T12:45:12Z").isoformat() == "2025-05-20T12:45:12+00:00"
+
+
+@pytest.fixture
+def upstream():
+    with Upstream("congress") as server:
+        yield server
+
+
+def test_crawl_folds_statuses_and_a_new_action_is_one_change(upstream, tmp_path):
+    env = crawl_environment(tmp_path, TRACKER_CONGRESS_URL=upstream.url,
+                            TRACKER_WATCHLIST_FILE=str(FOLDER / "watchlist.yaml"))
+    first = tracker("crawl", "--source", "congress", env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "DEMO_KEY" in first.stderr  # the one-line notice of its limit
+    statuses = {c["key"]: c["status"] for c in json.loads(
+        tracker("cases", "--json", env=env).stdout)}
+    assert statuses == {"us-119-s-146": "enacted", "us-119-hr-9912": "passed_one_chamber",
+                        "us-119-s-4591": "in_committee", "us-119-s-2455": "in_committee"}
+    assert all("api_key" in q for p, q, _ in upstream.requests if p.startswith("/v3/"))
+    before = counts(env)
+
+    upstream.requests.clear()
+    second = tracker("crawl", "--source", "congress", env=env, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert counts(env) == before
+    assert not any(p.endswith("/actions") for p in upstream.paths())  # nothing changed: no actions
+
+    # The Senate passes the bill: Congress.gov updates the bill and lists the new action.
+    upstream.override("bill-s4591.json", "bill-s4591-updated.json")
+    upstream.override("actions-s4591.json", "actions-s4591-new.json")
+    third = tracker("crawl", "--source", "congress", env=env, cwd=tmp_path)
+    assert third.returncode == 0, third.stderr
+    after = counts(env)
+    assert (after["events"], after["changes"]) == (before["events"] + 1, before["changes"] + 1)
+    shown = json.loads(tracker("show", "us-119-s-4591", "--json", env=env).stdout)
+    assert (shown["status"], shown["status_date"]) == ("passed_one_chamber", "2026-11-24")
