@@ -94,6 +94,18 @@ def test_veto_then_override_revives_the_bill():
     assert fold_status(Kind.STATE_BILL, events).status is Status.ENACTED
 
 
+def test_progress_after_a_setback_revives_the_bill_where_it_had_got_to():
+    events = history(("2025-02-04", "introduction"), ("2025-05-12", "passage"),
+                     ("2025-06-01", "failure"), ("2026-01-10", "referral-committee"))
+    folded = fold_status(Kind.STATE_BILL, events)
+    assert (folded.status, folded.status_date) == (Status.PASSED_ONE_CHAMBER, date(2026, 1, 10))
+
+
+def test_withdrawal_from_committee_is_not_withdrawal_of_the_bill():
+    events = history(("2025-05-12", "passage"), ("2026-04-27", "withdrawal", "referral-committee"))
+    assert fold_status(Kind.STATE_BILL, events).status is Status.PASSED_ONE_CHAMBER
+
+
 def test_same_day_actions_follow_the_sources_order():
     # Passed the second chamber and sent to the Governor the same day.
     events = [FoldEvent(date(2025, 9, 12), ("executive-receipt",), sequence=2, fingerprint="z"),

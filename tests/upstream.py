@@ -13,7 +13,7 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tracker.relevance import COURTLISTENER_QUERIES
 
@@ -31,6 +31,7 @@ class Upstream:
                 query["q"] = COURTLISTENER_QUERIES[int(query.pop("q_index"))]
             route["served"] = 0
         self.overrides: dict[str, str] = {}
+        self.refusal: tuple[int, str] | None = None
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -51,10 +52,17 @@ class Upstream:
         """Serve ``replacement`` wherever a route names the file ``name``."""
         self.overrides[name] = replacement
 
+    def refuse(self, status: int, name: str) -> None:
+        """Answer every request with ``status`` and the file ``name`` (a bad key, say)."""
+        self.refusal = (status, name)
+
     def paths(self) -> list[str]:
         return [path for path, _, _ in self.requests]
 
     def respond(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        if self.refusal:
+            status, name = self.refusal
+            return status, {}, (self.folder / name).read_bytes()
         matches = [r for r in self.routes if r["path"] == path
                    and all(query.get(k) == v for k, v in r["query"].items())]
         if not matches:
@@ -78,9 +86,10 @@ class Upstream:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - the stdlib's name
                 parts = urlsplit(self.path)
+                path = unquote(parts.path)  # "/bills/il/103rd/HB%204875" → ".../HB 4875"
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                upstream.requests.append((parts.path, query, dict(self.headers)))
-                status, headers, body = upstream.respond(parts.path, query)
+                upstream.requests.append((path, query, dict(self.headers)))
+                status, headers, body = upstream.respond(path, query)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 for name, value in headers.items():

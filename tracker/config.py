@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     congress_list_pages: int = Field(
         8, ge=1, description="Pages of 250 recently updated bills read per crawl"
     )
+    openstates_daily_requests: int = Field(
+        250, ge=1, description="Open States requests a day (a free key allows 250)"
+    )
+    openstates_delay: float = Field(
+        6.0, ge=0, description="Seconds between Open States requests (10 a minute on a free key)"
+    )
     courtlistener_daily_requests: int = Field(
         125, ge=1, description="CourtListener requests a day (a free token allows 125)"
     )

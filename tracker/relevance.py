@@ -38,6 +38,15 @@ FEDERAL_REGISTER_TERMS = ('"artificial intelligence" copyright', '"digital repli
 FEDERAL_REGISTER_AGENCIES = ("copyright-office-library-of-congress", "patent-and-trademark-office",
                              "federal-trade-commission", "executive-office-of-the-president")
 
+# Open States full-text queries (Postgres websearch syntax: quoted phrases, OR, -term).
+OPENSTATES_QUERIES = (
+    '"digital replica"',
+    '"artificial intelligence" copyright',
+    '"artificial intelligence" "right of publicity"',
+    '"artificial intelligence" "training data"',
+    'deepfake likeness',
+)
+
 COURTLISTENER_QUERIES = (
     # Nature of suit 820 (Copyright) naming an AI developer or an AI term.
     'suitNature:Copyright AND party:(' + " OR ".join(f'"{name}"' for name in AI_DEVELOPERS) + ")",

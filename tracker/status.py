@@ -111,7 +111,9 @@ STATEMENT_STEPS = {A.PUBLICATION: Status.PUBLISHED}
 ACTIONS = {action.value: action for action in A}  # a dict lookup: Enum's own is ~10x slower
 
 
-def _bill_step(current: Status | None, action: A, chambers: set[str]) -> Status | None:
+def _bill_step(current: Status | None, reached: Status | None, action: A,
+               chambers: set[str]) -> Status | None:
+    """The bill's next status; ``reached`` is the furthest progress so far, setbacks aside."""
     if current is Status.ENACTED:
         return None
     if action in BILL_SETBACKS:
@@ -122,9 +124,10 @@ def _bill_step(current: Status | None, action: A, chambers: set[str]) -> Status 
         candidate = BILL_STEPS.get(action)
     if candidate is None:
         return None
-    if current is None or current not in BILL_PROGRESS:  # nothing yet, or revived
-        return candidate
-    return candidate if BILL_PROGRESS.index(candidate) > BILL_PROGRESS.index(current) else None
+    if reached is not None and BILL_PROGRESS.index(candidate) < BILL_PROGRESS.index(reached):
+        candidate = reached  # progress after a setback revives the bill where it had got to
+    return candidate if current is None or current not in BILL_PROGRESS or (
+        BILL_PROGRESS.index(candidate) > BILL_PROGRESS.index(current)) else None
 
 
 def _lawsuit_step(current: Status | None, action: A) -> Status | None:
@@ -148,16 +151,21 @@ def fold_status(kind: Kind | str, events: Iterable[FoldEvent]) -> Folded:
     chambers: set[str] = set()
     latest_wins = AGENCY_STEPS if kind is Kind.AGENCY_ACTION else STATEMENT_STEPS
     bill = kind in (Kind.FEDERAL_BILL, Kind.STATE_BILL)
+    reached: Status | None = None
     for event in ordered:
         for value in event.classes:
             action = ACTIONS.get(value)
             if action is None:  # a class from a newer vocabulary: kept, but not folded
                 continue
             if bill:
+                if action is A.WITHDRAWAL and A.REFERRAL_COMMITTEE in event.classes:
+                    continue  # "Withdrawn from committee. Re-referred to ...": not the bill
                 if action is A.PASSAGE:
                     # Without a named chamber, each passage counts as another chamber's.
                     chambers.add(event.actor or f"passage-{len(chambers)}")
-                new = _bill_step(status, action, chambers)
+                new = _bill_step(status, reached, action, chambers)
+                if new in BILL_PROGRESS:
+                    reached = new
             elif kind is Kind.LAWSUIT:
                 new = _lawsuit_step(status, action)
             else:

@@ -14,9 +14,18 @@ from tracker.models import Case, Change, Event
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Where every source points unless a test gives it a stand-in: a loopback port nothing listens
+# on, so that no test can reach a real upstream, whatever it crawls.
+NOWHERE = "http://127.0.0.1:9"
+UPSTREAM_SETTINGS = ("TRACKER_COURTLISTENER_URL", "TRACKER_CONGRESS_URL",
+                     "TRACKER_OPENSTATES_URL", "TRACKER_FEDERAL_REGISTER_URL")
+KEYS = ("COURTLISTENER_TOKEN", "CONGRESS_API_KEY", "OPENSTATES_API_KEY")
+
+
 def crawl_environment(tmp_path: Path, **settings: str) -> dict[str, str]:
     """The process environment for crawls into a fresh database under ``tmp_path``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_") and k not in KEYS}
+    env.update(dict.fromkeys(UPSTREAM_SETTINGS, NOWHERE))
     env.update(TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
                XDG_CONFIG_HOME=str(tmp_path / "config"), **settings)
     return env

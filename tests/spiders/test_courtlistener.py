@@ -137,7 +137,7 @@ def test_crawl_stores_ai_suits_and_recrawl_changes_nothing(upstream, crawl_env, 
 
 def test_failing_docket_fails_the_run_but_the_rest_land(upstream, crawl_env, tmp_path):
     upstream.override("docket-concord.json", "docket-concord-malformed.json")
-    result = tracker("crawl", env=crawl_env, cwd=tmp_path)
+    result = tracker("crawl", "--source", "courtlistener", env=crawl_env, cwd=tmp_path)
     assert result.returncode == 1
     assert "malformed JSON" in result.stderr
     assert counts(crawl_env)["cases"] == 2
@@ -164,7 +164,7 @@ def test_scrapy_crawl_directly_records_the_run(upstream, crawl_env):
 
 def test_spent_budget_stops_cleanly_and_the_next_run_resumes(upstream, crawl_env, tmp_path):
     limited = {**crawl_env, "TRACKER_COURTLISTENER_DAILY_REQUESTS": "6"}
-    result = tracker("crawl", env=limited, cwd=tmp_path)
+    result = tracker("crawl", "--source", "courtlistener", env=limited, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     health = json.loads(tracker("sources", "--json", env=limited).stdout)
     (courtlistener,) = [h for h in health if h["source"] == "courtlistener"]
@@ -172,7 +172,7 @@ def test_spent_budget_stops_cleanly_and_the_next_run_resumes(upstream, crawl_env
     assert courtlistener["last_run"]["reason"] == "budget_exhausted"
     assert courtlistener["last_run"]["requests"] <= 6
     # A fresh day's budget: the next run starts over from the last complete run (none).
-    resumed = tracker("crawl", env=crawl_env, cwd=tmp_path)
+    resumed = tracker("crawl", "--source", "courtlistener", env=crawl_env, cwd=tmp_path)
     assert resumed.returncode == 0
     assert counts(crawl_env)["cases"] == 3
 
@@ -190,7 +190,7 @@ def test_unreachable_upstream_fails_fast_with_the_reason(crawl_env, tmp_path):
         closed_port = probe.getsockname()[1]
     env = {**crawl_env, "TRACKER_COURTLISTENER_URL": f"http://127.0.0.1:{closed_port}"}
     assert tracker("seed", env=env).returncode == 0
-    result = tracker("crawl", env=env, cwd=tmp_path)
+    result = tracker("crawl", "--source", "courtlistener", env=env, cwd=tmp_path)
     assert result.returncode == 1
     assert f"cannot reach 127.0.0.1:{closed_port}" in result.stderr
     health = json.loads(tracker("sources", "--json", env=env).stdout)
@@ -215,7 +215,8 @@ def test_ctrl_c_stops_the_crawl_process_and_records_why(upstream, crawl_env, tmp
     import time
 
     slow = {**crawl_env, "TRACKER_COURTLISTENER_DELAY": "5"}
-    crawl = subprocess.Popen([sys.executable, "-m", "tracker", "crawl"], env=slow, cwd=tmp_path,
+    crawl = subprocess.Popen([sys.executable, "-m", "tracker", "crawl", "--source", "courtlistener"],
+                             env=slow, cwd=tmp_path,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not any(p.startswith("/api/") for p in upstream.paths()):  # the crawl is under way

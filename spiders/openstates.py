@@ -1,0 +1,186 @@
+"""Open States: state bills on AI and copyright, likeness and digital replicas, in all 50 states.
+
+Source: Open States API v3 (``/bills`` search, ``/bills/{jurisdiction}/{session}/{identifier}``).
+Auth: ``OPENSTATES_API_KEY`` in the ``X-API-KEY`` header. Without one the source is skipped,
+    with the reason recorded for ``tracker sources``; a refused key (401/403) fails the run.
+Limits: a free key allows 10 requests a minute and 250 a day (``openstates_delay``,
+    ``openstates_daily_requests``).
+Notes:
+    - Keyword queries from ``tracker.relevance`` (``q=``, quoted phrases), ``updated_since`` the
+      last complete run, ``sort=updated_asc``, 20 a page; a page past ``max_page`` is a 404, so
+      paging stops at ``max_page``. Watchlist bills are fetched by jurisdiction, session and
+      identifier. A hit is kept when the relevance rules match its title, abstract or subjects.
+    - Optional fields are omitted, not null, and the four summary dates are ``""`` when unknown.
+    - Actions carry Open States' own classes (``introduction``, ``passage``,
+      ``executive-signature``...), which the status fold reads; classes the tracker does not
+      know are dropped, and an action left with none is classified from its text.
+History:
+    - 2026-11-28: first version (issue #4).
+"""
+
+import logging
+import re
+from datetime import date, datetime
+from json import JSONDecodeError
+from urllib.parse import quote, urlencode
+
+import scrapy
+
+from spiders.items import CaseItem, EventItem
+from spiders.middlewares import close_spider
+from tracker.config import load_settings
+from tracker.relevance import OPENSTATES_QUERIES, is_relevant_bill
+from tracker.vocab import ActionClass, Kind
+from tracker.watchlist import load_watchlist
+
+logger = logging.getLogger(__name__)
+
+INCLUDES = ("actions", "sources", "abstracts")
+# "ocd-jurisdiction/country:us/state:ca/government" → "ca"
+STATE = re.compile(r"/state:([a-z]{2})/")
+SLUG = re.compile(r"[^a-z0-9]+")
+# Open States classes with another name in the tracker's vocabulary.
+ALIASES = {"committee-passage-favorable": "committee-passage",
+           "committee-passage-unfavorable": "committee-failure"}
+
+
+def slug(value: str) -> str:
+    return SLUG.sub("-", value.lower()).strip("-")
+
+
+def state_bill_key(state: str, session: str, identifier: str) -> str:
+    """``ca``, ``20252026``, ``AB 412`` → ``ca-20252026-ab-412``."""
+    return f"{state}-{slug(session)}-{slug(identifier)}"
+
+
+def known_classes(classes: list[str]) -> tuple[str, ...] | None:
+    """Open States' classes the tracker knows, or ``None`` to classify by the text instead."""
+    kept = tuple(dict.fromkeys(ALIASES.get(c, c) for c in classes
+                               if ALIASES.get(c, c) in ActionClass._value2member_map_))
+    return kept or None
+
+
+class OpenStatesSpider(scrapy.Spider):
+    name = "openstates"
+    since: datetime | None = None
+    known_keys: set[str] = set()
+    request_budget: int | None = None
+    skip_reason: str | None = None
+
+    def __init__(self, *args, since: str | None = None, full: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        settings = load_settings()
+        self.base = settings.openstates_url.rstrip("/")
+        self.key = settings.openstates_api_key.get_secret_value() if settings.openstates_api_key else None
+        self.daily_request_budget = settings.openstates_daily_requests
+        self.full = bool(full)
+        if since:
+            self.since = datetime.fromisoformat(since)
+        if not self.key:
+            self.skip_reason = "no OPENSTATES_API_KEY (a free key: https://open.pluralpolicy.com/accounts/signup/)"
+        self.watchlist = {record.key: record for record in load_watchlist(settings.watchlist_file)
+                          if record.kind is Kind.STATE_BILL}
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        settings.set("DOWNLOAD_DELAY", load_settings().openstates_delay, priority="spider")
+
+    def request(self, url: str, callback, **meta) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, headers={"X-API-KEY": self.key},
+                              meta={"handle_httpstatus_list": [401, 403], **meta})
+
+    def search_url(self, query: str, page: int) -> str:
+        params = [("q", query), ("sort", "updated_asc"), ("per_page", 20), ("page", page)]
+        params += [("include", name) for name in INCLUDES]
+        if self.since and not self.full:
+            params.append(("updated_since", self.since.date().isoformat()))
+        return f"{self.base}/bills?{urlencode(params)}"
+
+    async def start(self):
+        if self.skip_reason:
+            logger.warning("open states skipped: %s", self.skip_reason)
+            return
+        for query in OPENSTATES_QUERIES:
+            yield self.request(self.search_url(query, 1), self.parse_search, query=query, page=1)
+        for record in self.watchlist.values():
+            ids = record.identifiers
+            if not {"state", "session", "bill"} <= ids.keys():
+                continue
+            path = f"/bills/{ids['state']}/{quote(str(ids['session']))}/{quote(ids['bill'])}"
+            query = urlencode([("include", name) for name in INCLUDES])
+            yield self.request(f"{self.base}{path}?{query}", self.parse_bill)
+
+    def json(self, response) -> dict | None:
+        if response.status in (401, 403):
+            detail = response.text[:200]
+            logger.error("Open States refused the API key (HTTP %s): %s", response.status, detail)
+            close_spider(self.crawler, "unauthorized")
+            return None
+        try:
+            data = response.json()
+        except (JSONDecodeError, ValueError, AttributeError):
+            logger.error("malformed JSON from %s (HTTP %s)", response.url, response.status)
+            return None
+        return data if isinstance(data, dict) else None
+
+    def parse_search(self, response):
+        data = self.json(response)
+        if data is None:
+            return
+        for bill in data.get("results", []):
+            texts = [bill.get("title", ""), *(a.get("abstract", "") for a in bill.get("abstracts") or []),
+                     *(bill.get("subject") or [])]
+            if is_relevant_bill(*texts):
+                yield from self.case(bill)
+            else:
+                self.crawler.stats.inc_value("openstates/not_relevant")
+        pagination = data.get("pagination") or {}
+        page = response.meta["page"]
+        if page < (pagination.get("max_page") or 1):  # past max_page is a 404
+            query = response.meta["query"]
+            yield self.request(self.search_url(query, page + 1), self.parse_search, query=query,
+                               page=page + 1)
+
+    def parse_bill(self, response):
+        data = self.json(response)
+        if data is not None and data.get("identifier"):
+            yield from self.case(data)
+
+    def case(self, bill: dict):
+        match = STATE.search((bill.get("jurisdiction") or {}).get("id", ""))
+        if not match or not bill.get("session") or not bill.get("identifier"):
+            logger.warning("Open States bill %s has no state, session or identifier", bill.get("id"))
+            return
+        state = match.group(1)
+        key = state_bill_key(state, bill["session"], bill["identifier"])
+        curated = self.watchlist.get(key)
+        abstracts = [a.get("abstract", "").strip() for a in bill.get("abstracts") or []]
+        sources = [s.get("url") for s in bill.get("sources") or []]
+        urls = [u for u in [bill.get("openstates_url"), *sources] if u]
+        identifiers = {"state": state, "session": bill["session"], "bill": bill["identifier"],
+                       "openstates_id": bill.get("id")}
+        if bill.get("subject"):
+            identifiers["subjects"] = "; ".join(bill["subject"])
+        yield CaseItem(key=key, kind=Kind.STATE_BILL, jurisdiction=state,
+                       title=curated.title if curated else bill.get("title") or key,
+                       source="openstates", identifiers=identifiers, urls=urls,
+                       summary=next((a for a in abstracts if a), None),
+                       events=self.events(bill, urls[0] if urls else None))
+
+    def events(self, bill: dict, url: str | None) -> list[EventItem]:
+        events = []
+        for action in bill.get("actions") or []:
+            day, text = (action.get("date") or "")[:10], (action.get("description") or "").strip()
+            if not day or not text:  # undated actions exist; "" is not a date
+                continue
+            try:
+                when = date.fromisoformat(day)
+            except ValueError:
+                continue
+            events.append(EventItem(
+                when, text, "openstates", source_url=url,
+                classification=known_classes(action.get("classification") or []),
+                sequence=action.get("order"),
+                actor=(action.get("organization") or {}).get("classification")))
+        return events

@@ -1,0 +1,115 @@
+"""The Open States spider: callbacks on recorded API v3 responses, then real crawls, with and
+without a key."""
+
+import json
+
+import pytest
+from scrapy.http import Request, TextResponse
+from scrapy.utils.test import get_crawler
+
+from spiders.openstates import OpenStatesSpider, known_classes, state_bill_key
+from tests.golden import check_golden
+from tests.spiders.crawling import counts, crawl_environment, tracker
+from tests.upstream import FIXTURES, Upstream
+
+BASE = "https://v3.openstates.org"
+FOLDER = FIXTURES / "openstates"
+
+
+@pytest.fixture
+def spider(monkeypatch):
+    monkeypatch.setenv("TRACKER_OPENSTATES_URL", BASE)
+    monkeypatch.setenv("OPENSTATES_API_KEY", "k3y")
+    monkeypatch.setenv("TRACKER_WATCHLIST_FILE", str(FOLDER / "watchlist.yaml"))
+    crawler = get_crawler(OpenStatesSpider)
+    crawler.spider = OpenStatesSpider.from_crawler(crawler)
+    crawler.stats.open_spider()
+    return crawler.spider
+
+
+def respond(request: Request, name: str) -> TextResponse:
+    return TextResponse(request.url, body=(FOLDER / name).read_bytes(), encoding="utf-8",
+                        request=request)
+
+
+def test_search_keeps_relevant_bills_and_pages_to_max_page(spider):
+    request = spider.request(spider.search_url('"digital replica"', 1), spider.parse_search,
+                             query='"digital replica"', page=1)
+    first = list(spider.parse_search(respond(request, "search-replica-page1.json")))
+    items = [o for o in first if not isinstance(o, Request)]
+    (page2,) = [o for o in first if isinstance(o, Request)]
+    assert "page=2" in page2.url and page2.headers["X-API-KEY"] == b"k3y"
+    last = list(spider.parse_search(respond(page2, "search-replica-page2.json")))
+    assert not any(isinstance(o, Request) for o in last)  # page 2 of 2: no request for page 3
+    items += last
+    check_golden("openstates", "search-replica", items)
+    assert [i.key for i in items] == ["ca-20252026-ab-412", "la-2026-hb-154"]  # not the mail bill
+    undated = [e for e in items[0].events if "postponed" in e.text]
+    assert undated == []  # an action dated "" is left out
+
+
+def test_keys_and_classes():
+    assert state_bill_key("ca", "20252026", "AB 412") == "ca-20252026-ab-412"
+    assert state_bill_key("ny", "2025-2026", "S 8420") == "ny-2025-2026-s-8420"
+    assert known_classes(["reading-3", "passage"]) == ("reading-3", "passage")
+    assert known_classes(["committee-passage-favorable"]) == ("committee-passage",)
+    assert known_classes(["deferral"]) is None  # unknown to the tracker: classify the text
+
+
+@pytest.fixture
+def upstream():
+    with Upstream("openstates") as server:
+        yield server
+
+
+def environment(upstream, tmp_path, **settings):
+    return crawl_environment(tmp_path, TRACKER_OPENSTATES_URL=upstream.url,
+                             TRACKER_OPENSTATES_DELAY="0",
+                             TRACKER_WATCHLIST_FILE=str(FOLDER / "watchlist.yaml"), **settings)
+
+
+def test_crawl_folds_statuses_and_a_new_action_is_one_change(upstream, tmp_path):
+    env = environment(upstream, tmp_path, OPENSTATES_API_KEY="k3y")
+    first = tracker("crawl", "--source", "openstates", env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    statuses = {c["key"]: c["status"] for c in json.loads(tracker("cases", "--json", env=env).stdout)}
+    assert statuses == {"ca-20252026-ab-412": "passed_one_chamber", "la-2026-hb-154": "vetoed",
+                        "il-103rd-hb-4875": "enacted"}
+    assert all(h.get("X-Api-Key") == "k3y" for p, _, h in upstream.requests if p.startswith("/bills"))
+    before = counts(env)
+
+    second = tracker("crawl", "--source", "openstates", env=env, cwd=tmp_path)
+    assert second.returncode == 0
+    assert counts(env) == before
+    assert all("updated_since" in q for p, q, _ in upstream.requests[-6:] if p == "/bills")
+
+    upstream.override("search-replica-page1.json", "search-replica-page1-new.json")
+    third = tracker("crawl", "--source", "openstates", env=env, cwd=tmp_path)
+    assert third.returncode == 0
+    after = counts(env)
+    assert (after["events"], after["changes"]) == (before["events"] + 1, before["changes"] + 1)
+    shown = json.loads(tracker("show", "ca-20252026-ab-412", "--json", env=env).stdout)
+    assert (shown["status"], shown["status_date"]) == ("passed_both", "2026-06-30")
+
+
+def test_without_a_key_the_source_is_skipped_with_the_reason(upstream, tmp_path):
+    env = environment(upstream, tmp_path)
+    result = tracker("crawl", "--source", "openstates", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "OPENSTATES_API_KEY" in result.stderr
+    assert upstream.requests == []
+    health = json.loads(tracker("sources", "--json", env=env).stdout)
+    (openstates,) = [h for h in health if h["source"] == "openstates"]
+    assert openstates["last_run"]["state"] == "skipped"
+    assert "no OPENSTATES_API_KEY" in openstates["last_run"]["reason"]
+
+
+def test_a_refused_key_fails_the_run_with_the_reason(upstream, tmp_path):
+    upstream.refuse(401, "unauthorized.json")
+    env = environment(upstream, tmp_path, OPENSTATES_API_KEY="expired")
+    result = tracker("crawl", "--source", "openstates", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    health = json.loads(tracker("sources", "--json", env=env).stdout)
+    (openstates,) = [h for h in health if h["source"] == "openstates"]
+    assert openstates["last_run"]["state"] == "failed"
+    assert "refused the API key (HTTP 401)" in openstates["last_run"]["reason"]

@@ -1,0 +1,18 @@
+"""``tracker crawl`` over every source: each is run, skipped with a reason, or failed with one."""
+
+from tests.spiders.crawling import crawl_environment, tracker
+
+
+def test_crawl_of_all_sources_with_nothing_reachable_says_so_per_source(tmp_path):
+    # Every upstream points at a loopback port nothing listens on; Open States has no key.
+    env = crawl_environment(tmp_path, TRACKER_COURTLISTENER_DELAY="0", TRACKER_OPENSTATES_DELAY="0")
+    assert tracker("seed", env=env).returncode == 0
+    result = tracker("crawl", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    summary = result.stderr[result.stderr.index("crawl summary"):]
+    rows = {line.split()[0]: line.split()[1] for line in summary.splitlines()[2:] if line.strip()}
+    assert rows == {"congress": "failed", "courtlistener": "failed",
+                    "federal_register": "failed", "openstates": "skipped"}
+    assert summary.count("cannot reach 127.0.0.1:9") == 3
+    cases = tracker("cases", "--limit", "0", env=env)
+    assert cases.returncode == 0 and "cand-3:23-cv-00201" in cases.stdout  # the seeded cases
