@@ -28,7 +28,7 @@ import scrapy
 
 from spiders.items import CaseItem, EventItem
 from tracker.config import load_settings
-from tracker.relevance import is_relevant_bill
+from tracker.relevance import Match, Rules, tracked_fields
 from tracker.vocab import Kind
 from tracker.watchlist import load_watchlist
 
@@ -81,6 +81,7 @@ class CongressSpider(scrapy.Spider):
         self.key = settings.congress_api_key.get_secret_value()
         self.daily_request_budget = settings.congress_daily_requests
         self.list_pages = settings.congress_list_pages
+        self.rules = Rules(settings.relevance)
         self.full = bool(full)
         if since:
             self.since = datetime.fromisoformat(since)
@@ -126,11 +127,13 @@ class CongressSpider(scrapy.Spider):
         if data is None:
             return
         for bill in data.get("bills", []):
-            if not is_relevant_bill(bill.get("title", "")):
+            match = self.rules.bill(bill.get("title", ""))
+            if match is None:
                 self.crawler.stats.inc_value("congress/not_relevant")
                 continue
             yield scrapy.Request(self.url(f"bill/{bill['congress']}/{bill['type'].lower()}/"
-                                          f"{bill['number']}"), callback=self.parse_bill)
+                                          f"{bill['number']}"), callback=self.parse_bill,
+                                 meta={"match": match})
         page = response.meta["page"]
         next_link = (data.get("pagination") or {}).get("next")
         if next_link and page < self.list_pages:
@@ -143,7 +146,7 @@ class CongressSpider(scrapy.Spider):
         bill = (data or {}).get("bill")
         if not bill:
             return
-        case = self.case(bill)
+        case = self.case(bill, response.meta.get("match"))
         updated = parse_update(bill.get("updateDateIncludingText") or bill.get("updateDate"))
         if self.since and updated and updated < self.since and case.key in self.known_keys:
             yield case
@@ -152,7 +155,7 @@ class CongressSpider(scrapy.Spider):
         yield scrapy.Request(self.url(path, limit=250), callback=self.parse_actions,
                              meta={"case": case, "actions": {}})
 
-    def case(self, bill: dict) -> CaseItem:
+    def case(self, bill: dict, match: Match | None = None) -> CaseItem:
         bill_type = bill["type"].lower()
         key = bill_key(bill["congress"], bill_type, bill["number"])
         curated = self.watchlist.get(key)
@@ -171,7 +174,8 @@ class CongressSpider(scrapy.Spider):
             f"{WEB_TYPES.get(bill_type, bill_type)}/{bill['number']}")
         return CaseItem(key=key, kind=Kind.FEDERAL_BILL, jurisdiction="us",
                         title=curated.title if curated else bill.get("title") or key,
-                        source="congress", identifiers=identifiers, urls=[web])
+                        source="congress", identifiers=identifiers, urls=[web],
+                        **tracked_fields(match, curated=curated is not None))
 
     def parse_actions(self, response):
         data = self.json(response)

@@ -34,7 +34,7 @@ from w3lib.html import remove_tags
 from spiders.items import CaseItem, EventItem
 from tracker.config import load_settings
 from tracker.records import lawsuit_key
-from tracker.relevance import COURTLISTENER_QUERIES, is_relevant
+from tracker.relevance import COURTLISTENER_QUERIES, Match, Rules, tracked_fields
 from tracker.vocab import Kind
 from tracker.watchlist import load_watchlist
 
@@ -83,6 +83,7 @@ class CourtListenerSpider(scrapy.Spider):
         self.token = settings.courtlistener_token.get_secret_value() if settings.courtlistener_token else None
         self.daily_request_budget = settings.courtlistener_daily_requests
         self.search_pages = settings.courtlistener_search_pages
+        self.rules = Rules(settings.relevance)
         self.full = bool(full)
         if since:
             self.since = datetime.fromisoformat(since)
@@ -144,11 +145,13 @@ class CourtListenerSpider(scrapy.Spider):
                      *(clean_text(d.get("description") or d.get("snippet")) for d in documents)]
             if not hit.get("docket_id"):
                 continue
-            if not is_relevant(*texts):
+            match = self.rules.suit(*texts)
+            if match is None:
                 self.crawler.stats.inc_value("courtlistener/not_relevant")
                 logger.debug("not about AI, skipped: %s", hit.get("caseName"))
                 continue
-            yield self.request(self.api(f"dockets/{hit['docket_id']}/"), self.parse_docket)
+            yield self.request(self.api(f"dockets/{hit['docket_id']}/"), self.parse_docket,
+                               match=match)
         page = response.meta["page"]
         if data.get("next") and page < self.search_pages:
             yield self.request(data["next"], self.parse_search, page=page + 1)
@@ -167,14 +170,14 @@ class CourtListenerSpider(scrapy.Spider):
     def parse_docket(self, response):
         data = self.json(response)
         if data is not None:
-            yield from self.docket(data)
+            yield from self.docket(data, response.meta.get("match"))
 
-    def docket(self, docket: dict):
+    def docket(self, docket: dict, match: Match | None = None):
         """One docket: yield it at once when unchanged since the last run, else read its entries."""
         if not docket.get("court_id") or not docket.get("docket_number"):
             logger.error("docket %s has no court or docket number", docket.get("id"))
             return
-        case = self.case(docket)
+        case = self.case(docket, match)
         modified = parse_timestamp(docket.get("date_modified"))
         if (self.since and modified and modified < self.since and case.key in self.known_keys):
             self.crawler.stats.inc_value("courtlistener/dockets_unchanged")
@@ -185,7 +188,7 @@ class CourtListenerSpider(scrapy.Spider):
                            self.parse_entries, case=case, docket_id=docket["id"], entries={},
                            handle_httpstatus_list=[403])
 
-    def case(self, docket: dict) -> CaseItem:
+    def case(self, docket: dict, match: Match | None = None) -> CaseItem:
         key = lawsuit_key(docket["court_id"], docket["docket_number"])
         curated = self.watchlist.get(key)
         identifiers = {"court": docket["court_id"], "docket_number": docket["docket_number"],
@@ -203,6 +206,7 @@ class CourtListenerSpider(scrapy.Spider):
             title=curated.title if curated else (docket.get("case_name") or key),
             source="courtlistener", identifiers=identifiers,
             urls=[f"{self.base}{docket['absolute_url']}"] if docket.get("absolute_url") else [],
+            **tracked_fields(match, curated=curated is not None),
             events=events)
 
     def parse_entries(self, response):

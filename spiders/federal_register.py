@@ -29,7 +29,13 @@ import scrapy
 
 from spiders.items import CaseItem, EventItem
 from tracker.config import load_settings
-from tracker.relevance import FEDERAL_REGISTER_AGENCIES, FEDERAL_REGISTER_TERMS, is_ai_copyright
+from tracker.relevance import (
+    FEDERAL_REGISTER_AGENCIES,
+    FEDERAL_REGISTER_TERMS,
+    Match,
+    Rules,
+    tracked_fields,
+)
 from tracker.vocab import Kind
 from tracker.watchlist import load_watchlist
 
@@ -68,6 +74,7 @@ class FederalRegisterSpider(scrapy.Spider):
         if since:
             self.since = datetime.fromisoformat(since)
         self.today = datetime.now(UTC).date()
+        self.rules = Rules(settings.relevance)
         self.watchlist = {record.identifiers["fr_document_number"]: record
                           for record in load_watchlist(settings.watchlist_file)
                           if record.kind is Kind.AGENCY_ACTION
@@ -110,9 +117,10 @@ class FederalRegisterSpider(scrapy.Spider):
         if data is None:
             return
         for document in data.get("results", []):  # absent when nothing matched
-            if is_ai_copyright(document.get("title", ""), document.get("abstract") or "",
-                               document.get("action") or ""):
-                yield self.case(document)
+            match = self.rules.document(document.get("title", ""), document.get("abstract") or "",
+                                        document.get("action") or "")
+            if match:
+                yield self.case(document, match)
             else:
                 self.crawler.stats.inc_value("federal_register/not_relevant")
         if data.get("next_page_url"):
@@ -126,7 +134,7 @@ class FederalRegisterSpider(scrapy.Spider):
         for document in data.get("results", [data] if "document_number" in data else []):
             yield self.case(document)
 
-    def case(self, document: dict) -> CaseItem:
+    def case(self, document: dict, match: Match | None = None) -> CaseItem:
         number = document["document_number"]
         curated = self.watchlist.get(number)
         agencies = [a.get("name") or a.get("raw_name") for a in document.get("agencies") or []]
@@ -150,6 +158,7 @@ class FederalRegisterSpider(scrapy.Spider):
             source="federal_register", identifiers=identifiers,
             urls=[document["html_url"]] if document.get("html_url") else [],
             summary=(document.get("abstract") or "").strip() or None,
+            **tracked_fields(match, curated=curated is not None),
             events=self.events(document))
 
     def events(self, document: dict) -> list[EventItem]:

@@ -29,7 +29,7 @@ import scrapy
 from spiders.items import CaseItem, EventItem
 from spiders.middlewares import close_spider
 from tracker.config import load_settings
-from tracker.relevance import OPENSTATES_QUERIES, is_relevant_bill
+from tracker.relevance import OPENSTATES_QUERIES, Match, Rules, tracked_fields
 from tracker.vocab import ActionClass, Kind
 from tracker.watchlist import load_watchlist
 
@@ -73,6 +73,7 @@ class OpenStatesSpider(scrapy.Spider):
         self.base = settings.openstates_url.rstrip("/")
         self.key = settings.openstates_api_key.get_secret_value() if settings.openstates_api_key else None
         self.daily_request_budget = settings.openstates_daily_requests
+        self.rules = Rules(settings.relevance)
         self.full = bool(full)
         if since:
             self.since = datetime.fromisoformat(since)
@@ -131,8 +132,8 @@ class OpenStatesSpider(scrapy.Spider):
         for bill in data.get("results", []):
             texts = [bill.get("title", ""), *(a.get("abstract", "") for a in bill.get("abstracts") or []),
                      *(bill.get("subject") or [])]
-            if is_relevant_bill(*texts):
-                yield from self.case(bill)
+            if match := self.rules.bill(*texts):
+                yield from self.case(bill, match)
             else:
                 self.crawler.stats.inc_value("openstates/not_relevant")
         pagination = data.get("pagination") or {}
@@ -147,12 +148,12 @@ class OpenStatesSpider(scrapy.Spider):
         if data is not None and data.get("identifier"):
             yield from self.case(data)
 
-    def case(self, bill: dict):
-        match = STATE.search((bill.get("jurisdiction") or {}).get("id", ""))
-        if not match or not bill.get("session") or not bill.get("identifier"):
+    def case(self, bill: dict, match: Match | None = None):
+        jurisdiction = STATE.search((bill.get("jurisdiction") or {}).get("id", ""))
+        if not jurisdiction or not bill.get("session") or not bill.get("identifier"):
             logger.warning("Open States bill %s has no state, session or identifier", bill.get("id"))
             return
-        state = match.group(1)
+        state = jurisdiction.group(1)
         key = state_bill_key(state, bill["session"], bill["identifier"])
         curated = self.watchlist.get(key)
         abstracts = [a.get("abstract", "").strip() for a in bill.get("abstracts") or []]
@@ -166,6 +167,7 @@ class OpenStatesSpider(scrapy.Spider):
                        title=curated.title if curated else bill.get("title") or key,
                        source="openstates", identifiers=identifiers, urls=urls,
                        summary=next((a for a in abstracts if a), None),
+                       **tracked_fields(match, curated=curated is not None),
                        events=self.events(bill, urls[0] if urls else None))
 
     def events(self, bill: dict, url: str | None) -> list[EventItem]:

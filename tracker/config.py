@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from tracker.errors import ConfigError
+from tracker.relevance import RelevanceSettings
 
 APP_NAME = "ai-copyright-tracker"
 # Hours between crawls, fitted to each upstream's limits and cadence.
@@ -109,6 +110,10 @@ class Settings(BaseSettings):
     crawl_intervals: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_CRAWL_INTERVALS),
         description="Hours between crawls, per source",
+    )
+    relevance: RelevanceSettings = Field(
+        default_factory=RelevanceSettings,
+        description="What counts as an AI-copyright matter ([relevance] in the TOML file)",
     )
     stale_after: float = Field(
         3.0, gt=0, description="A source is stale after this many intervals without a success"
