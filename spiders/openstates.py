@@ -29,6 +29,7 @@ import scrapy
 from spiders.items import CaseItem, EventItem
 from spiders.middlewares import close_spider
 from tracker.config import load_settings
+from tracker.records import state_bill_key
 from tracker.relevance import OPENSTATES_QUERIES, Match, Rules, tracked_fields
 from tracker.vocab import ActionClass, Kind
 from tracker.watchlist import load_watchlist
@@ -38,19 +39,9 @@ logger = logging.getLogger(__name__)
 INCLUDES = ("actions", "sources", "abstracts")
 # "ocd-jurisdiction/country:us/state:ca/government" → "ca"
 STATE = re.compile(r"/state:([a-z]{2})/")
-SLUG = re.compile(r"[^a-z0-9]+")
 # Open States classes with another name in the tracker's vocabulary.
 ALIASES = {"committee-passage-favorable": "committee-passage",
            "committee-passage-unfavorable": "committee-failure"}
-
-
-def slug(value: str) -> str:
-    return SLUG.sub("-", value.lower()).strip("-")
-
-
-def state_bill_key(state: str, session: str, identifier: str) -> str:
-    """``ca``, ``20252026``, ``AB 412`` → ``ca-20252026-ab-412``."""
-    return f"{state}-{slug(session)}-{slug(identifier)}"
 
 
 def known_classes(classes: list[str]) -> tuple[str, ...] | None:

@@ -21,7 +21,8 @@ def test_an_ordinary_copyright_suit_is_not():
 
 
 def test_documents_need_ai_and_copyright_or_likeness():
-    noi = RULES.document("Artificial Intelligence and Copyright", "use of copyrighted works to train AI models")
+    noi = RULES.document("Artificial Intelligence and Copyright",
+                         "use of copyrighted works to train AI models")
     assert noi.rule == "AI and copyright or likeness"
     assert "training-data" in noi.tags
     assert RULES.document("Trade Regulation Rule on Consumer Reviews",

@@ -36,6 +36,7 @@ from tracker.queries import (
     status_label,
     suggest_keys,
 )
+from tracker.related import related_cases
 from tracker.vocab import STATUSES_BY_KIND, ActionClass, Kind, Status
 
 app = typer.Typer(
@@ -170,6 +171,7 @@ def show(
         if detail is None:
             raise NotFoundError(f"no case with key {key!r}", suggest_keys(session, key))
         data = case_to_dict(detail.case, detail.parties, detail.events)
+        data["related"] = [r.to_dict() for r in related_cases(session, detail.case)]
     if as_json:
         _print_json(data)
     else:
@@ -208,6 +210,15 @@ def _print_case(data: dict[str, Any]) -> None:
         if value:
             fields.add_row(name, _escape(value))
     console.print(fields)
+    if data.get("related"):
+        console.print("\n[bold]Related[/bold]")
+        related = Table.grid(padding=(0, 2))
+        for column in ("relation", "key", "status", "title"):
+            related.add_column(style="dim" if column == "relation" else None, overflow="fold")
+        for other in data["related"]:
+            related.add_row(other["relation"], other["key"], other["status_label"] or "—",
+                            _escape(other["title"]))
+        console.print(related)
     events = data["events"]
     console.print(f"\n[bold]Timeline[/bold] ({len(events)} event{'s' if len(events) != 1 else ''})")
     if not events:

@@ -20,6 +20,18 @@ WHITESPACE = re.compile(r"\s+")
 DOCKET_NUMBER = re.compile(r"^(\d+:\d{2}-[a-z]{2,4}-\d+)", re.IGNORECASE)
 
 
+SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(value: str) -> str:
+    return SLUG.sub("-", value.lower()).strip("-")
+
+
+def state_bill_key(state: str, session: str, identifier: str) -> str:
+    """``ca``, ``20252026``, ``AB 412`` → ``ca-20252026-ab-412``."""
+    return f"{state.lower()}-{slug(str(session))}-{slug(identifier)}"
+
+
 def lawsuit_key(court_id: str, docket_number: str) -> str:
     """``cand`` + ``3:23-cv-00201-WHO`` → ``cand-3:23-cv-00201``."""
     number = docket_number.strip().lower()

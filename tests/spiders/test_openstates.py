@@ -7,10 +7,11 @@ import pytest
 from scrapy.http import Request, TextResponse
 from scrapy.utils.test import get_crawler
 
-from spiders.openstates import OpenStatesSpider, known_classes, state_bill_key
+from spiders.openstates import OpenStatesSpider, known_classes
 from tests.golden import check_golden
 from tests.spiders.crawling import counts, crawl_environment, tracker
 from tests.upstream import FIXTURES, Upstream
+from tracker.records import state_bill_key
 
 BASE = "https://v3.openstates.org"
 FOLDER = FIXTURES / "openstates"
