@@ -110,7 +110,7 @@ class CongressSpider(scrapy.Spider):
         for record in self.watchlist.values():
             ids = record.identifiers
             yield scrapy.Request(self.url(f"bill/{ids['congress']}/{ids['bill_type']}/{ids['bill_number']}"),
-                                 callback=self.parse_bill)
+                                 callback=self.parse_bill, meta={"watchlist": True})
 
     def json(self, response) -> dict | None:
         try:
@@ -127,10 +127,13 @@ class CongressSpider(scrapy.Spider):
         if data is None:
             return
         for bill in data.get("bills", []):
-            match = self.rules.bill(bill.get("title", ""))
-            if match is None:
+            title = bill.get("title", "")
+            match = self.rules.bill(title)
+            if match is None and not self.rules.touches(title):
                 self.crawler.stats.inc_value("congress/not_relevant")
                 continue
+            # A title that only touches the subject ("Protecting Creative Works Act") is
+            # decided by the bill's policy area and subjects, read after its detail.
             yield scrapy.Request(self.url(f"bill/{bill['congress']}/{bill['type'].lower()}/"
                                           f"{bill['number']}"), callback=self.parse_bill,
                                  meta={"match": match})
@@ -141,12 +144,34 @@ class CongressSpider(scrapy.Spider):
                                  meta={"page": page + 1})
 
     def parse_bill(self, response):
-        """Bill detail: yield it at once when unchanged since the last run, else read its actions."""
+        """Bill detail: a bill whose title only touched the subject goes on to its subjects."""
         data = self.json(response)
         bill = (data or {}).get("bill")
         if not bill:
             return
-        case = self.case(bill, response.meta.get("match"))
+        match = response.meta.get("match")
+        if match is None and not response.meta.get("watchlist"):
+            path = f"bill/{bill['congress']}/{bill['type'].lower()}/{bill['number']}/subjects"
+            yield scrapy.Request(self.url(path), callback=self.parse_subjects, meta={"bill": bill})
+            return
+        yield from self.bill_case(bill, match)
+
+    def parse_subjects(self, response):
+        """``/subjects``: keep a bill whose title only touched the subject if its policy area or
+        legislative subjects match the rules."""
+        bill = response.meta["bill"]
+        subjects = ((self.json(response) or {}).get("subjects") or {})
+        names = [s.get("name", "") for s in subjects.get("legislativeSubjects") or []]
+        policy = (subjects.get("policyArea") or bill.get("policyArea") or {}).get("name", "")
+        match = self.rules.bill(bill.get("title", ""), policy, *names)
+        if match is None:
+            self.crawler.stats.inc_value("congress/not_relevant")
+            return
+        yield from self.bill_case(bill, match)
+
+    def bill_case(self, bill: dict, match: Match | None):
+        """The bill at once when unchanged since the last run, else a request for its actions."""
+        case = self.case(bill, match)
         updated = parse_update(bill.get("updateDateIncludingText") or bill.get("updateDate"))
         if self.since and updated and updated < self.since and case.key in self.known_keys:
             yield case

@@ -36,7 +36,6 @@ from tracker.queries import (
     status_label,
     suggest_keys,
 )
-from tracker.related import related_cases
 from tracker.vocab import STATUSES_BY_KIND, ActionClass, Kind, Status
 
 app = typer.Typer(
@@ -165,6 +164,8 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """One case: identifiers, parties, links, tags, why it is tracked, and its full timeline."""
+    from tracker.related import related_cases
+
     engine = _store(load_settings())
     with Session(engine) as session:
         detail = get_case(session, key)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import String, cast, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.models import Case
 from tracker.queries import status_label
@@ -28,6 +28,7 @@ FEDERAL_NUMBER = re.compile(r"^\s*(H\.?\s*R|S)\.?\s*(\d+)\s*$", re.IGNORECASE)
 # "NO FAKES Act of 2026" → "no fakes act"; "(TAKE IT DOWN) Act" → "act"
 TITLE_YEAR = re.compile(r"\s+of\s+\d{4}\b|\([^)]*\)", re.IGNORECASE)
 SHARED_FIELDS = ("docket_ids", "regulation_id_numbers")
+NAMING_KINDS = ("federal_bill", "state_bill", "agency_action", "statement")
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,10 @@ def related_cases(session: Session, case: Case) -> list[Related]:
             key = companion_key(case, number)
             if key:
                 add("companion", by_key(key))
-    # The other direction: cases whose identifiers name this one.
+    # The other direction: cases whose identifiers name this one. Only bills, agency actions
+    # and statements name other cases by key, and the kind index keeps the scan to those.
     for other in session.exec(select(Case).where(
+            col(Case.kind).in_(NAMING_KINDS),
             cast(Case.identifiers, String).contains(case.key, autoescape=True))):
         add("names this case", other)
     if case.kind in ("federal_bill", "state_bill"):

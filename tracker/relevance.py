@@ -35,9 +35,9 @@ AI_TERMS = (
     "text and data mining",
 )
 IP_TERMS = (
-    "copyright", "intellectual property", "likeness", "digital replica", "voice", "publicity",
-    "training data", "authorship", "inventorship", "deepfake", "fair use", "licensing",
-    "creative works", "performers", "artists",
+    "copyright", "copyrights", "copyrighted", "intellectual property", "likeness",
+    "digital replica", "voice", "publicity", "training data", "authorship", "inventorship",
+    "deepfake", "fair use", "licensing", "creative works", "performers", "artists",
 )
 LIKENESS_TERMS = (
     "digital replica", "digital replicas", "likeness", "deepfake", "deepfakes",
@@ -136,6 +136,12 @@ class Rules:
         if self.exclusions and self.exclusions.search(text):
             return None
         return text
+
+    def touches(self, *texts: str) -> bool:
+        """Whether a text so much as mentions AI, copyright or likeness: worth a closer look."""
+        text = self._usable(texts)
+        return bool(text) and bool(self._ai_words(text) or self._found(self.ip, text)
+                                   or self._found(self.likeness, text))
 
     def suit(self, *texts: str) -> Match | None:
         """A suit: kept when it names an AI developer or an AI term."""

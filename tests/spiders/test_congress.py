@@ -42,7 +42,8 @@ def test_list_keeps_relevant_titles_and_adds_the_key_to_next(spider):
 
 
 def test_enacted_bill_with_duplicate_actions(spider):
-    (actions,) = list(spider.parse_bill(respond(Request(spider.url("bill/119/s/146")), "bill-s146.json")))
+    on_watchlist = Request(spider.url("bill/119/s/146"), meta={"watchlist": True})
+    (actions,) = list(spider.parse_bill(respond(on_watchlist, "bill-s146.json")))
     (page2,) = list(actions.callback(respond(actions, "actions-s146-page1.json")))
     (case,) = list(page2.callback(respond(page2, "actions-s146-page2.json")))
     check_golden("congress", "bill-s146", case)
@@ -73,7 +74,15 @@ def test_crawl_folds_statuses_and_a_new_action_is_one_change(upstream, tmp_path)
     statuses = {c["key"]: c["status"] for c in json.loads(
         tracker("cases", "--json", env=env).stdout)}
     assert statuses == {"us-119-s-146": "enacted", "us-119-hr-9912": "passed_one_chamber",
-                        "us-119-s-4591": "in_committee", "us-119-s-2455": "in_committee"}
+                        "us-119-s-4591": "in_committee", "us-119-s-2455": "in_committee",
+                        # its title only touched the subject; its subjects name AI:
+                        "us-119-hr-7102": "in_committee"}
+    # The Copyright Office bill's subjects say nothing of AI: read, not kept.
+    assert "/v3/bill/119/hr/7350/subjects" in upstream.paths()
+    why = json.loads(tracker("show", "us-119-hr-7102", "--json", env=env).stdout)["why_tracked"]
+    assert why.startswith('Kept by the rule "AI and copyright or likeness": "Artificial intelligence"')
+    assert '"Copyrights"' in why
+
     assert all("api_key" in q for p, q, _ in upstream.requests if p.startswith("/v3/"))
     before = counts(env)
 
