@@ -104,6 +104,8 @@ def test_models_and_migrations_agree(store_engine):
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
+    import tracker.runs  # noqa: F401  (its table lives with the code that writes it)
+
     with store_engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []

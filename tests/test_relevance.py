@@ -54,6 +54,16 @@ def test_exclusions_and_extra_terms_come_from_the_config(tmp_path, monkeypatch):
     assert rules.bill("A bill on likeness") is None  # the list replaced the default one
 
 
+def test_a_bad_relevance_table_is_a_clear_error(tmp_path, monkeypatch):
+    from tracker.errors import ConfigError
+
+    config = tmp_path / "config.toml"
+    config.write_text('[relevance]\nexclusions = "postal"\n')
+    monkeypatch.setenv("TRACKER_CONFIG", str(config))
+    with pytest.raises(ConfigError, match="relevance.*exclusions"):
+        load_settings()
+
+
 def test_default_settings_are_the_documented_defaults():
     assert RelevanceSettings().exclusions == []
     assert "copyright" in RelevanceSettings().ip_terms

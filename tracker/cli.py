@@ -11,7 +11,9 @@ APScheduler nor Alembic; commands that need them import them inside.
 import csv
 import json
 import re
+import shutil
 import sys
+import textwrap
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -180,17 +182,13 @@ def show(
 
 
 def _print_case(data: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    console = _console()
-    console.print(f"[bold]{_escape(data['title'])}[/bold]")
-    fields = Table.grid(padding=(0, 2))
-    fields.add_column(style="dim", no_wrap=True)
-    fields.add_column(overflow="fold")
+    """One case as plain aligned text. No Rich here: ``tracker show`` is the command that must
+    answer in a second, and Rich's import and layout were a fifth of its time (bench/)."""
+    width = max(shutil.get_terminal_size((PIPED_WIDTH, 24)).columns, 60)
     status = data["status_label"] or "—"
     if data["status_date"]:
         status += f" (since {data['status_date']})"
-    rows = [
+    fields = [
         ("key", data["key"]),
         ("kind", Kind(data["kind"]).label),
         ("jurisdiction", data["jurisdiction"]),
@@ -201,49 +199,39 @@ def _print_case(data: dict[str, Any]) -> None:
         ("tags", ", ".join(data["tags"])),
         ("why tracked", data["why_tracked"] or ""),
         ("summary", data["summary"] or ""),
-        ("links", "\n".join(data["urls"])),
-        ("sources", "\n".join(data["sources"])),
+        ("links", data["urls"]),
+        ("sources", data["sources"]),
         ("on watchlist", "yes" if data["on_watchlist"] else ""),
         ("first seen", data["first_seen"]),
         ("last seen", data["last_seen"]),
     ]
-    for name, value in rows:
-        if value:
-            fields.add_row(name, _escape(value))
-    console.print(fields)
+    lines = [data["title"]]
+    for name, value in fields:
+        for index, part in enumerate(value if isinstance(value, list) else [value]):
+            if part:
+                lines += _wrap(part, width, f"{name if index == 0 else '':14}")
     if data.get("related"):
-        console.print("\n[bold]Related[/bold]")
-        related = Table.grid(padding=(0, 2))
-        for column in ("relation", "key", "status", "title"):
-            related.add_column(style="dim" if column == "relation" else None, overflow="fold")
+        lines += ["", "Related"]
         for other in data["related"]:
-            related.add_row(other["relation"], other["key"], other["status_label"] or "—",
-                            _escape(other["title"]))
-        console.print(related)
+            text = f"{other['key']}  {other['status_label'] or '—'}  {other['title']}"
+            lines += _wrap(text, width, f"{other['relation']:42}  ")
     events = data["events"]
-    console.print(f"\n[bold]Timeline[/bold] ({len(events)} event{'s' if len(events) != 1 else ''})")
-    if not events:
-        return
-    timeline = Table(box=None, header_style="bold", pad_edge=False)
-    timeline.add_column("date", no_wrap=True)
-    timeline.add_column("", no_wrap=True)  # ★ marks a major event
-    timeline.add_column("class", no_wrap=True)
-    timeline.add_column("event", overflow="fold", min_width=30)
-    timeline.add_column("source", no_wrap=True)
+    lines += ["", f"Timeline ({len(events)} event{'s' if len(events) != 1 else ''})"]
     for event in events:
         classes = ", ".join(ActionClass(c).label if c in ActionClass._value2member_map_ else c
                             for c in event["classification"])
         if event["ruling"]:
             classes += f" ({event['ruling']})"
-        timeline.add_row(event["date"], "★" if event["significance"] == "major" else "",
-                         classes, _escape(event["text"]), event["source"])
-    console.print(timeline)
+        star = "★" if event["significance"] == "major" else " "
+        lines += _wrap(f"{event['text']}  [{event['source']}]", width,
+                       f"{event['date']}  {star}  {classes:34.34}  ")
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+def _wrap(text: str, width: int, lead: str) -> list[str]:
+    """``text`` wrapped to ``width`` after ``lead``, continuation lines indented under it."""
+    return textwrap.wrap(text, width=width, initial_indent=lead,
+                         subsequent_indent=" " * len(lead)) or [lead.rstrip()]
 
 
 @app.command()

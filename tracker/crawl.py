@@ -20,8 +20,7 @@ from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
 from tracker.db import write_session
-from tracker.models import SourceRun
-from tracker.runs import FAILED, RUNNING
+from tracker.runs import FAILED, RUNNING, SourceRun
 
 SETTINGS_MODULE = "spiders.settings"
 # Lines of the child's log worth showing while it runs.

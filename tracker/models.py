@@ -107,26 +107,3 @@ class Change(SQLModel, table=True):
     detected_at: datetime
     review_state: str = Field(default="pending", index=True)
 
-
-class SourceRun(SQLModel, table=True):
-    """One crawl of one source: when, how it ended, what it fetched and stored."""
-
-    __tablename__ = "source_runs"
-
-    id: int | None = Field(default=None, primary_key=True)
-    source: str = Field(index=True, description="The spider's name, e.g. courtlistener")
-    started_at: datetime
-    finished_at: datetime | None = None
-    state: str = Field(default="running", description="running, ok, partial, failed or skipped")
-    finish_reason: str | None = Field(default=None, description="Scrapy's, or why it was skipped")
-    since: datetime | None = Field(default=None, description="Changes since this were asked for")
-    requests: int = 0
-    items: int = 0
-    dropped: int = 0
-    errors: int = 0
-    cases_new: int = 0
-    cases_updated: int = 0
-    cases_unchanged: int = 0
-    events_added: int = 0
-    changes_added: int = 0
-    last_error: str | None = None

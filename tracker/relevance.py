@@ -101,8 +101,10 @@ AI_ACRONYM = re.compile(r"\bAI\b")
 class Rules:
     """The relevance rules in force, compiled once per crawl."""
 
-    def __init__(self, settings: RelevanceSettings | None = None):
-        settings = settings or RelevanceSettings()
+    def __init__(self, settings: RelevanceSettings | dict | None = None):
+        """:param settings: the ``[relevance]`` table (a dict) or settings; defaults when empty"""
+        if not isinstance(settings, RelevanceSettings):
+            settings = RelevanceSettings.model_validate(settings or {})
         self.developers = _words(settings.ai_developers)
         self.ai = _words(settings.ai_terms)
         self.ip = _words(settings.ip_terms)

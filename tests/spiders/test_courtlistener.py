@@ -15,7 +15,7 @@ from tests.golden import check_golden
 from tests.spiders.crawling import ROOT, counts, crawl_environment, tracker
 from tests.upstream import FIXTURES, Upstream
 from tracker.db import make_engine
-from tracker.models import SourceRun
+from tracker.runs import SourceRun
 from tracker.watchlist import load_watchlist
 
 BASE = "https://www.courtlistener.com"

@@ -5,6 +5,7 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import tracker.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import tracker.runs  # noqa: F401  (source_runs)
 
 config = context.config
 target_metadata = SQLModel.metadata
