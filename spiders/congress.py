@@ -21,16 +21,14 @@ History:
 import logging
 import re
 from datetime import UTC, date, datetime, timedelta
-from json import JSONDecodeError
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import scrapy
 
+from spiders.base import TrackerSpider
 from spiders.items import CaseItem, EventItem
-from tracker.config import load_settings
-from tracker.relevance import Match, Rules, tracked_fields
+from tracker.relevance import Match, tracked_fields
 from tracker.vocab import Kind
-from tracker.watchlist import load_watchlist
 
 logger = logging.getLogger(__name__)
 
@@ -68,25 +66,16 @@ def ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
-class CongressSpider(scrapy.Spider):
+class CongressSpider(TrackerSpider):
     name = "congress"
-    since: datetime | None = None
-    known_keys: set[str] = set()
-    request_budget: int | None = None
 
-    def __init__(self, *args, since: str | None = None, full: str | None = None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        settings = load_settings()
-        self.base = settings.congress_url.rstrip("/")
-        self.key = settings.congress_api_key.get_secret_value()
-        self.daily_request_budget = settings.congress_daily_requests
-        self.list_pages = settings.congress_list_pages
-        self.rules = Rules(settings.relevance)
-        self.full = bool(full)
-        if since:
-            self.since = datetime.fromisoformat(since)
-        self.watchlist = {record.key: record for record in load_watchlist(settings.watchlist_file)
-                          if record.kind is Kind.FEDERAL_BILL}
+        self.base = self.config.congress_url.rstrip("/")
+        self.key = self.config.congress_api_key.get_secret_value()
+        self.daily_request_budget = self.config.congress_daily_requests
+        self.list_pages = self.config.congress_list_pages
+        self.watchlist = {r.key: r for r in self.watchlist_records(Kind.FEDERAL_BILL)}
 
     def url(self, path: str, **params) -> str:
         query = urlencode({"format": "json", **params, "api_key": self.key})
@@ -111,15 +100,6 @@ class CongressSpider(scrapy.Spider):
             ids = record.identifiers
             yield scrapy.Request(self.url(f"bill/{ids['congress']}/{ids['bill_type']}/{ids['bill_number']}"),
                                  callback=self.parse_bill, meta={"watchlist": True})
-
-    def json(self, response) -> dict | None:
-        try:
-            data = response.json()
-        except (JSONDecodeError, ValueError, AttributeError):
-            logger.error("malformed JSON from %s (HTTP %s)", response.url.split("api_key")[0],
-                         response.status)
-            return None
-        return data if isinstance(data, dict) else None
 
     def parse_list(self, response):
         """``/bill``: the recently updated bills; keep the relevant ones, read the next page."""

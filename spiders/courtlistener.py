@@ -25,18 +25,17 @@ import html
 import logging
 import re
 from datetime import date, datetime
-from json import JSONDecodeError
 from urllib.parse import urlencode
 
 import scrapy
 from w3lib.html import remove_tags
 
+from spiders.base import TrackerSpider
 from spiders.items import CaseItem, EventItem
 from tracker.config import load_settings
 from tracker.records import lawsuit_key
-from tracker.relevance import COURTLISTENER_QUERIES, Match, Rules, tracked_fields
+from tracker.relevance import COURTLISTENER_QUERIES, Match, tracked_fields
 from tracker.vocab import Kind
-from tracker.watchlist import load_watchlist
 
 logger = logging.getLogger(__name__)
 
@@ -69,27 +68,18 @@ def parse_day(value: str | None) -> date | None:
         return None
 
 
-class CourtListenerSpider(scrapy.Spider):
+class CourtListenerSpider(TrackerSpider):
     name = "courtlistener"
-    # Set by the pipeline before the crawl starts (see spiders/pipelines.py).
-    since: datetime | None = None
-    known_keys: set[str] = set()
-    request_budget: int | None = None
 
-    def __init__(self, *args, since: str | None = None, full: str | None = None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        settings = load_settings()
-        self.base = settings.courtlistener_url.rstrip("/")
-        self.token = settings.courtlistener_token.get_secret_value() if settings.courtlistener_token else None
-        self.daily_request_budget = settings.courtlistener_daily_requests
-        self.search_pages = settings.courtlistener_search_pages
-        self.rules = Rules(settings.relevance)
-        self.full = bool(full)
-        if since:
-            self.since = datetime.fromisoformat(since)
-        self.watchlist = {record.key: record for record in load_watchlist(settings.watchlist_file)
-                          if record.kind is Kind.LAWSUIT and "court" in record.identifiers
-                          and "docket_number" in record.identifiers}
+        config = self.config
+        self.base = config.courtlistener_url.rstrip("/")
+        self.token = config.courtlistener_token.get_secret_value() if config.courtlistener_token else None
+        self.daily_request_budget = config.courtlistener_daily_requests
+        self.search_pages = config.courtlistener_search_pages
+        self.watchlist = {record.key: record for record in self.watchlist_records(Kind.LAWSUIT)
+                          if "court" in record.identifiers and "docket_number" in record.identifiers}
 
     @classmethod
     def update_settings(cls, settings):
@@ -123,16 +113,6 @@ class CourtListenerSpider(scrapy.Spider):
                 yield self.request(self.api("dockets/", court=ids["court"],
                                             docket_number=ids["docket_number"]),
                                    self.parse_docket_list)
-
-    def json(self, response) -> dict | None:
-        """The response's JSON, or ``None`` (logged as an error) when it is not JSON."""
-        try:
-            data = response.json()
-        except (JSONDecodeError, ValueError, AttributeError):
-            logger.error("malformed JSON from %s (HTTP %s)", response.url, response.status)
-            self.crawler.stats.inc_value("courtlistener/malformed_json")
-            return None
-        return data if isinstance(data, dict) else None
 
     def parse_search(self, response):
         """Search (``type=r``): keep the hits that are about AI, follow the cursor."""

@@ -22,22 +22,19 @@ History:
 import logging
 import re
 from datetime import UTC, date, datetime, timedelta
-from json import JSONDecodeError
 from urllib.parse import urlencode
 
 import scrapy
 
+from spiders.base import TrackerSpider
 from spiders.items import CaseItem, EventItem
-from tracker.config import load_settings
 from tracker.relevance import (
     FEDERAL_REGISTER_AGENCIES,
     FEDERAL_REGISTER_TERMS,
     Match,
-    Rules,
     tracked_fields,
 )
 from tracker.vocab import Kind
-from tracker.watchlist import load_watchlist
 
 logger = logging.getLogger(__name__)
 
@@ -61,24 +58,16 @@ def document_key(number: str) -> str:
     return f"fr-{number.strip().lower()}"
 
 
-class FederalRegisterSpider(scrapy.Spider):
+class FederalRegisterSpider(TrackerSpider):
     name = "federal_register"
-    since: datetime | None = None
-    known_keys: set[str] = set()
 
-    def __init__(self, *args, since: str | None = None, full: str | None = None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        settings = load_settings()
-        self.base = settings.federal_register_url.rstrip("/")
-        self.full = bool(full)
-        if since:
-            self.since = datetime.fromisoformat(since)
+        self.base = self.config.federal_register_url.rstrip("/")
         self.today = datetime.now(UTC).date()
-        self.rules = Rules(settings.relevance)
         self.watchlist = {record.identifiers["fr_document_number"]: record
-                          for record in load_watchlist(settings.watchlist_file)
-                          if record.kind is Kind.AGENCY_ACTION
-                          and "fr_document_number" in record.identifiers}
+                          for record in self.watchlist_records(Kind.AGENCY_ACTION)
+                          if "fr_document_number" in record.identifiers}
 
     def search_url(self, *conditions: tuple[str, str]) -> str:
         """``documents.json`` for ``conditions`` such as ``("term", "...")`` or
@@ -103,14 +92,6 @@ class FederalRegisterSpider(scrapy.Spider):
             query = urlencode([("fields[]", field) for field in FIELDS])
             yield scrapy.Request(f"{self.base}{API}documents/{numbers}.json?{query}",
                                  callback=self.parse_documents)
-
-    def json(self, response) -> dict | None:
-        try:
-            data = response.json()
-        except (JSONDecodeError, ValueError, AttributeError):
-            logger.error("malformed JSON from %s (HTTP %s)", response.url, response.status)
-            return None
-        return data if isinstance(data, dict) else None
 
     def parse_search(self, response):
         data = self.json(response)

@@ -20,19 +20,18 @@ History:
 
 import logging
 import re
-from datetime import date, datetime
-from json import JSONDecodeError
+from datetime import date
 from urllib.parse import quote, urlencode
 
 import scrapy
 
+from spiders.base import TrackerSpider
 from spiders.items import CaseItem, EventItem
 from spiders.middlewares import close_spider
 from tracker.config import load_settings
 from tracker.records import state_bill_key
-from tracker.relevance import OPENSTATES_QUERIES, Match, Rules, tracked_fields
+from tracker.relevance import OPENSTATES_QUERIES, Match, tracked_fields
 from tracker.vocab import ActionClass, Kind
-from tracker.watchlist import load_watchlist
 
 logger = logging.getLogger(__name__)
 
@@ -51,27 +50,18 @@ def known_classes(classes: list[str]) -> tuple[str, ...] | None:
     return kept or None
 
 
-class OpenStatesSpider(scrapy.Spider):
+class OpenStatesSpider(TrackerSpider):
     name = "openstates"
-    since: datetime | None = None
-    known_keys: set[str] = set()
-    request_budget: int | None = None
-    skip_reason: str | None = None
 
-    def __init__(self, *args, since: str | None = None, full: str | None = None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        settings = load_settings()
-        self.base = settings.openstates_url.rstrip("/")
-        self.key = settings.openstates_api_key.get_secret_value() if settings.openstates_api_key else None
-        self.daily_request_budget = settings.openstates_daily_requests
-        self.rules = Rules(settings.relevance)
-        self.full = bool(full)
-        if since:
-            self.since = datetime.fromisoformat(since)
+        config = self.config
+        self.base = config.openstates_url.rstrip("/")
+        self.key = config.openstates_api_key.get_secret_value() if config.openstates_api_key else None
+        self.daily_request_budget = config.openstates_daily_requests
         if not self.key:
             self.skip_reason = "no OPENSTATES_API_KEY (a free key: https://open.pluralpolicy.com/accounts/signup/)"
-        self.watchlist = {record.key: record for record in load_watchlist(settings.watchlist_file)
-                          if record.kind is Kind.STATE_BILL}
+        self.watchlist = {r.key: r for r in self.watchlist_records(Kind.STATE_BILL)}
 
     @classmethod
     def update_settings(cls, settings):
@@ -109,12 +99,7 @@ class OpenStatesSpider(scrapy.Spider):
             logger.error("Open States refused the API key (HTTP %s): %s", response.status, detail)
             close_spider(self.crawler, "unauthorized")
             return None
-        try:
-            data = response.json()
-        except (JSONDecodeError, ValueError, AttributeError):
-            logger.error("malformed JSON from %s (HTTP %s)", response.url, response.status)
-            return None
-        return data if isinstance(data, dict) else None
+        return super().json(response)
 
     def parse_search(self, response):
         data = self.json(response)
