@@ -18,8 +18,6 @@ from tracker.db import chunks
 from tracker.models import Case, Event, Party
 from tracker.vocab import Kind, Status
 
-SCHEMA_VERSION = 1
-
 
 @dataclass
 class CaseFilter:

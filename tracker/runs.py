@@ -61,12 +61,6 @@ def finish_run(engine: Engine, run_id: int, *, now: datetime, state: str, **coun
                         .values(finished_at=now, state=state, **counts))
 
 
-def record_skipped(engine: Engine, source: str, *, now: datetime, reason: str) -> None:
-    with write_session(engine) as session:
-        session.add(SourceRun(source=source, started_at=now, finished_at=now, state=SKIPPED,
-                              finish_reason=reason))
-
-
 def last_success(engine: Engine, source: str) -> SourceRun | None:
     with Session(engine) as session:
         return session.exec(select(SourceRun).where(SourceRun.source == source, SourceRun.state == OK)

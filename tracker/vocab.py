@@ -11,7 +11,6 @@ Two levels, after Open States: an *action class* says what one event was (``exec
 """
 
 from enum import StrEnum
-from typing import TypeVar
 
 
 class Described(StrEnum):
@@ -225,18 +224,3 @@ class ReviewState(Described):
     PENDING = "pending", "Pending", "Waits for staff review."
     APPROVED = "approved", "Approved", "Approved for digests."
     REJECTED = "rejected", "Rejected", "Will not go out."
-
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def parse_choice(enum: type[E], value: str) -> E:
-    """Look up a vocabulary member by its value, with an error that lists the valid values.
-
-    :raises ValueError: naming the valid values, when ``value`` is not one of them
-    """
-    try:
-        return enum(value)
-    except ValueError:
-        valid = ", ".join(member.value for member in enum)
-        raise ValueError(f"unknown {enum.__name__.lower()} {value!r}; valid: {valid}") from None
