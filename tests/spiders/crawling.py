@@ -31,6 +31,19 @@ def crawl_environment(tmp_path: Path, **settings: str) -> dict[str, str]:
     return env
 
 
+def open_spider(spidercls, monkeypatch, **env: str):
+    """A spider made as Scrapy makes it (settings from ``env``), its stats open, for feeding
+    recorded responses straight to its callbacks."""
+    from scrapy.utils.test import get_crawler
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    crawler = get_crawler(spidercls)
+    crawler.spider = spidercls.from_crawler(crawler)
+    crawler.stats.open_spider()
+    return crawler.spider
+
+
 def tracker(*args: str, env: dict[str, str], cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tracker", *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=300)

@@ -4,11 +4,10 @@ import json
 
 import pytest
 from scrapy.http import Request, TextResponse
-from scrapy.utils.test import get_crawler
 
 from spiders.congress import CongressSpider, parse_update
 from tests.golden import check_golden
-from tests.spiders.crawling import counts, crawl_environment, tracker
+from tests.spiders.crawling import counts, crawl_environment, open_spider, tracker
 from tests.upstream import FIXTURES, Upstream
 
 BASE = "https://api.congress.gov"
@@ -17,12 +16,8 @@ FOLDER = FIXTURES / "congress"
 
 @pytest.fixture
 def spider(monkeypatch):
-    monkeypatch.setenv("TRACKER_CONGRESS_URL", BASE)
-    monkeypatch.setenv("TRACKER_WATCHLIST_FILE", str(FOLDER / "watchlist.yaml"))
-    crawler = get_crawler(CongressSpider)
-    crawler.spider = CongressSpider.from_crawler(crawler)
-    crawler.stats.open_spider()
-    return crawler.spider
+    return open_spider(CongressSpider, monkeypatch, TRACKER_CONGRESS_URL=BASE,
+                       TRACKER_WATCHLIST_FILE=str(FOLDER / "watchlist.yaml"))
 
 
 def respond(request: Request, name: str) -> TextResponse:

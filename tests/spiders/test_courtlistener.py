@@ -7,12 +7,11 @@ import sys
 
 import pytest
 from scrapy.http import Request, TextResponse
-from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
 from spiders.courtlistener import CourtListenerSpider, clean_text
 from tests.golden import check_golden
-from tests.spiders.crawling import ROOT, counts, crawl_environment, tracker
+from tests.spiders.crawling import ROOT, counts, crawl_environment, open_spider, tracker
 from tests.upstream import FIXTURES, Upstream
 from tracker.db import make_engine
 from tracker.runs import SourceRun
@@ -25,12 +24,8 @@ TOKEN = "0123456789abcdef0123456789abcdef01234567"
 
 @pytest.fixture
 def spider(monkeypatch):
-    monkeypatch.setenv("TRACKER_COURTLISTENER_URL", BASE)
-    monkeypatch.setenv("TRACKER_WATCHLIST_FILE", str(WATCHLIST))
-    crawler = get_crawler(CourtListenerSpider)
-    crawler.spider = CourtListenerSpider.from_crawler(crawler)
-    crawler.stats.open_spider()
-    return crawler.spider
+    return open_spider(CourtListenerSpider, monkeypatch, TRACKER_COURTLISTENER_URL=BASE,
+                       TRACKER_WATCHLIST_FILE=str(WATCHLIST))
 
 
 def respond(request: Request, name: str, status: int = 200) -> TextResponse:

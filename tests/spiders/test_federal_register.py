@@ -4,11 +4,10 @@ import json
 
 import pytest
 from scrapy.http import Request, TextResponse
-from scrapy.utils.test import get_crawler
 
 from spiders.federal_register import FederalRegisterSpider
 from tests.golden import check_golden
-from tests.spiders.crawling import counts, crawl_environment, tracker
+from tests.spiders.crawling import counts, crawl_environment, open_spider, tracker
 from tests.upstream import FIXTURES, Upstream
 
 BASE = "https://www.federalregister.gov"
@@ -17,12 +16,8 @@ FOLDER = FIXTURES / "federal_register"
 
 @pytest.fixture
 def spider(monkeypatch):
-    monkeypatch.setenv("TRACKER_FEDERAL_REGISTER_URL", BASE)
-    monkeypatch.setenv("TRACKER_WATCHLIST_FILE", str(FOLDER / "watchlist.yaml"))
-    crawler = get_crawler(FederalRegisterSpider)
-    crawler.spider = FederalRegisterSpider.from_crawler(crawler)
-    crawler.stats.open_spider()
-    return crawler.spider
+    return open_spider(FederalRegisterSpider, monkeypatch, TRACKER_FEDERAL_REGISTER_URL=BASE,
+                       TRACKER_WATCHLIST_FILE=str(FOLDER / "watchlist.yaml"))
 
 
 def respond(name: str, url: str = f"{BASE}/api/v1/documents.json") -> TextResponse:

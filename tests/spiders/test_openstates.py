@@ -5,11 +5,10 @@ import json
 
 import pytest
 from scrapy.http import Request, TextResponse
-from scrapy.utils.test import get_crawler
 
 from spiders.openstates import OpenStatesSpider, known_classes
 from tests.golden import check_golden
-from tests.spiders.crawling import counts, crawl_environment, tracker
+from tests.spiders.crawling import counts, crawl_environment, open_spider, tracker
 from tests.upstream import FIXTURES, Upstream
 from tracker.records import state_bill_key
 
@@ -19,13 +18,8 @@ FOLDER = FIXTURES / "openstates"
 
 @pytest.fixture
 def spider(monkeypatch):
-    monkeypatch.setenv("TRACKER_OPENSTATES_URL", BASE)
-    monkeypatch.setenv("OPENSTATES_API_KEY", "k3y")
-    monkeypatch.setenv("TRACKER_WATCHLIST_FILE", str(FOLDER / "watchlist.yaml"))
-    crawler = get_crawler(OpenStatesSpider)
-    crawler.spider = OpenStatesSpider.from_crawler(crawler)
-    crawler.stats.open_spider()
-    return crawler.spider
+    return open_spider(OpenStatesSpider, monkeypatch, TRACKER_OPENSTATES_URL=BASE,
+                       OPENSTATES_API_KEY="k3y", TRACKER_WATCHLIST_FILE=str(FOLDER / "watchlist.yaml"))
 
 
 def respond(request: Request, name: str) -> TextResponse:
