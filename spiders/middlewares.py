@@ -91,11 +91,13 @@ class UnreachableMiddleware:
 
     RetryMiddleware has already retried the request by the time an exception gets here; without
     this, every remaining request would be tried and spaced out in turn, minutes of waiting to
-    learn what the first one said.
+    learn what the first one said. A spider that reads many sites (``many_hosts``) loses only
+    the site that cannot be reached.
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self.dead_hosts: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -104,15 +106,23 @@ class UnreachableMiddleware:
     def process_request(self, request, spider=None):
         if self.crawler.stats.get_value("unreachable"):
             raise IgnoreRequest("the upstream cannot be reached")  # no need to wait its turn
+        if message := self.dead_hosts.get(urlsplit(request.url).netloc):
+            raise IgnoreRequest(message)
         return None
 
     def process_exception(self, request, exception, spider=None):
-        if isinstance(exception, UNREACHABLE) and not self.crawler.stats.get_value("unreachable"):
-            host = urlsplit(request.url).netloc
-            message = f"cannot reach {host}: {exception or exception.__class__.__name__}"
-            self.crawler.stats.set_value("unreachable", message)
-            logger.error(message)
-            close_spider(self.crawler, "unreachable")
+        host = urlsplit(request.url).netloc
+        if not isinstance(exception, UNREACHABLE) or self.crawler.stats.get_value("unreachable") \
+                or host in self.dead_hosts:
+            return None
+        message = f"cannot reach {host}: {exception or exception.__class__.__name__}"
+        if getattr(self.crawler.spider, "many_hosts", False):
+            self.dead_hosts[host] = message  # the spider's errback records it for that site
+            logger.warning(message)
+            return None
+        self.crawler.stats.set_value("unreachable", message)
+        logger.error(message)
+        close_spider(self.crawler, "unreachable")
         return None
 
 

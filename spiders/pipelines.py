@@ -4,7 +4,10 @@ A bad item is dropped with its reason (and counted); it never stops the crawl. G
 handed to ``tracker.store.ingest`` in batches, in a worker thread, so a slow or locked database
 never stalls the downloads. The pipeline also keeps the source's run record: it opens the run,
 tells the spider what it needs to crawl incrementally (the last complete run, the known cases,
-what is left of the day's request budget), and at the end judges the run by the crawl's own stats.
+what is left of the day's request budget, a source's conditional-request validators), and at the
+end judges the run by the crawl's own stats. A spider made of parts (the statements' sites)
+reports each part's outcome, recorded as its own run; the validators are saved only when every
+item was stored, so nothing a 304 would hide next time is lost.
 """
 
 import logging
@@ -21,7 +24,19 @@ from tracker.db import ensure_schema, make_engine
 from tracker.errors import InvalidRecord, TrackerError
 from tracker.models import Case
 from tracker.records import CaseRecord, check_record
-from tracker.runs import FAILED, OK, PARTIAL, SKIPPED, begin_run, finish_run, last_success, requests_since
+from tracker.runs import (
+    FAILED,
+    OK,
+    PARTIAL,
+    SKIPPED,
+    begin_run,
+    finish_run,
+    last_success,
+    load_validators,
+    record_parts,
+    requests_since,
+    save_validators,
+)
 from tracker.store import IngestReport, Outcome, ingest
 
 logger = logging.getLogger(__name__)
@@ -50,6 +65,7 @@ class StorePipeline:
         self.errors = LastErrorHandler()
         self.engine = None
         self.run_id: int | None = None
+        self.started: datetime | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -77,6 +93,9 @@ class StorePipeline:
             midnight = datetime.combine(now.date(), time(), tzinfo=UTC)
             used = await run_in_thread(requests_since, self.engine, spider.name, midnight)
             spider.request_budget = max(0, daily - used)
+        if hasattr(spider, "validators"):
+            spider.validators = await run_in_thread(load_validators, self.engine, spider.name)
+        self.started = now
         self.run_id = await run_in_thread(begin_run, self.engine, spider.name, now=now,
                                           since=spider.since)
 
@@ -117,16 +136,32 @@ class StorePipeline:
         stats = self.crawler.stats
         errors = stats.get_value("log_count/ERROR", 0)
         skip_reason = getattr(spider, "skip_reason", None)
+        parts = spider.part_outcomes() if hasattr(spider, "part_outcomes") else []
+        failed_parts = [part for part in parts if part.state == FAILED]
+        now = datetime.now(UTC)
+        # A spider made of parts is judged by them: one dead site's logged errors are its own.
+        sound = not (self.store_errors or stats.get_value("spider_exceptions/count"))
         if skip_reason:
             state, reason = SKIPPED, skip_reason
         elif reason == "budget_exhausted" and not errors:
             state = PARTIAL
+        elif reason == "finished" and parts and sound:
+            state = OK if not failed_parts else FAILED if len(failed_parts) == len(parts) else PARTIAL
         elif reason == "finished" and not errors:
             state = OK
         else:
             state = FAILED
+        if parts:
+            await run_in_thread(record_parts, self.engine, spider.name, parts,
+                                started=self.started, now=now)
+        if hasattr(spider, "validators_to_save") and not self.store_errors:
+            await run_in_thread(save_validators, self.engine, spider.name,
+                                spider.validators_to_save(), now=now)
+        last_error = stats.get_value("unreachable") or self.errors.last
+        if failed_parts and sound:
+            last_error = "; ".join(f"{part.name}: {part.reason}" for part in failed_parts)[:500]
         await run_in_thread(
-            finish_run, self.engine, self.run_id, now=datetime.now(UTC), state=state,
+            finish_run, self.engine, self.run_id, now=now, state=state,
             finish_reason=reason, requests=stats.get_value("downloader/request_count", 0),
             items=stats.get_value("item_scraped_count", 0),
             dropped=stats.get_value("item_dropped_count", 0), errors=errors,
@@ -134,5 +169,5 @@ class StorePipeline:
             cases_updated=self.report.count(Outcome.UPDATED),
             cases_unchanged=self.report.count(Outcome.UNCHANGED),
             events_added=self.report.events_added, changes_added=self.report.changes_added,
-            last_error=stats.get_value("unreachable") or self.errors.last)
+            last_error=last_error)
         self.engine.dispose()

@@ -4,10 +4,13 @@ Routes (``tests/fixtures/<source>/routes.json``) map a path and some query param
 of responses served in turn (the last one repeats): a recorded JSON file, or a status such as a
 429 with ``Retry-After`` or a 500, before the recorded answer. ``{base}`` in a file becomes this
 server's URL (so ``next`` links come back here) and ``{now_pacific}`` the current time with a
-Pacific offset, as CourtListener writes it (``{now_utc}``: as Congress.gov does). Every
+Pacific offset, as CourtListener writes it (``{now_utc}``: as Congress.gov does). A response
+marked ``conditional`` carries an ETag (a hash of its body) and a Last-Modified, and answers a
+matching ``If-None-Match`` or ``If-Modified-Since`` with 304, as a web server does. Every
 request is logged for the tests to inspect.
 """
 
+import hashlib
 import json
 import threading
 from datetime import UTC, datetime, timedelta, timezone
@@ -19,6 +22,9 @@ from tracker.relevance import COURTLISTENER_QUERIES
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PACIFIC = timezone(timedelta(hours=-8))
+CONTENT_TYPES = {".json": "application/json", ".xml": "application/rss+xml; charset=UTF-8",
+                 ".atom": "application/atom+xml", ".html": "text/html; charset=utf-8"}
+LAST_MODIFIED = "Fri, 10 Oct 2025 23:24:11 GMT"
 
 
 class Upstream:
@@ -59,7 +65,10 @@ class Upstream:
     def paths(self) -> list[str]:
         return [path for path, _, _ in self.requests]
 
-    def respond(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    def respond(self, path: str, query: dict[str, str],
+                asked: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        """The status, headers and body for a request; ``asked`` holds its headers."""
+        asked = asked or {}
         if self.refusal:
             status, name = self.refusal
             return status, {}, (self.folder / name).read_bytes()
@@ -71,6 +80,7 @@ class Upstream:
         response = route["responses"][min(route["served"], len(route["responses"]) - 1)]
         route["served"] += 1
         body = b""
+        headers = {"Content-Type": "application/json"}
         if response.get("file"):
             name = self.overrides.get(response["file"], response["file"])
             text = (self.folder / name).read_text()
@@ -78,7 +88,14 @@ class Upstream:
             now_utc = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             body = (text.replace("{base}", self.url).replace("{now_pacific}", now)
                     .replace("{now_utc}", now_utc).encode())
-        return response.get("status", 200), response.get("headers", {}), body
+            headers["Content-Type"] = CONTENT_TYPES.get(Path(name).suffix, "application/json")
+        if response.get("conditional"):
+            headers["ETag"] = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
+            headers["Last-Modified"] = LAST_MODIFIED
+            if asked.get("If-None-Match") == headers["ETag"] or (
+                    "If-None-Match" not in asked and asked.get("If-Modified-Since") == LAST_MODIFIED):
+                return 304, {"ETag": headers["ETag"]}, b""
+        return response.get("status", 200), headers | response.get("headers", {}), body
 
     def _handler(self):
         upstream = self
@@ -89,9 +106,8 @@ class Upstream:
                 path = unquote(parts.path)  # "/bills/il/103rd/HB%204875" → ".../HB 4875"
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 upstream.requests.append((path, query, dict(self.headers)))
-                status, headers, body = upstream.respond(path, query)
+                status, headers, body = upstream.respond(path, query, dict(self.headers))
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))

@@ -368,11 +368,13 @@ def sources(as_json: JsonFlag = False) -> None:
 
     settings = load_settings()
     health = source_health(_store(settings), available_sources(), now=datetime.now(UTC),
-                           intervals=settings.crawl_intervals, stale_after=settings.stale_after)
+                           intervals=settings.crawl_intervals, stale_after=settings.stale_after,
+                           stale_runs=settings.stale_runs)
     rows = [{
         "source": h.source,
         "interval_hours": h.interval_hours,
-        "stale": h.stale,
+        "stale": h.stale is not None,
+        "stale_reason": h.stale,
         "last_run": _run_dict(h.last_run),
         "last_success": _run_dict(h.last_success),
         "last_failure": _run_dict(h.last_failure),
@@ -392,7 +394,7 @@ def sources(as_json: JsonFlag = False) -> None:
             f"{run['started_at']} {run['state']}" if run else "never",
             success["started_at"] if success else "never",
             f"{failure['started_at']} {failure['reason'] or ''}".strip() if failure else "",
-            "STALE" if row["stale"] else "")
+            f"STALE: {row['stale_reason']}" if row["stale"] else "")
     _console().print(table)
 
 

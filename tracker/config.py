@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from tracker.errors import ConfigError
+from tracker.statement_sources import StatementsSettings
 
 APP_NAME = "ai-copyright-tracker"
 # Hours between crawls, fitted to each upstream's limits and cadence.
@@ -103,6 +104,9 @@ class Settings(BaseSettings):
     courtlistener_search_pages: int = Field(
         3, ge=1, description="Search result pages read per relevance query"
     )
+    statements_delay: float = Field(
+        2.0, ge=0, description="Seconds between requests to one guild's or office's site"
+    )
     watchlist_file: Path | None = Field(
         None, description="A watchlist file to use instead of the one shipped with the tracker"
     )
@@ -117,6 +121,13 @@ class Settings(BaseSettings):
     )
     stale_after: float = Field(
         3.0, gt=0, description="A source is stale after this many intervals without a success"
+    )
+    stale_runs: int = Field(
+        3, ge=1, description="A source is stale after this many runs in a row that brought nothing"
+    )
+    statements: StatementsSettings = Field(
+        default_factory=StatementsSettings,
+        description="Guild, coalition and office pages: [[statements.sources]] in the TOML file",
     )
     config_file: Path | None = Field(None, exclude=True, description="The TOML file read, if any")
 
@@ -185,5 +196,8 @@ def describe_settings(settings: Settings) -> dict[str, str]:
             value = "DEMO_KEY" if secret == "DEMO_KEY" else ("*" * 8 if secret else "")
         shown[name] = "" if value is None else str(value)
     shown["database_url"] = mask_url_password(settings.database_url)
+    shown["statements"] = ", ".join(
+        f"{s.name} ({s.type}{'' if s.enabled else ', disabled'})"
+        for s in settings.statements.sources) or "(none)"
     shown["templates_dir"] = str(templates_dir())
     return shown

@@ -8,7 +8,10 @@ terms); the rules then decide what is kept, and say why:
 - an **agency document** when it is about AI *and* copyright, likeness or authorship (an FTC
   rule on AI-written reviews is not);
 - a **bill** likewise, or when it is about likeness and digital replicas at all (the NO FAKES
-  family's titles rarely say "AI").
+  family's titles rarely say "AI");
+- a **statement** by a guild, coalition or office when it is about AI *and* creators' rights
+  (copyright, consent, likeness, licensing, performers...): a copyright notice with no AI in
+  it, or an AI item with no rights angle, is not.
 
 Any text that holds an exclusion is never kept. Each match records its rule and the words that
 made it (the case's ``why_tracked``) and the creators' topics it touches (the case's tags).
@@ -39,6 +42,11 @@ IP_TERMS = (
     "digital replica", "voice", "publicity", "training data", "authorship", "inventorship",
     "deepfake", "fair use", "licensing", "creative works", "performers", "artists",
 )
+# What creators' statements say about their rights: the IP terms and the words of consent.
+RIGHTS_TERMS = IP_TERMS + (
+    "consent", "compensation", "replica", "replicas", "license", "licensed", "no fakes",
+    "synthetic performer", "synthetic performers", "performer",
+)
 LIKENESS_TERMS = (
     "digital replica", "digital replicas", "likeness", "deepfake", "deepfakes",
     "digital forgery", "digital forgeries", "voice clone", "voice cloning", "synthetic performer",
@@ -64,6 +72,7 @@ class RelevanceSettings(BaseModel):
     ai_terms: list[str] = Field(default_factory=lambda: list(AI_TERMS))
     ip_terms: list[str] = Field(default_factory=lambda: list(IP_TERMS))
     likeness_terms: list[str] = Field(default_factory=lambda: list(LIKENESS_TERMS))
+    rights_terms: list[str] = Field(default_factory=lambda: list(RIGHTS_TERMS))
     exclusions: list[str] = Field(default_factory=list,
                                   description="Words that keep a text out, whatever else it says")
     topics: dict[str, list[str]] = Field(default_factory=lambda: {k: list(v) for k, v in TOPICS.items()})
@@ -109,6 +118,7 @@ class Rules:
         self.ai = _words(settings.ai_terms)
         self.ip = _words(settings.ip_terms)
         self.likeness = _words(settings.likeness_terms)
+        self.rights = _words(settings.rights_terms)
         self.exclusions = _words(settings.exclusions)
         # Topic words match at the start of a word: "memoriz" finds "memorized".
         self.topics = {tag: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")",
@@ -174,6 +184,14 @@ class Rules:
         if likeness := self._found(self.likeness, text):
             return self._match("likeness and digital replicas", likeness, text)
         return None
+
+    def statement(self, *texts: str) -> Match | None:
+        """A guild's or an office's statement: kept when it is about AI and creators' rights."""
+        text = self._usable(texts)
+        if text is None:
+            return None
+        ai, rights = self._ai_words(text), self._found(self.rights, text)
+        return self._match("AI and creators' rights", ai + rights, text) if ai and rights else None
 
 
 # Federal Register searches: full-text terms, and AI documents of the agencies that matter.

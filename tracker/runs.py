@@ -4,8 +4,13 @@
 here from the crawl's own stats: its state (``ok``, ``partial`` when the request budget ran out,
 ``failed``, ``skipped`` with the reason), its counts and its last error. ``tracker sources`` and
 the scheduler read it back; an incremental crawl asks for changes since the last ``ok`` run.
+
+A source made of parts with their own health (each feed of the statements source) records a
+run per part too, named ``source:part``; and a source's conditional-request validators (ETag,
+Last-Modified) are kept here, so that an unchanged feed costs one 304.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,8 +47,35 @@ class SourceRun(SQLModel, table=True):
     last_error: str | None = None
 
 
+class FetchValidator(SQLModel, table=True):
+    """What an upstream said about a page the last time it was read in full."""
+
+    __tablename__ = "fetch_validators"
+
+    source: str = Field(primary_key=True)
+    url: str = Field(primary_key=True)
+    etag: str | None = None
+    last_modified: str | None = None
+    updated_at: datetime
+
+
 RUNS = SourceRun.__table__
+VALIDATORS = FetchValidator.__table__
 OK, PARTIAL, FAILED, SKIPPED, RUNNING = "ok", "partial", "failed", "skipped", "running"
+# A part's finish reason when it answered but held nothing (not a 304, which is news too).
+EMPTY = "empty"
+
+
+@dataclass
+class PartOutcome:
+    """How one part of a crawl went: ``state`` ok or failed, ``reason`` why (``finished``,
+    ``not_modified``, ``empty``, or the failure in a sentence)."""
+
+    name: str
+    state: str
+    reason: str
+    items: int = 0
+    requests: int = 0
 
 
 def begin_run(engine: Engine, source: str, *, now: datetime, since: datetime | None) -> int:
@@ -59,6 +91,37 @@ def finish_run(engine: Engine, run_id: int, *, now: datetime, state: str, **coun
     with write_session(engine) as session:
         session.execute(update(RUNS).where(RUNS.c.id == run_id)
                         .values(finished_at=now, state=state, **counts))
+
+
+def record_parts(engine: Engine, source: str, parts: Iterable[PartOutcome], *, started: datetime,
+                 now: datetime) -> None:
+    """A run row per part, named ``source:part``, for ``tracker sources``."""
+    with write_session(engine) as session:
+        session.add_all(SourceRun(
+            source=f"{source}:{part.name}", started_at=started, finished_at=now, state=part.state,
+            finish_reason=part.reason if part.state == OK else FAILED, items=part.items,
+            requests=part.requests, errors=int(part.state == FAILED),
+            last_error=part.reason if part.state == FAILED else None) for part in parts)
+
+
+def load_validators(engine: Engine, source: str) -> dict[str, tuple[str | None, str | None]]:
+    """``{url: (etag, last_modified)}`` as last saved for ``source``."""
+    with Session(engine) as session:
+        rows = session.execute(select(VALIDATORS.c.url, VALIDATORS.c.etag, VALIDATORS.c.last_modified)
+                               .where(VALIDATORS.c.source == source))
+        return {url: (etag, modified) for url, etag, modified in rows}
+
+
+def save_validators(engine: Engine, source: str, validators: dict[str, tuple[str | None, str | None]],
+                    *, now: datetime) -> None:
+    if not validators:
+        return
+    with write_session(engine) as session:
+        session.execute(VALIDATORS.delete().where(VALIDATORS.c.source == source,
+                                                  VALIDATORS.c.url.in_(list(validators))))
+        session.execute(VALIDATORS.insert(), [
+            {"source": source, "url": url, "etag": etag, "last_modified": modified,
+             "updated_at": now} for url, (etag, modified) in validators.items()])
 
 
 def last_success(engine: Engine, source: str) -> SourceRun | None:
@@ -82,12 +145,14 @@ class Health:
     last_run: SourceRun | None
     last_success: SourceRun | None
     last_failure: SourceRun | None
-    stale: bool
+    stale: str | None  # why the source is stale, if it is
 
 
 def source_health(engine: Engine, sources: list[str], *, now: datetime,
-                  intervals: dict[str, float], stale_after: float) -> list[Health]:
-    """Each source (and any other that has run): its last run, success and failure."""
+                  intervals: dict[str, float], stale_after: float, stale_runs: int) -> list[Health]:
+    """Each source (and any other that has run, parts included): its last run, success and
+    failure, and whether it is stale: no success for ``stale_after`` intervals, or nothing
+    brought (failed or empty) in its last ``stale_runs`` runs."""
     with Session(engine) as session:
         names = dict.fromkeys(sources)
         names.update(dict.fromkeys(session.exec(select(SourceRun.source).distinct()).scalars()))
@@ -99,10 +164,19 @@ def source_health(engine: Engine, sources: list[str], *, now: datetime,
                          .limit(1))
                 return session.exec(query).scalars().first()
 
-            interval = intervals.get(name, DEFAULT_CRAWL_INTERVALS.get(name, 24.0))
+            parent = name.split(":")[0]  # a part runs with its source
+            interval = intervals.get(parent, DEFAULT_CRAWL_INTERVALS.get(parent, 24.0))
             success = latest(SourceRun.state == OK)
-            stale = success is None or success.started_at < now - timedelta(
-                hours=interval * stale_after)
+            recent = session.exec(
+                select(SourceRun.state, SourceRun.finish_reason)
+                .where(SourceRun.source == name, SourceRun.state != RUNNING)
+                .order_by(col(SourceRun.started_at).desc(), col(SourceRun.id).desc())
+                .limit(stale_runs)).all()
+            stale = None
+            if success is None or success.started_at < now - timedelta(hours=interval * stale_after):
+                stale = f"no success in {interval * stale_after:g} h"
+            if len(recent) == stale_runs and all(s == FAILED or r == EMPTY for s, r in recent):
+                stale = f"nothing in the last {stale_runs} runs"
             health.append(Health(name, interval, latest(), success,
                                  latest(col(SourceRun.state).in_([FAILED, PARTIAL])), stale))
         return health

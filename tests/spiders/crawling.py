@@ -22,10 +22,22 @@ UPSTREAM_SETTINGS = ("TRACKER_COURTLISTENER_URL", "TRACKER_CONGRESS_URL",
 KEYS = ("COURTLISTENER_TOKEN", "CONGRESS_API_KEY", "OPENSTATES_API_KEY")
 
 
+# The statement sites are a list in the config file, not one URL: one site, nowhere.
+NOWHERE_CONFIG = f"""
+[[statements.sources]]
+name = "nowhere"
+organisation = "Nowhere"
+url = "{NOWHERE}/feed.xml"
+"""
+
+
 def crawl_environment(tmp_path: Path, **settings: str) -> dict[str, str]:
     """The process environment for crawls into a fresh database under ``tmp_path``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_") and k not in KEYS}
     env.update(dict.fromkeys(UPSTREAM_SETTINGS, NOWHERE))
+    config = tmp_path / "nowhere.toml"
+    config.write_text(NOWHERE_CONFIG)
+    env["TRACKER_CONFIG"] = str(config)
     env.update(TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
                XDG_CONFIG_HOME=str(tmp_path / "config"), **settings)
     return env
