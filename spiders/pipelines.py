@@ -2,7 +2,8 @@
 
 A bad item is dropped with its reason (and counted); it never stops the crawl. Good items are
 handed to ``tracker.store.ingest`` in batches, in a worker thread, so a slow or locked database
-never stalls the downloads. The pipeline also keeps the source's run record: it opens the run,
+never stalls the downloads; the staff's auto-approve rules then decide what each batch's new
+changes may skip review. The pipeline also keeps the source's run record: it opens the run,
 tells the spider what it needs to crawl incrementally (the last complete run, the known cases,
 what is left of the day's request budget, a source's conditional-request validators), and at the
 end judges the run by the crawl's own stats. A spider made of parts (the statements' sites)
@@ -19,11 +20,13 @@ from scrapy.utils.asyncio import run_in_thread
 from sqlalchemy import select
 from sqlmodel import Session
 
+from tracker.approval_rules import ApproveRule
 from tracker.config import load_settings
 from tracker.db import ensure_schema, make_engine
 from tracker.errors import InvalidRecord, TrackerError
 from tracker.models import Case
 from tracker.records import CaseRecord, check_record
+from tracker.review import apply_rules
 from tracker.runs import (
     FAILED,
     OK,
@@ -66,6 +69,7 @@ class StorePipeline:
         self.engine = None
         self.run_id: int | None = None
         self.started: datetime | None = None
+        self.rules: list[ApproveRule] = []
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -75,6 +79,7 @@ class StorePipeline:
             raise RuntimeError(str(exc)) from None
         pipeline = cls(crawler, settings.database_url,
                        crawler.settings.getint("TRACKER_BATCH_SIZE", BATCH_SIZE))
+        pipeline.rules = settings.review.auto_approve
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -118,13 +123,17 @@ class StorePipeline:
         batch, self.buffer = self.buffer, []
         if not batch:
             return
+        now = datetime.now(UTC)
         try:
-            report = await run_in_thread(ingest, self.engine, batch, now=datetime.now(UTC))
+            report = await run_in_thread(ingest, self.engine, batch, now=now)
         except Exception as exc:  # noqa: BLE001 - any store failure fails the run, not the crawl
             self.store_errors += 1
             logger.error("could not store %d cases: %s", len(batch), exc)
             return
         self.report.merge(report)
+        if report.changes_added and self.rules:
+            approved = await run_in_thread(apply_rules, self.engine, self.rules, detected_at=now)
+            self.crawler.stats.inc_value("tracker/changes_auto_approved", len(approved))
 
     async def close_spider(self, spider=None):
         await self._flush()

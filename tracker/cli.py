@@ -26,8 +26,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from tracker.config import Settings, describe_settings, load_settings
-from tracker.db import ensure_schema, make_engine
+from tracker.db import ensure_schema, make_engine, open_store
 from tracker.errors import NotFoundError, TrackerError
+from tracker.output import PIPED_WIDTH, console, print_json
 from tracker.queries import (
     CaseFilter,
     case_dicts,
@@ -38,7 +39,7 @@ from tracker.queries import (
     status_label,
     suggest_keys,
 )
-from tracker.vocab import STATUSES_BY_KIND, ActionClass, Kind, Status
+from tracker.vocab import STATUSES_BY_KIND, ActionClass, Kind, Stance, Status
 
 app = typer.Typer(
     name="tracker",
@@ -59,26 +60,8 @@ class ExportFormat(StrEnum):
     JSON = "json"
 
 
-PIPED_WIDTH = 200  # piped into a file or grep, a row should stay one line
-
-
-def _console(stderr: bool = False):
-    from rich.console import Console  # Rich costs start-up time; JSON output never needs it
-
-    console = Console(stderr=stderr, highlight=False, soft_wrap=False)
-    if not console.is_terminal:
-        console.width = PIPED_WIDTH
-    return console
-
-
 def _store(settings: Settings) -> Engine:
-    engine = make_engine(settings.database_url)
-    ensure_schema(engine)
-    return engine
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    return open_store(settings.database_url)
 
 
 # Options shared by ``cases`` and ``export``.
@@ -96,10 +79,12 @@ PartyOption = Annotated[str | None, typer.Option(help="Part of a plaintiff's or 
 TagOption = Annotated[str | None, typer.Option(help="A tag, e.g. training-data or likeness.")]
 WatchlistOption = Annotated[bool, typer.Option(
     "--watchlist", help="Only cases on the curated watchlist.")]
+StanceOption = Annotated[Stance | None, typer.Option(help="Staff's stance: watch, support or oppose.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="JSON on stdout (schema in the README).")]
 
 
-def _filters(kind, status, jurisdiction, since, search, party, tag, watchlist) -> CaseFilter:
+def _filters(kind, status, jurisdiction, since, search, party, tag, watchlist,
+             stance=None) -> CaseFilter:
     jurisdictions = [j.strip().lower() for j in jurisdiction or []]
     for code in jurisdictions:
         if not JURISDICTION.match(code):
@@ -108,7 +93,7 @@ def _filters(kind, status, jurisdiction, since, search, party, tag, watchlist) -
                 param_hint="'--jurisdiction'")
     return CaseFilter(kinds=kind or [], statuses=status or [], jurisdictions=jurisdictions,
                       since=since.date() if since else None, search=search, party=party,
-                      tag=tag, watchlist_only=watchlist)
+                      tag=tag, watchlist_only=watchlist, stance=stance)
 
 
 @app.command()
@@ -121,16 +106,17 @@ def cases(
     party: PartyOption = None,
     tag: TagOption = None,
     watchlist: WatchlistOption = False,
+    stance: StanceOption = None,
     limit: Annotated[int | None, typer.Option(
         min=0, help=f"At most this many (table default {DEFAULT_TABLE_LIMIT}; 0 for all).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List cases, the most recently moved first."""
-    filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist)
+    filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist, stance)
     engine = _store(load_settings())
     with Session(engine) as session:
         if as_json:
-            _print_json(case_dicts(session, list_cases(session, filters, limit=limit)))
+            print_json(case_dicts(session, list_cases(session, filters, limit=limit)))
             return
         shown_limit = DEFAULT_TABLE_LIMIT if limit is None else limit
         rows = list_cases(session, filters, limit=shown_limit)
@@ -141,7 +127,7 @@ def cases(
 def _print_case_table(rows, total: int) -> None:
     from rich.table import Table
 
-    console, notes = _console(), _console(stderr=True)
+    out, notes = console(), console(stderr=True)
     if not rows:
         notes.print("No cases match. (`tracker seed` loads the watchlist.)")
         return
@@ -155,7 +141,7 @@ def _print_case_table(rows, total: int) -> None:
     for case in rows:
         table.add_row(case.key, case.kind, case.jurisdiction, status_label(case.status) or "—",
                       case.status_date.isoformat() if case.status_date else "—", case.title)
-    console.print(table)
+    out.print(table)
     if total > len(rows):
         notes.print(f"{len(rows)} of {total} cases shown; --limit 0 shows all.")
 
@@ -173,10 +159,10 @@ def show(
         detail = get_case(session, key)
         if detail is None:
             raise NotFoundError(f"no case with key {key!r}", suggest_keys(session, key))
-        data = case_to_dict(detail.case, detail.parties, detail.events)
+        data = case_to_dict(detail.case, detail.parties, detail.events, detail.staff)
         data["related"] = [r.to_dict() for r in related_cases(session, detail.case)]
     if as_json:
-        _print_json(data)
+        print_json(data)
     else:
         _print_case(data)
 
@@ -197,6 +183,8 @@ def _print_case(data: dict[str, Any]) -> None:
         ("plaintiffs", "; ".join(data["parties"]["plaintiffs"])),
         ("defendants", "; ".join(data["parties"]["defendants"])),
         ("tags", ", ".join(data["tags"])),
+        ("staff tags", ", ".join(data["staff_tags"])),
+        ("stance", data["stance"] or ""),
         ("why tracked", data["why_tracked"] or ""),
         ("summary", data["summary"] or ""),
         ("links", data["urls"]),
@@ -210,6 +198,10 @@ def _print_case(data: dict[str, Any]) -> None:
         for index, part in enumerate(value if isinstance(value, list) else [value]):
             if part:
                 lines += _wrap(part, width, f"{name if index == 0 else '':14}")
+    if data["notes"]:
+        lines += ["", "Staff notes"]
+        for note in data["notes"]:
+            lines += _wrap(note["text"], width, f"{note['at'][:10]}  {note['author']:12.12}  ")
     if data.get("related"):
         lines += ["", "Related"]
         for other in data["related"]:
@@ -249,9 +241,10 @@ def export(
     party: PartyOption = None,
     tag: TagOption = None,
     watchlist: WatchlistOption = False,
+    stance: StanceOption = None,
 ) -> None:
     """Export the matching cases, all of them, as CSV or JSON."""
-    filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist)
+    filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist, stance)
     engine = _store(load_settings())
     with Session(engine) as session:
         data = case_dicts(session, list_cases(session, filters))
@@ -265,7 +258,7 @@ def export(
         else:
             _write_csv(out, data)
     if output:
-        _console(stderr=True).print(f"{len(data)} cases written to {output}")
+        console(stderr=True).print(f"{len(data)} cases written to {output}")
 
 
 CSV_COLUMNS = ("key", "kind", "jurisdiction", "title", "status", "status_label", "status_date",
@@ -298,15 +291,20 @@ def seed(
         help="Another watchlist file in the same format.", exists=True, dir_okay=False)] = None,
 ) -> None:
     """Load the curated watchlist shipped with the tracker (safe to run again)."""
+    from tracker.review import apply_rules
     from tracker.store import Outcome, ingest
     from tracker.watchlist import load_watchlist
 
-    records = load_watchlist(file or load_settings().watchlist_file)
-    report = ingest(_store(load_settings()), records, now=datetime.now(UTC))
-    _console(stderr=True).print(
+    settings = load_settings()
+    records = load_watchlist(file or settings.watchlist_file)
+    engine, now = _store(settings), datetime.now(UTC)
+    report = ingest(engine, records, now=now)
+    approved = apply_rules(engine, settings.review.auto_approve, detected_at=now)
+    console(stderr=True).print(
         f"watchlist: {len(records)} cases — {report.count(Outcome.INSERTED)} new, "
         f"{report.count(Outcome.UPDATED)} updated, {report.count(Outcome.UNCHANGED)} unchanged; "
-        f"{report.events_added} events added")
+        f"{report.events_added} events added; {report.changes_added} changes, "
+        f"{len(approved)} approved by rule")
 
 
 @app.command()
@@ -329,7 +327,7 @@ def crawl(
     if unknown:
         raise typer.BadParameter(f"unknown source {', '.join(unknown)}; known: {', '.join(known)}",
                                  param_hint="'--source'")
-    notes = _console(stderr=True)
+    notes = console(stderr=True)
     results = []
     for name in names:
         try:
@@ -357,7 +355,7 @@ def _print_crawl_summary(runs) -> None:
         table.add_row(run.source, run.state, *(str(v) for v in (
             run.cases_new, run.cases_updated, run.cases_unchanged, run.events_added,
             run.changes_added, run.dropped, run.errors, run.requests)), note)
-    _console(stderr=True).print(table)
+    console(stderr=True).print(table)
 
 
 @app.command()
@@ -380,7 +378,7 @@ def sources(as_json: JsonFlag = False) -> None:
         "last_failure": _run_dict(h.last_failure),
     } for h in health]
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     from rich.table import Table
 
@@ -395,7 +393,7 @@ def sources(as_json: JsonFlag = False) -> None:
             success["started_at"] if success else "never",
             f"{failure['started_at']} {failure['reason'] or ''}".strip() if failure else "",
             f"STALE: {row['stale_reason']}" if row["stale"] else "")
-    _console().print(table)
+    console().print(table)
 
 
 def _run_dict(run) -> dict[str, Any] | None:
@@ -421,7 +419,7 @@ def show_config(
     shown = describe_settings(settings)
     shown["config_file"] = str(settings.config_file) if settings.config_file else "(none)"
     if as_json:
-        _print_json(shown)
+        print_json(shown)
         return
     for name, value in shown.items():
         sys.stdout.write(f"{name:24} {value}\n")
@@ -435,7 +433,7 @@ def vocab(
     table = {kind.value: [{"status": s.value, "label": s.label, "meaning": s.meaning}
                           for s in statuses] for kind, statuses in STATUSES_BY_KIND.items()}
     if as_json:
-        _print_json(table)
+        print_json(table)
         return
     for kind, statuses in table.items():
         sys.stdout.write(f"{Kind(kind).label}\n")
@@ -452,7 +450,7 @@ def db_upgrade() -> None:
     from tracker.config import mask_url_password
     from tracker.db import schema_version
 
-    _console(stderr=True).print(
+    console(stderr=True).print(
         f"database {mask_url_password(settings.database_url)} is at revision {schema_version(engine)}")
 
 
@@ -474,6 +472,18 @@ def db_revision(
     from tracker.db import new_revision
 
     new_revision(make_engine(load_settings().database_url), message)
+
+
+def _staff_commands() -> None:
+    from tracker.review_cli import note_command, review_app, stance_command, tag_command
+
+    app.add_typer(review_app, name="review")
+    app.command("note")(note_command)
+    app.command("tag")(tag_command)
+    app.command("stance")(stance_command)
+
+
+_staff_commands()
 
 
 def main() -> None:

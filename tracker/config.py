@@ -21,6 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from tracker.approval_rules import ReviewSettings
 from tracker.errors import ConfigError
 from tracker.statement_sources import StatementsSettings
 
@@ -40,7 +41,11 @@ def default_config_path() -> Path:
 
 
 def default_database_url() -> str:
-    return f"sqlite:///{Path(user_data_dir(APP_NAME)) / 'tracker.db'}"
+    return f"sqlite:///{data_dir() / 'tracker.db'}"
+
+
+def data_dir() -> Path:
+    return Path(user_data_dir(APP_NAME))
 
 
 def templates_dir() -> Path:
@@ -129,6 +134,35 @@ class Settings(BaseSettings):
         default_factory=StatementsSettings,
         description="Guild, coalition and office pages: [[statements.sources]] in the TOML file",
     )
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="Where the web app answers; every link in a mail starts here"
+    )
+    smtp_url: SecretStr = Field(
+        SecretStr("smtp://127.0.0.1:25"),
+        description="smtp://user:pass@host:587 (STARTTLS), smtps://... (TLS), smtp://127.0.0.1:1025",
+    )
+    mail_from: str = Field(
+        "AI Copyright Tracker <tracker@localhost>", description="The From of every mail"
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="Signs unsubscribe and confirm links (generated in the data directory if unset)"
+    )
+    digest_cap_days: int = Field(
+        14, ge=1, description="A first digest, or one after a long gap, reaches back at most this far"
+    )
+    smtp_retry_delay: float = Field(
+        5.0, ge=0, description="Seconds before retrying a temporary SMTP failure (doubling each time)"
+    )
+    smtp_attempts: int = Field(
+        4, ge=1, description="Tries of one message in a run before it waits for the next run"
+    )
+    suspend_after: int = Field(
+        3, ge=1, description="Hard bounces in a row that suspend an address"
+    )
+    review: ReviewSettings = Field(
+        default_factory=ReviewSettings,
+        description="Staff review: [[review.auto_approve]] rules in the TOML file",
+    )
     config_file: Path | None = Field(None, exclude=True, description="The TOML file read, if any")
 
     @classmethod
@@ -196,6 +230,9 @@ def describe_settings(settings: Settings) -> dict[str, str]:
             value = "DEMO_KEY" if secret == "DEMO_KEY" else ("*" * 8 if secret else "")
         shown[name] = "" if value is None else str(value)
     shown["database_url"] = mask_url_password(settings.database_url)
+    shown["smtp_url"] = mask_url_password(settings.smtp_url.get_secret_value())
+    shown["review"] = "; ".join(f"{r.name}: {r.describe()}"
+                                for r in settings.review.auto_approve) or "(no auto-approve rules)"
     shown["statements"] = ", ".join(
         f"{s.name} ({s.type}{'' if s.enabled else ', disabled'})"
         for s in settings.statements.sources) or "(none)"

@@ -81,6 +81,13 @@ def write_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+def open_store(database_url: str) -> Engine:
+    """An engine on the database, migrated to this code's schema first if it is behind."""
+    engine = make_engine(database_url)
+    ensure_schema(engine)
+    return engine
+
+
 def schema_version(engine: Engine) -> str | None:
     """The database's Alembic revision, or ``None`` for a database without our tables.
 

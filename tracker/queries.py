@@ -15,8 +15,8 @@ from sqlalchemy import String, cast, exists, func, or_
 from sqlmodel import Session, col, select
 
 from tracker.db import chunks
-from tracker.models import Case, Event, Party
-from tracker.vocab import Kind, Status
+from tracker.models import Case, CaseNote, CaseStance, CaseTag, Event, Party
+from tracker.vocab import Kind, Stance, Status
 
 
 @dataclass
@@ -29,8 +29,9 @@ class CaseFilter:
     since: date | None = None  # status date on or after
     search: str | None = None  # in key, title or summary
     party: str | None = None  # in a plaintiff's or defendant's name
-    tag: str | None = None
+    tag: str | None = None  # the sources' tags or staff's
     watchlist_only: bool = False
+    stance: Stance | None = None
 
 
 @dataclass
@@ -38,6 +39,7 @@ class CaseDetail:
     case: Case
     parties: dict[str, list[str]]
     events: list[Event]
+    staff: dict[str, Any]
 
 
 def _where(query, filters: CaseFilter):
@@ -60,7 +62,12 @@ def _where(query, filters: CaseFilter):
         ))
     if filters.tag:
         # Tags are a JSON list; matching its text with the quotes keeps "ai" from matching "fair".
-        query = query.where(cast(Case.tags, String).contains(f'"{filters.tag}"', autoescape=True))
+        query = query.where(or_(
+            cast(Case.tags, String).contains(f'"{filters.tag}"', autoescape=True),
+            exists().where(CaseTag.case_id == Case.id, CaseTag.tag == filters.tag.lower())))
+    if filters.stance:
+        query = query.where(exists().where(CaseStance.case_id == Case.id,
+                                           CaseStance.stance == filters.stance))
     if filters.watchlist_only:
         query = query.where(col(Case.on_watchlist).is_(True))
     return query
@@ -103,7 +110,8 @@ def get_case(session: Session, key: str) -> CaseDetail | None:
     case = session.exec(select(Case).where(Case.key == key.strip().lower())).first()
     if case is None:
         return None
-    return CaseDetail(case, parties_of(session, [case.id])[case.id], events_of(session, [case.id])[case.id])
+    return CaseDetail(case, parties_of(session, [case.id])[case.id],
+                      events_of(session, [case.id])[case.id], staff_of(session, [case.id])[case.id])
 
 
 def suggest_keys(session: Session, key: str, *, n: int = 5) -> list[str]:
@@ -140,8 +148,27 @@ def event_to_dict(event: Event) -> dict[str, Any]:
     }
 
 
+def staff_of(session: Session, case_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """What staff said about each case: ``stance``, ``staff_tags`` and ``notes`` (oldest first)."""
+    staff: dict[int, dict[str, Any]] = defaultdict(
+        lambda: {"stance": None, "staff_tags": [], "notes": []})
+    for chunk in chunks(case_ids):
+        for row in session.exec(select(CaseStance).where(col(CaseStance.case_id).in_(chunk))):
+            staff[row.case_id]["stance"] = row.stance
+        for row in session.exec(select(CaseTag).where(col(CaseTag.case_id).in_(chunk))
+                                .order_by(col(CaseTag.tag))):
+            staff[row.case_id]["staff_tags"].append(row.tag)
+        for row in session.exec(select(CaseNote).where(col(CaseNote.case_id).in_(chunk))
+                                .order_by(col(CaseNote.id))):
+            staff[row.case_id]["notes"].append({
+                "author": row.author, "at": row.created_at.isoformat(timespec="seconds"),
+                "text": row.text})
+    return staff
+
+
 def case_to_dict(case: Case, parties: dict[str, list[str]],
-                 events: list[Event] | None = None) -> dict[str, Any]:
+                 events: list[Event] | None = None,
+                 staff: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "key": case.key,
         "kind": case.kind,
@@ -161,6 +188,9 @@ def case_to_dict(case: Case, parties: dict[str, list[str]],
         "on_watchlist": case.on_watchlist,
         "first_seen": case.first_seen.date().isoformat(),
         "last_seen": case.last_seen.isoformat(),
+        "stance": (staff or {}).get("stance"),
+        "staff_tags": list((staff or {}).get("staff_tags", [])),
+        "notes": list((staff or {}).get("notes", [])),
         "events": [event_to_dict(e) for e in events or []],
     }
 
@@ -168,5 +198,5 @@ def case_to_dict(case: Case, parties: dict[str, list[str]],
 def case_dicts(session: Session, cases: list[Case]) -> list[dict[str, Any]]:
     """``case_to_dict`` for many cases, with two queries in all rather than two per case."""
     ids = [c.id for c in cases]
-    parties, events = parties_of(session, ids), events_of(session, ids)
-    return [case_to_dict(c, parties[c.id], events[c.id]) for c in cases]
+    parties, events, staff = parties_of(session, ids), events_of(session, ids), staff_of(session, ids)
+    return [case_to_dict(c, parties[c.id], events[c.id], staff[c.id]) for c in cases]

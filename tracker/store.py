@@ -141,8 +141,10 @@ def _ingest_chunk(connection, records: Sequence[CaseRecord], now: datetime) -> I
     case_updates, changes = [], []
     for p in pending:
         key = p.record.key
+        source = p.record.source
         if p.existing is None:
-            changes.append(_change(new_ids[key], ChangeKind.NEW_CASE, None, p.folded.status, now))
+            changes.append(_change(new_ids[key], ChangeKind.NEW_CASE, None, p.folded.status, now,
+                                   source))
             report.outcomes[key] = Outcome.INSERTED
             continue
 
@@ -150,20 +152,22 @@ def _ingest_chunk(connection, records: Sequence[CaseRecord], now: datetime) -> I
         updates = dict(p.updates)
         if "title" in updates:
             changes.append(_change(case_id, ChangeKind.TITLE_CHANGE, p.existing.title,
-                                   updates["title"], now))
+                                   updates["title"], now, source))
         decided_by = None
         if p.new_events:
             folded = fold_status(updates.get("kind", p.existing.kind), histories[case_id])
             if folded.status != p.existing.status:
                 decided_by = folded.decided_by
+                deciding = next((r for r in p.new_events if r["fingerprint"] == decided_by), None)
                 changes.append(_change(case_id, ChangeKind.STATUS_CHANGE, p.existing.status,
-                                       folded.status, now, event_ids.get((case_id, decided_by))))
+                                       folded.status, now, source, deciding,
+                                       event_ids.get((case_id, decided_by))))
             if (folded.status, folded.status_date) != (p.existing.status, p.existing.status_date):
                 updates.update(status=folded.status, status_date=folded.status_date)
             for row in p.new_events:
                 if row["significance"] == Significance.MAJOR and row["fingerprint"] != decided_by:
                     changes.append(_change(case_id, ChangeKind.NEW_MAJOR_EVENT, None, row["text"],
-                                           now, event_ids[case_id, row["fingerprint"]]))
+                                           now, source, row, event_ids[case_id, row["fingerprint"]]))
         changed = bool(updates or p.new_events)
         if p.existing.last_seen != today:
             updates["last_seen"] = today
@@ -355,7 +359,10 @@ def _update_cases(connection, updates: list[dict[str, Any]]) -> None:
 
 
 def _change(case_id: int, kind: ChangeKind, before: str | None, after: str | None,
-            now: datetime, event_id: int | None = None) -> dict[str, Any]:
+            now: datetime, source: str, event: dict[str, Any] | None = None,
+            event_id: int | None = None) -> dict[str, Any]:
     return {"case_id": case_id, "event_id": event_id, "kind": str(kind),
             "before": before and str(before), "after": after and str(after),
-            "detected_at": now, "review_state": str(ReviewState.PENDING)}
+            "detected_at": now, "source": source,
+            "significance": event["significance"] if event else None,
+            "review_state": str(ReviewState.PENDING)}

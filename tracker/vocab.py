@@ -224,3 +224,22 @@ class ReviewState(Described):
     PENDING = "pending", "Pending", "Waits for staff review."
     APPROVED = "approved", "Approved", "Approved for digests."
     REJECTED = "rejected", "Rejected", "Will not go out."
+    SUPERSEDED = "superseded", "Superseded", "Folded into a later change on the same case."
+
+
+class Priority(Described):
+    HIGH = "high", "High", "Leads the digest; worth an immediate alert."
+    NORMAL = "normal", "Normal", "In the digest in its turn."
+    LOW = "low", "Low", "At the end of the digest."
+
+
+class Frequency(Described):
+    IMMEDIATE = "immediate", "Immediate", "An alert as soon as a major change is approved."
+    DAILY = "daily", "Daily", "A digest a day, when there is news."
+    WEEKLY = "weekly", "Weekly", "A digest a week, when there is news."
+
+
+class Stance(Described):
+    WATCH = "watch", "Watch", "Followed without a position."
+    SUPPORT = "support", "Support", "The organisation supports it."
+    OPPOSE = "oppose", "Oppose", "The organisation opposes it."
