@@ -475,8 +475,11 @@ def db_revision(
 
 
 def _staff_commands() -> None:
+    from tracker.mail_cli import digest_app, subscribers_app
     from tracker.review_cli import note_command, review_app, stance_command, tag_command
 
+    app.add_typer(subscribers_app, name="subscribers")
+    app.add_typer(digest_app, name="digest")
     app.add_typer(review_app, name="review")
     app.command("note")(note_command)
     app.command("tag")(tag_command)

@@ -4,8 +4,10 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
+import tracker.mailer  # noqa: F401  (outbox)
 import tracker.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 import tracker.runs  # noqa: F401  (source_runs)
+import tracker.subscriptions  # noqa: F401  (subscribers)
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -1,0 +1,65 @@
+"""A real SMTP server on 127.0.0.1 for the mail tests (aiosmtpd), which keeps what it accepts.
+
+Replies can be scripted: ``refuse(address, "550 ...")`` refuses a recipient, and
+``answer_data("421 ...", "250 OK")`` answers the next DATA commands in turn. aiosmtpd cannot pick
+a free port itself (``../shared/RELIABILITY.md`` §1), so one is found first.
+"""
+
+import email
+import email.policy
+import socket
+import threading
+from collections import deque
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class MailServer:
+    def __init__(self):
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.refusals: dict[str, str] = {}
+        self.data_replies: deque[str] = deque()
+        self.lock = threading.Lock()
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "MailServer":
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
+
+    def refuse(self, address: str, reply: str) -> None:
+        self.refusals[address] = reply
+
+    def answer_data(self, *replies: str) -> None:
+        self.data_replies.extend(replies)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refusals:
+            return self.refusals[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        with self.lock:
+            reply = self.data_replies.popleft() if self.data_replies else "250 OK"
+            if reply.startswith("250"):
+                message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+                self.messages.append((list(envelope.rcpt_tos), message))
+        return reply
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for recipients, message in self.messages if address in recipients]

@@ -1,0 +1,229 @@
+"""Digests: for each subscriber, the approved changes they have not been sent that match what they
+asked for, and the mail that carries them. This module only reads; ``tracker.mailer`` sends.
+
+A change is in a subscriber's digest when it was approved after their cursor (the approval
+order, so a change approved late is not skipped), no longer ago than the cap (a first digest or
+one after a long gap is never a flood), and it matches: a followed case always does; otherwise
+every filter they set (kinds, jurisdictions, topics, minimum significance) must. The digest says
+which of their filters matched each change. An empty digest is not a digest.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from tracker.config import Settings, templates_dir
+from tracker.models import Case, Change, Event
+from tracker.queries import staff_of, status_label
+from tracker.subscriptions import Subscriber
+from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE, Tokens
+from tracker.vocab import ChangeKind, Frequency, Kind, Priority, Significance
+
+KIND_ORDER = list(Kind)
+LINE_BREAKS = re.compile(r"[\r\n\t\v\f\x00-\x1f\x7f\u2028\u2029]+")
+SUBJECT_CHARS = 150
+
+
+@dataclass
+class DigestItem:
+    change: Change
+    case: Case
+    event: Event | None
+    staff: dict[str, Any]
+    matched: list[str] = field(default_factory=list)
+
+    @property
+    def what(self) -> str:
+        """``Status: Motion to dismiss pending → Discovery``, ``New case: Filed``..."""
+        kind, change = ChangeKind(self.change.kind), self.change
+        if kind is ChangeKind.STATUS_CHANGE:
+            return f"Status: {status_label(change.before) or '—'} → {status_label(change.after)}"
+        if kind is ChangeKind.NEW_CASE:
+            return f"Newly tracked: {status_label(change.after) or Kind(self.case.kind).label}"
+        if kind is ChangeKind.TITLE_CHANGE:
+            return f"Renamed from “{change.before}”"
+        return change.after or ""
+
+    @property
+    def day(self) -> date:
+        """The event's date; for a newly tracked case, the date of its status."""
+        if self.event:
+            return self.event.date
+        return self.case.status_date or self.change.detected_at.date()
+
+    @property
+    def link(self) -> str | None:
+        """The source document: the event's, else the case's first link."""
+        if self.event and self.event.source_url:
+            return self.event.source_url
+        return self.case.urls[0] if self.case.urls else None
+
+
+@dataclass
+class Digest:
+    subscriber: Subscriber
+    items: list[DigestItem]
+    up_to: int  # the approval_seq of the last change considered
+    since: datetime  # the cap
+
+    def groups(self) -> list[tuple[str, list[DigestItem]]]:
+        """Items by kind, in a fixed order; high priority first within a kind, then as approved."""
+        rank = {Priority.HIGH: 0, Priority.NORMAL: 1, None: 1, Priority.LOW: 2}
+        groups = []
+        for kind in KIND_ORDER:
+            items = [i for i in self.items if i.case.kind == kind]
+            if items:
+                items.sort(key=lambda i: (rank.get(i.change.priority, 1), i.change.approval_seq))
+                groups.append((f"{kind.label}s", items))
+        return groups
+
+
+def significance(change: Change) -> Significance:
+    """How much a change matters: a new case, a high-priority change or a major event is major."""
+    if change.kind == ChangeKind.NEW_CASE or change.priority == Priority.HIGH:
+        return Significance.MAJOR
+    return Significance(change.significance or Significance.MINOR)
+
+
+def matches(subscriber: Subscriber, item: DigestItem) -> list[str]:
+    """Which of the subscriber's filters the change meets; empty when it is not for them."""
+    case = item.case
+    if case.key in subscriber.follows:
+        return [f"you follow {case.key}"]
+    matched = []
+    if subscriber.kinds:
+        if case.kind not in subscriber.kinds:
+            return []
+        matched.append(f"kind: {Kind(case.kind).label.lower()}")
+    if subscriber.jurisdictions:
+        if case.jurisdiction not in subscriber.jurisdictions:
+            return []
+        matched.append(f"jurisdiction: {case.jurisdiction}")
+    if subscriber.topics:
+        topics = [t for t in subscriber.topics if t in set(case.tags) | set(item.staff["staff_tags"])]
+        if not topics:
+            return []
+        matched.append("topic: " + ", ".join(topics))
+    wants_major = subscriber.min_significance == Significance.MAJOR \
+        or subscriber.frequency == Frequency.IMMEDIATE
+    if wants_major:
+        if significance(item.change) != Significance.MAJOR:
+            return []
+        matched.append("major changes")
+    return matched or ["everything"]
+
+
+def candidates(session: Session, *, after: int, up_to: int, since: datetime) -> list[DigestItem]:
+    """Approved changes numbered from ``after`` (excluded) to ``up_to`` and approved since
+    ``since``, in approval order. (``up_to`` is read first: an approval made meanwhile waits
+    for the next digest rather than being sent twice.)"""
+    rows = session.execute(
+        select(Change, Case, Event).join(Case, col(Case.id) == Change.case_id)
+        .outerjoin(Event, col(Event.id) == Change.event_id)
+        .where(col(Change.approval_seq) > after, col(Change.approval_seq) <= up_to,
+               col(Change.reviewed_at) >= since)
+        .order_by(col(Change.approval_seq))).all()
+    staff = staff_of(session, list({case.id for _, case, _ in rows}))
+    return [DigestItem(change, case, event, staff[case.id]) for change, case, event in rows]
+
+
+def latest_approval(session: Session) -> int:
+    return session.execute(select(col(Change.approval_seq)).order_by(
+        col(Change.approval_seq).desc().nulls_last()).limit(1)).scalar() or 0
+
+
+def build_digests(session: Session, subscribers: list[Subscriber], *, now: datetime, cap_days: int,
+                  since: datetime | None = None) -> list[Digest]:
+    """Each subscriber's digest (empty when nothing new is for them). Sending one moves the
+    subscriber's cursor to ``Digest.up_to``, past what did not match them too."""
+    if not subscribers:
+        return []
+    cap = since or now - timedelta(days=cap_days)
+    up_to = latest_approval(session)
+    pool = candidates(session, after=min(s.cursor for s in subscribers), up_to=up_to, since=cap)
+    digests = []
+    for subscriber in subscribers:
+        items = []
+        for item in pool:
+            if item.change.approval_seq <= subscriber.cursor:
+                continue
+            if matched := matches(subscriber, item):
+                items.append(DigestItem(item.change, item.case, item.event, item.staff, matched))
+        digests.append(Digest(subscriber, items, up_to, cap))
+    return digests
+
+
+@dataclass
+class Mail:
+    """A rendered mail: what the outbox stores and the mailer sends."""
+
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str]
+
+
+@cache
+def environment(folder: Path) -> Environment:
+    env = Environment(loader=FileSystemLoader(folder), undefined=StrictUndefined,
+                      autoescape=select_autoescape(["html"], default_for_string=False),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["status"] = lambda value: status_label(value) or "—"
+    return env
+
+
+def one_line(text: str, limit: int = SUBJECT_CHARS) -> str:
+    """A header value: no line breaks or control characters (no header injection), bounded."""
+    text = " ".join(LINE_BREAKS.sub(" ", text).split())
+    return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _render(name: str, settings: Settings, **context) -> tuple[str, str, str]:
+    import css_inline  # only mail needs it
+
+    env = environment(templates_dir() / "email")
+    base = settings.base_url.rstrip("/")
+    subject = one_line(env.get_template(f"{name}.subject.txt").render(base_url=base, **context))
+    text = env.get_template(f"{name}.txt").render(base_url=base, **context)
+    html = css_inline.inline(env.get_template(f"{name}.html").render(base_url=base, **context))
+    return subject, text, html
+
+
+def render_digest(digest: Digest, settings: Settings, tokens: Tokens) -> Mail:
+    subscriber = digest.subscriber
+    base = settings.base_url.rstrip("/")
+    unsubscribe = f"{base}/unsubscribe/{tokens.make(UNSUBSCRIBE, subscriber.id)}"
+    preferences = f"{base}/preferences/{tokens.make(PREFERENCES, subscriber.id)}"
+    subject, text, html = _render(
+        "digest", settings, digest=digest, groups=digest.groups(), subscriber=subscriber,
+        count=len(digest.items), first=digest.items[0] if digest.items else None,
+        unsubscribe_url=unsubscribe, preferences_url=preferences,
+        frequency=Frequency(subscriber.frequency))
+    address = _mailbox(settings.mail_from)
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe}>, <mailto:{address}?subject=unsubscribe>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    return Mail(subject, text, html, headers)
+
+
+def render_confirmation(subscriber: Subscriber, settings: Settings, tokens: Tokens) -> Mail:
+    base = settings.base_url.rstrip("/")
+    confirm_url = f"{base}/confirm/{tokens.make(CONFIRM, subscriber.id)}"
+    subject, text, html = _render("confirm", settings, subscriber=subscriber, confirm_url=confirm_url,
+                                  frequency=Frequency(subscriber.frequency))
+    return Mail(subject, text, html, {})
+
+
+def _mailbox(mail_from: str) -> str:
+    """``AI Copyright Tracker <tracker@example.org>`` → ``tracker@example.org``."""
+    from email.utils import parseaddr
+
+    return parseaddr(mail_from)[1] or mail_from

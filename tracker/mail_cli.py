@@ -1,0 +1,182 @@
+"""``tracker subscribers`` and ``tracker digest``: thin faces over subscriptions, digests and the mailer."""
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlmodel import Session
+
+from tracker.config import load_settings
+from tracker.db import open_store
+from tracker.output import print_json
+from tracker.subscriptions import Preferences, Subscriber, all_subscribers, find, subscribe, unsubscribe
+from tracker.vocab import Frequency, Kind, Significance
+
+subscribers_app = typer.Typer(help="Who gets digests, and of what.", no_args_is_help=True)
+digest_app = typer.Typer(help="Preview and send the email digests.", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="JSON on stdout.")]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def subscriber_dict(subscriber: Subscriber) -> dict[str, Any]:
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat(timespec="seconds") if moment else None
+
+    return {
+        "email": subscriber.email, "name": subscriber.name, "state": subscriber.state,
+        "frequency": subscriber.frequency, "kinds": subscriber.kinds,
+        "jurisdictions": subscriber.jurisdictions, "topics": subscriber.topics,
+        "follows": subscriber.follows, "min_significance": subscriber.min_significance,
+        "cursor": subscriber.cursor, "created_at": when(subscriber.created_at),
+        "confirmed_at": when(subscriber.confirmed_at), "last_sent_at": when(subscriber.last_sent_at),
+        "hard_failures": subscriber.hard_failures, "last_failure": subscriber.last_failure,
+    }
+
+
+@subscribers_app.command("add")
+def subscribers_add(
+    email: Annotated[str, typer.Argument(help="The address.")],
+    name: Annotated[str | None, typer.Option(help="How to greet them.")] = None,
+    frequency: Annotated[Frequency, typer.Option(
+        help="immediate (major changes as they are approved), daily or weekly.")] = Frequency.WEEKLY,
+    kind: Annotated[list[Kind] | None, typer.Option("--kind", help="Only these kinds; repeatable.")] = None,
+    jurisdiction: Annotated[list[str] | None, typer.Option(
+        "--jurisdiction", help="Only these jurisdictions (us, ca, nysd...); repeatable.")] = None,
+    topic: Annotated[list[str] | None, typer.Option(
+        "--topic", help="Only cases with these tags (likeness, training-data...); repeatable.")] = None,
+    follow: Annotated[list[str] | None, typer.Option(
+        "--follow", help="A case key to follow whatever the filters say; repeatable.")] = None,
+    major_only: Annotated[bool, typer.Option("--major-only", help="Only major changes.")] = False,
+    confirmed: Annotated[bool, typer.Option(
+        "--confirmed", help="A known address: no confirmation mail (staff only).")] = False,
+) -> None:
+    """Add a subscriber (or change one's filters); unconfirmed, they are sent a confirmation mail."""
+    from tracker.mailer import deliver, queue_confirmation
+
+    settings = load_settings()
+    engine = open_store(settings.database_url)
+    preferences = Preferences(name=name, frequency=frequency, kinds=kind, jurisdictions=jurisdiction,
+                              topics=topic, follows=follow,
+                              min_significance=Significance.MAJOR if major_only else None)
+    subscriber, needs_confirmation = subscribe(engine, email, preferences, now=_now(),
+                                               confirmed=confirmed)
+    if not needs_confirmation:
+        sys.stdout.write(f"{subscriber.email} subscribed ({subscriber.frequency})\n")
+        return
+    queue_confirmation(engine, settings, subscriber, now=_now())
+    sys.stdout.write(f"{subscriber.email} added; a confirmation mail is queued\n")
+    report = deliver(engine, settings, clock=_now)
+    if report.sent:
+        sys.stdout.write("confirmation mail sent\n")
+
+
+@subscribers_app.command("list")
+def subscribers_list(as_json: JsonFlag = False) -> None:
+    """Every subscriber: state, frequency, filters."""
+    with Session(open_store(load_settings().database_url)) as session:
+        rows = [subscriber_dict(s) for s in all_subscribers(session)]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        filters = ", ".join(row["kinds"] + row["jurisdictions"] + row["topics"]
+                            + [f"follows {k}" for k in row["follows"]]) or "everything"
+        sys.stdout.write(f"{row['email']:36} {row['state']:12} {row['frequency']:9} {filters}\n")
+    sys.stderr.write(f"{len(rows)} subscriber{'s' if len(rows) != 1 else ''}\n")
+
+
+@subscribers_app.command("show")
+def subscribers_show(email: Annotated[str, typer.Argument(help="The address.")],
+                     as_json: JsonFlag = False) -> None:
+    """One subscriber, with what they were last sent."""
+    with Session(open_store(load_settings().database_url)) as session:
+        row = subscriber_dict(find(session, email))
+    if as_json:
+        print_json(row)
+        return
+    for name, value in row.items():
+        if value not in (None, [], ""):
+            sys.stdout.write(f"{name:17} {', '.join(value) if isinstance(value, list) else value}\n")
+
+
+@subscribers_app.command("remove")
+def subscribers_remove(email: Annotated[str, typer.Argument(help="The address.")]) -> None:
+    """Unsubscribe an address: nothing more is sent to it."""
+    engine = open_store(load_settings().database_url)
+    with Session(engine) as session:
+        subscriber_id = find(session, email).id
+    subscriber = unsubscribe(engine, subscriber_id, now=_now())
+    sys.stdout.write(f"{subscriber.email} unsubscribed\n")
+
+
+@digest_app.command("preview")
+def digest_preview(
+    email: Annotated[str, typer.Argument(help="A subscriber's address.")],
+    html: Annotated[Path | None, typer.Option(help="Also write the HTML part here.", dir_okay=False)] = None,
+    since: Annotated[datetime | None, typer.Option(
+        help="Reach back to this day (YYYY-MM-DD) instead of their cursor.",
+        formats=["%Y-%m-%d"])] = None,
+) -> None:
+    """What a subscriber's next digest would say (nothing is sent or moved)."""
+    from tracker.digest import build_digests, render_digest
+    from tracker.tokens import Tokens, secret_key
+
+    settings = load_settings()
+    with Session(open_store(settings.database_url)) as session:
+        subscriber = find(session, email)
+        if since:
+            subscriber.cursor = 0
+            session.expunge(subscriber)
+        (digest,) = build_digests(session, [subscriber], now=_now(), cap_days=settings.digest_cap_days,
+                                  since=since.replace(tzinfo=UTC) if since else None)
+    if not digest.items:
+        sys.stderr.write(f"nothing new for {subscriber.email}: no digest would be sent\n")
+        return
+    mail = render_digest(digest, settings, Tokens(secret_key(settings)))
+    sys.stdout.write(f"Subject: {mail.subject}\n\n{mail.text}")
+    if html:
+        html.write_text(mail.html, encoding="utf-8")
+        sys.stderr.write(f"HTML part written to {html}\n")
+
+
+@digest_app.command("send")
+def digest_send(
+    frequency: Annotated[Frequency | None, typer.Option(
+        help="Only subscribers of this frequency (default: everyone who is due).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Say who would get a digest; queue and send nothing.")] = False,
+) -> None:
+    """Queue the digests of everyone who is due, then send what the outbox holds."""
+    from tracker.digest import build_digests
+    from tracker.mailer import deliver, due_subscribers, queue_digests
+
+    settings = load_settings()
+    engine = open_store(settings.database_url)
+    if dry_run:
+        with Session(engine) as session:
+            due = due_subscribers(session, now=_now(), frequency=frequency)
+            digests = build_digests(session, due, now=_now(), cap_days=settings.digest_cap_days)
+        for digest in digests:
+            if digest.items:
+                sys.stdout.write(f"{digest.subscriber.email}: {len(digest.items)} changes\n")
+        sys.stderr.write(f"{sum(1 for d in digests if d.items)} of {len(digests)} due subscribers "
+                         "would get a digest (dry run: nothing queued or sent)\n")
+        return
+    queued = queue_digests(engine, settings, now=_now(), frequency=frequency)
+    report = deliver(engine, settings, clock=_now)
+    sys.stderr.write(
+        f"digests: {queued.queued} queued, {queued.empty} with nothing new"
+        + (f", {queued.waiting} waiting on an earlier one" if queued.waiting else "")
+        + f"; mail: {report.sent} sent, {report.retried} retried, {report.deferred} deferred, "
+        f"{report.failed} refused" + (f", {report.cancelled} cancelled" if report.cancelled else "")
+        + "\n")
+    for address in report.suspended:
+        sys.stderr.write(f"suspended after repeated hard bounces: {address}\n")
+    if report.failed or report.deferred:
+        raise typer.Exit(1)

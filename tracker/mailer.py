@@ -1,0 +1,459 @@
+"""Delivery: an outbox row per mail, sent over one SMTP connection, so nothing is lost or sent twice.
+
+Queueing renders each due subscriber's digest (or a confirmation) into an ``outbox`` row with a
+Message-ID made once, in one transaction; the row's ``span`` (the approval numbers it covers)
+makes queueing the same digest again a no-op. Sending holds a lock, so one sender runs at a
+time; it claims a row, sends it, and records the server's answer:
+
+- 250: the row is sent and, for a digest, the subscriber's cursor moves to what it covered;
+- 4xx or a dropped connection: retried with backoff, then left for the next run;
+- 5xx: the row fails, the address is marked, and repeated hard failures suspend it;
+- the server cannot be reached at all: the run stops with that said; every row waits.
+
+A sender killed mid-batch leaves at most one row ``sending``; the next run (holding the lock,
+so that sender is gone) puts it back. Only a kill after the server's 250 and before the row was
+marked can send a mail twice, and then with the same Message-ID: SMTP cannot close that window.
+(``../shared/RELIABILITY.md`` §1.6, §1.10.)
+"""
+
+import email.policy
+import fcntl
+import secrets
+import smtplib
+import ssl
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, parseaddr
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import JSON, Column, Engine, UniqueConstraint, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, Session, SQLModel, col
+
+import tracker.models  # noqa: F401  (the naming convention all tables share)
+from tracker.config import Settings
+from tracker.db import write_session
+from tracker.digest import Mail, build_digests, render_confirmation, render_digest
+from tracker.errors import TrackerError
+from tracker.subscriptions import ACTIVE, SUSPENDED, UNCONFIRMED, Subscriber
+from tracker.tokens import Tokens, secret_key
+from tracker.vocab import Frequency
+
+PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+DIGEST, CONFIRMATION = "digest", "confirm"
+# How long since the last digest before a subscriber is due another.
+DUE_AFTER = {Frequency.IMMEDIATE: timedelta(0), Frequency.DAILY: timedelta(hours=20),
+             Frequency.WEEKLY: timedelta(days=6)}
+SENDER_LOCK = 0x7472_6d6c  # pg_advisory_lock key: "trml"
+
+
+class MailError(TrackerError):
+    """Mail cannot go out: no SMTP server, a bad SMTP URL, another sender running."""
+
+    exit_code = 1
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One mail to one subscriber, rendered, with its Message-ID, until the server accepts it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("subscriber_id", "purpose", "span",
+                                       name="uq_outbox_subscriber_purpose_span"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscribers.id", index=True, ondelete="CASCADE")
+    purpose: str = Field(description="digest or confirm")
+    span: str = Field(description="A digest's approval numbers (cursor-up_to); a confirmation's time")
+    up_to: int | None = Field(default=None, description="The cursor once the digest is accepted")
+    message_id: str = Field(unique=True)
+    to_address: str
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default=PENDING, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime
+    created_at: datetime
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    smtp_code: int | None = None
+    last_error: str | None = None
+
+
+OUTBOX = OutboxMessage.__table__
+SUBSCRIBERS = Subscriber.__table__
+
+
+def _message_id(settings: Settings, purpose: str, subscriber_id: int, span: str) -> str:
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
+    return f"<{purpose}.{subscriber_id}.{span}.{secrets.token_hex(6)}@{domain}>"
+
+
+def _row(settings: Settings, subscriber: Subscriber, purpose: str, span: str, mail: Mail,
+         now: datetime, up_to: int | None = None) -> dict[str, Any]:
+    return {"subscriber_id": subscriber.id, "purpose": purpose, "span": span, "up_to": up_to,
+            "message_id": _message_id(settings, purpose, subscriber.id, span),
+            "to_address": formataddr((subscriber.name or "", subscriber.email)),
+            "subject": mail.subject, "text": mail.text, "html": mail.html, "headers": mail.headers,
+            "state": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert outbox rows, skipping any already queued (same subscriber, purpose and span)."""
+    if not rows:
+        return 0
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(OUTBOX).on_conflict_do_nothing(
+        index_elements=["subscriber_id", "purpose", "span"]).returning(OUTBOX.c.id)
+    return len(session.execute(statement, rows).all())
+
+
+def queue_confirmation(engine: Engine, settings: Settings, subscriber: Subscriber, *,
+                       now: datetime) -> None:
+    mail = render_confirmation(subscriber, settings, Tokens(secret_key(settings)))
+    with write_session(engine) as session:
+        _insert_new(session, [_row(settings, subscriber, CONFIRMATION,
+                                   now.strftime("%Y%m%dT%H%M%S%f"), mail, now)])
+
+
+@dataclass
+class QueueReport:
+    queued: int = 0
+    empty: int = 0  # due, but nothing new for them
+    waiting: int = 0  # an earlier digest of theirs is not sent yet
+
+
+def due_subscribers(session: Session, *, now: datetime, frequency: Frequency | None) -> list[Subscriber]:
+    query = select(Subscriber).where(Subscriber.state == ACTIVE).order_by(col(Subscriber.id))
+    if frequency:
+        query = query.where(Subscriber.frequency == frequency)
+    return [s for s in session.exec(query).scalars()
+            if s.last_sent_at is None or now - s.last_sent_at >= DUE_AFTER[Frequency(s.frequency)]]
+
+
+def queue_digests(engine: Engine, settings: Settings, *, now: datetime,
+                  frequency: Frequency | None = None) -> QueueReport:
+    """Render and queue the digest of every confirmed subscriber who is due and has news."""
+    report = QueueReport()
+    tokens = Tokens(secret_key(settings))
+    with Session(engine) as session:
+        unsent = set(session.exec(select(OutboxMessage.subscriber_id).where(
+            OutboxMessage.purpose == DIGEST,
+            col(OutboxMessage.state).in_([PENDING, SENDING]))).scalars())
+        due = due_subscribers(session, now=now, frequency=frequency)
+        report.waiting = sum(1 for s in due if s.id in unsent)
+        digests = build_digests(session, [s for s in due if s.id not in unsent], now=now,
+                                cap_days=settings.digest_cap_days)
+    rows = []
+    for digest in digests:
+        if not digest.items:
+            report.empty += 1
+            continue
+        span = f"{digest.subscriber.cursor}-{digest.up_to}"
+        rows.append(_row(settings, digest.subscriber, DIGEST, span,
+                         render_digest(digest, settings, tokens), now, digest.up_to))
+    with write_session(engine) as session:
+        report.queued = _insert_new(session, rows)
+    return report
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0  # temporary failures, tried again
+    failed: int = 0  # permanent failures
+    deferred: int = 0  # still failing temporarily: left for the next run
+    cancelled: int = 0  # the subscriber left before their mail went out
+    suspended: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SmtpTarget:
+    scheme: str
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+
+    @classmethod
+    def parse(cls, url: str) -> "SmtpTarget":
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise MailError("TRACKER_SMTP_URL must look like smtp://host:587 or smtps://host:465")
+        port = parts.port or (465 if parts.scheme == "smtps" else 25)
+        return cls(parts.scheme, parts.hostname, port, parts.username and unquote(parts.username),
+                   parts.password and unquote(parts.password))
+
+    def __str__(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    def connect(self, timeout: float = 30) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        if self.scheme == "smtps":
+            client = smtplib.SMTP_SSL(self.host, self.port, timeout=timeout, context=context)
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=timeout)
+            client.ehlo()
+            if client.has_extn("starttls"):
+                client.starttls(context=context)
+                client.ehlo()
+            elif self.user:
+                client.quit()
+                raise MailError(f"{self} offers no STARTTLS; the password will not be sent in clear")
+        if self.user:
+            client.login(self.user, self.password or "")
+        return client
+
+
+class Temporary(Exception):
+    """A 4xx or a dropped connection: try this mail again later."""
+
+
+class Permanent(Exception):
+    """A 5xx: this address will not take this mail."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@contextmanager
+def sender_lock(engine: Engine):
+    """One sender at a time: a PostgreSQL advisory lock, or a lock file beside the SQLite file.
+
+    :raises MailError: when another sender holds it
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            if not connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": SENDER_LOCK}).scalar():
+                raise MailError("another `tracker digest send` is running; try again when it ends")
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SENDER_LOCK})
+                connection.commit()
+        return
+    database = engine.url.database
+    path = Path(f"{database}.send.lock") if database and database != ":memory:" else None
+    if path is None:
+        yield
+        return
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise MailError("another `tracker digest send` is running; try again when it ends") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# Headers are not folded below SMTP's own limit: folding a long unsubscribe URL would turn it into
+# RFC 2047 encoded-words, which mail clients do not read as a link.
+POLICY = email.policy.default.clone(max_line_length=998)
+
+
+def build_message(row: "Claimed", settings: Settings) -> EmailMessage:
+    message = EmailMessage(policy=POLICY)
+    message["From"] = settings.mail_from
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = row.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    if row.purpose == DIGEST:
+        domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
+        message["Precedence"] = "bulk"
+        message["List-Id"] = f"AI copyright tracker digests <digests.{domain}>"
+    for name, value in row.headers.items():
+        message[name] = value
+    message.set_content(row.text)
+    message.add_alternative(row.html, subtype="html")
+    return message
+
+
+def _send(client: smtplib.SMTP, message: EmailMessage, sender: str, recipient: str) -> None:
+    try:
+        client.send_message(message, from_addr=sender, to_addrs=[recipient])
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, reply = next(iter(exc.recipients.values()))
+        _classify(code, reply)
+    except smtplib.SMTPResponseException as exc:  # data, sender refused; 421 closing
+        _classify(exc.smtp_code, exc.smtp_error)
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        raise Temporary(f"connection lost: {exc}") from None
+
+
+def _classify(code: int, reply: bytes | str) -> None:
+    message = f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
+    if 500 <= code < 600:
+        raise Permanent(code, message)
+    raise Temporary(message)
+
+
+def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime],
+            on_event: Callable[[str, "Claimed"], None] | None = None,
+            should_stop: Callable[[], bool] = lambda: False,
+            sleep: Callable[[float], None] = time.sleep) -> DeliveryReport:
+    """Send what the outbox holds, oldest first, over one connection.
+
+    :param on_event: told ``sending`` before each mail and ``accepted`` when the server took it
+        (before that is recorded), for progress
+    :param should_stop: asked before each mail; SIGTERM sets it, so the mail in flight finishes
+    :raises MailError: when the SMTP server cannot be reached (every unsent mail waits)
+    """
+    target = SmtpTarget.parse(settings.smtp_url.get_secret_value())
+    sender = parseaddr(settings.mail_from)[1]
+    report = DeliveryReport()
+    client: smtplib.SMTP | None = None
+    with sender_lock(engine):
+        with write_session(engine) as session:  # a sender that died left these; it is gone
+            session.execute(update(OUTBOX).where(OUTBOX.c.state == SENDING).values(state=PENDING))
+        try:
+            while not should_stop() and (row := _claim(engine, clock())) is not None:
+                if row.subscriber_state not in (ACTIVE, UNCONFIRMED) or (
+                        row.purpose == DIGEST and row.subscriber_state != ACTIVE):
+                    _finish(engine, row, CANCELLED, clock())
+                    report.cancelled += 1
+                    continue
+                if on_event:
+                    on_event("sending", row)
+                if client is None:
+                    try:
+                        client = _connect(target, settings, sleep)
+                    except MailError:  # this mail was never tried: it waits like the rest
+                        _finish(engine, row, PENDING, clock(), attempts=row.attempts - 1)
+                        raise
+                try:
+                    _send(client, build_message(row, settings), sender, parseaddr(row.to_address)[1])
+                except Temporary as exc:
+                    client = _close(client)
+                    if _retry(engine, row, str(exc), settings, clock(), sleep):
+                        report.retried += 1
+                    else:
+                        report.deferred += 1
+                    continue
+                except Permanent as exc:
+                    suspended = _bounce(engine, row, exc, settings, clock())
+                    report.failed += 1
+                    if suspended:
+                        report.suspended.append(parseaddr(row.to_address)[1])
+                    continue
+                if on_event:
+                    on_event("accepted", row)
+                _accepted(engine, row, clock())
+                report.sent += 1
+        finally:
+            _close(client)
+    return report
+
+
+@dataclass
+class Claimed:
+    """An outbox row being sent, with its subscriber's state."""
+
+    id: int
+    subscriber_id: int
+    purpose: str
+    up_to: int | None
+    message_id: str
+    to_address: str
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str]
+    attempts: int
+    subscriber_state: str
+
+
+def _claim(engine: Engine, now: datetime) -> Claimed | None:
+    with write_session(engine) as session:
+        row = session.execute(
+            select(OUTBOX, SUBSCRIBERS.c.state.label("subscriber_state"))
+            .join(SUBSCRIBERS, SUBSCRIBERS.c.id == OUTBOX.c.subscriber_id)
+            .where(OUTBOX.c.state == PENDING, OUTBOX.c.next_attempt_at <= now)
+            .order_by(OUTBOX.c.id).limit(1)).mappings().first()
+        if row is None:
+            return None
+        session.execute(update(OUTBOX).where(OUTBOX.c.id == row["id"]).values(
+            state=SENDING, claimed_at=now, attempts=OUTBOX.c.attempts + 1))
+        return Claimed(**{name: row[name] for name in Claimed.__dataclass_fields__
+                          if name != "attempts"}, attempts=row["attempts"] + 1)
+
+
+def _connect(target: SmtpTarget, settings: Settings, sleep) -> smtplib.SMTP:
+    """A connection, after retries with backoff; the run stops if the server cannot be reached."""
+    for attempt in range(settings.smtp_attempts):
+        try:
+            return target.connect()
+        except (OSError, smtplib.SMTPException) as exc:
+            if isinstance(exc, smtplib.SMTPAuthenticationError):
+                raise MailError(f"the SMTP server {target} refused the login: {exc.smtp_code}") from None
+            error = exc
+            if attempt + 1 < settings.smtp_attempts:
+                sleep(settings.smtp_retry_delay * 2 ** attempt)
+    raise MailError(f"cannot reach the SMTP server {target}: {error}; every unsent mail waits "
+                    "for the next run")
+
+
+def _close(client: smtplib.SMTP | None) -> None:
+    if client is not None:
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
+    return None
+
+
+def _finish(engine: Engine, row: Claimed, state: str, now: datetime, **values) -> None:
+    with write_session(engine) as session:
+        session.execute(update(OUTBOX).where(OUTBOX.c.id == row.id).values(state=state, **values))
+
+
+def _accepted(engine: Engine, row: Claimed, now: datetime) -> None:
+    """The server took it: the row is sent and the subscriber's cursor moves, together."""
+    with write_session(engine) as session:
+        session.execute(update(OUTBOX).where(OUTBOX.c.id == row.id).values(
+            state=SENT, sent_at=now, smtp_code=250, last_error=None))
+        values = {"hard_failures": 0, "last_failure": None}
+        if row.purpose == DIGEST:
+            values |= {"cursor": func.max(SUBSCRIBERS.c.cursor, row.up_to)
+                       if engine.dialect.name == "sqlite"
+                       else func.greatest(SUBSCRIBERS.c.cursor, row.up_to),
+                       "last_sent_at": now}
+        session.execute(update(SUBSCRIBERS).where(SUBSCRIBERS.c.id == row.subscriber_id).values(values))
+
+
+def _retry(engine: Engine, row: Claimed, error: str, settings: Settings, now: datetime, sleep) -> bool:
+    """Back to pending after a temporary failure; waits and says True while tries are left in
+    this run, else leaves it for the next run."""
+    delay = settings.smtp_retry_delay * 2 ** (row.attempts - 1)
+    again = row.attempts < settings.smtp_attempts
+    _finish(engine, row, PENDING, now, last_error=error[:500],
+            next_attempt_at=now if again else now + timedelta(seconds=max(delay, 60)))
+    if again:
+        sleep(delay)
+    return again
+
+
+def _bounce(engine: Engine, row: Claimed, exc: Permanent, settings: Settings, now: datetime) -> bool:
+    """A permanent failure: the row fails and the address is marked; True if now suspended."""
+    with write_session(engine) as session:
+        session.execute(update(OUTBOX).where(OUTBOX.c.id == row.id).values(
+            state=FAILED, smtp_code=exc.code, last_error=str(exc)[:500]))
+        failures = session.execute(select(SUBSCRIBERS.c.hard_failures).where(
+            SUBSCRIBERS.c.id == row.subscriber_id)).scalar_one() + 1
+        suspend = failures >= settings.suspend_after
+        values = {"hard_failures": failures, "last_failure": f"{now:%Y-%m-%d}: {exc}"[:500]}
+        if suspend:
+            values["state"] = SUSPENDED
+        session.execute(update(SUBSCRIBERS).where(SUBSCRIBERS.c.id == row.subscriber_id).values(values))
+    return suspend

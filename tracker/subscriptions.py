@@ -1,0 +1,167 @@
+"""Subscribers: who gets which digests, confirmed by double opt-in, and what they were last sent.
+
+An address is validated when it is added and kept normalised, so the same person cannot sign up
+twice by writing their address differently. An unconfirmed subscriber is sent the confirmation
+mail and nothing else. Each subscriber's ``cursor`` is the approval number (``Change.approval_seq``)
+of the last change they were sent; it moves only once the mail server accepted their digest
+(``tracker.mailer``), so a change approved late still reaches everyone, once.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import JSON, Column, Engine, select
+from sqlmodel import Field, Session, SQLModel, col
+
+import tracker.models  # noqa: F401  (the naming convention all tables share)
+from tracker.db import write_session
+from tracker.errors import NotFoundError, TrackerError
+from tracker.models import Case
+from tracker.vocab import Frequency, Kind, Significance
+
+UNCONFIRMED, ACTIVE, UNSUBSCRIBED, SUSPENDED = "unconfirmed", "active", "unsubscribed", "suspended"
+
+
+class SubscriptionError(TrackerError):
+    """A subscriber that cannot be added or changed as asked."""
+
+
+class Subscriber(SQLModel, table=True):
+    __tablename__ = "subscribers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, description="Normalised: the domain lower-cased, Unicode NFC")
+    name: str | None = None
+    state: str = Field(default=UNCONFIRMED, index=True,
+                       description="unconfirmed, active, unsubscribed or suspended")
+    frequency: str = Field(default=Frequency.WEEKLY, index=True)
+    kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    jurisdictions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    follows: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
+                               description="Case keys followed whatever the other filters say")
+    min_significance: str | None = Field(default=None, description="major: major changes only")
+    cursor: int = Field(default=0, description="approval_seq of the last change sent")
+    created_at: datetime
+    confirmed_at: datetime | None = None
+    unsubscribed_at: datetime | None = None
+    last_sent_at: datetime | None = None
+    hard_failures: int = Field(default=0, description="Permanent delivery failures in a row")
+    last_failure: str | None = None
+
+
+@dataclass
+class Preferences:
+    """What a subscriber asks for; an empty list means any."""
+
+    name: str | None = None
+    frequency: Frequency = Frequency.WEEKLY
+    kinds: list[Kind] | None = None
+    jurisdictions: list[str] | None = None
+    topics: list[str] | None = None
+    follows: list[str] | None = None
+    min_significance: Significance | None = None
+
+
+def normalise_email(address: str) -> str:
+    """:raises SubscriptionError: naming what is wrong with the address"""
+    try:
+        return validate_email(address.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise SubscriptionError(f"{address!r} is not a usable email address: {exc}") from None
+
+
+def _apply(subscriber: Subscriber, session: Session, preferences: Preferences) -> None:
+    follows = [key.strip().lower() for key in preferences.follows or []]
+    if follows:
+        known = set(session.exec(select(Case.key).where(col(Case.key).in_(follows))).scalars())
+        if unknown := [key for key in follows if key not in known]:
+            raise NotFoundError(f"no case {', '.join(unknown)} to follow (`tracker cases` lists them)")
+    subscriber.name = preferences.name or subscriber.name
+    subscriber.frequency = Frequency(preferences.frequency)
+    subscriber.kinds = [Kind(k).value for k in preferences.kinds or []]
+    subscriber.jurisdictions = sorted({j.strip().lower() for j in preferences.jurisdictions or []})
+    subscriber.topics = sorted({t.strip().lower() for t in preferences.topics or []})
+    subscriber.follows = follows
+    subscriber.min_significance = preferences.min_significance
+
+
+def subscribe(engine: Engine, email: str, preferences: Preferences, *, now: datetime,
+              confirmed: bool = False) -> tuple[Subscriber, bool]:
+    """Add a subscriber, or set a known one's preferences (an unsubscribed one starts again).
+
+    :return: the subscriber, and whether a confirmation mail is needed
+    :raises SubscriptionError: for an unusable address
+    :raises NotFoundError: for a followed case that does not exist
+    """
+    address = normalise_email(email)
+    with write_session(engine) as session:
+        subscriber = session.exec(select(Subscriber).where(Subscriber.email == address)).scalars().first()
+        if subscriber is None:
+            subscriber = Subscriber(email=address, created_at=now)
+            session.add(subscriber)
+        _apply(subscriber, session, preferences)
+        if confirmed and subscriber.state != ACTIVE:
+            subscriber.state, subscriber.confirmed_at = ACTIVE, now
+        elif subscriber.state in (UNSUBSCRIBED, SUSPENDED):
+            subscriber.state, subscriber.unsubscribed_at = UNCONFIRMED, None
+        subscriber.hard_failures = 0 if confirmed else subscriber.hard_failures
+        session.flush()
+        session.refresh(subscriber)
+        session.expunge(subscriber)
+    return subscriber, subscriber.state == UNCONFIRMED
+
+
+def update_preferences(engine: Engine, subscriber_id: int, preferences: Preferences) -> Subscriber:
+    with write_session(engine) as session:
+        subscriber = _get(session, subscriber_id)
+        _apply(subscriber, session, preferences)
+        session.flush()
+        session.expunge(subscriber)
+        return subscriber
+
+
+def confirm(engine: Engine, subscriber_id: int, *, now: datetime) -> Subscriber:
+    """Confirm an address (again is harmless)."""
+    with write_session(engine) as session:
+        subscriber = _get(session, subscriber_id)
+        if subscriber.state == UNCONFIRMED:
+            subscriber.state, subscriber.confirmed_at = ACTIVE, now
+        session.flush()
+        session.expunge(subscriber)
+        return subscriber
+
+
+def unsubscribe(engine: Engine, subscriber_id: int, *, now: datetime) -> Subscriber:
+    """Stop every mail to a subscriber (again is harmless); what they asked for is kept."""
+    with write_session(engine) as session:
+        subscriber = _get(session, subscriber_id)
+        if subscriber.state != UNSUBSCRIBED:
+            subscriber.state, subscriber.unsubscribed_at = UNSUBSCRIBED, now
+        session.flush()
+        session.expunge(subscriber)
+        return subscriber
+
+
+def _get(session: Session, subscriber_id: int) -> Subscriber:
+    subscriber = session.get(Subscriber, subscriber_id)
+    if subscriber is None:
+        raise NotFoundError(f"no subscriber #{subscriber_id}")
+    return subscriber
+
+
+def find(session: Session, email: str) -> Subscriber:
+    """:raises NotFoundError: when no subscriber has that address"""
+    try:
+        address = normalise_email(email)
+    except SubscriptionError:
+        address = email.strip()
+    subscriber = session.exec(select(Subscriber).where(Subscriber.email == address)).scalars().first()
+    if subscriber is None:
+        raise NotFoundError(f"no subscriber {email}")
+    return subscriber
+
+
+def all_subscribers(session: Session) -> list[Subscriber]:
+    return list(session.exec(select(Subscriber).order_by(col(Subscriber.email))).scalars())
