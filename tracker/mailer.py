@@ -38,7 +38,7 @@ from sqlmodel import Field, Session, SQLModel, col
 
 import tracker.models  # noqa: F401  (the naming convention all tables share)
 from tracker.config import Settings
-from tracker.db import write_session
+from tracker.db import chunks, write_session
 from tracker.digest import Mail, build_digests, render_confirmation, render_digest
 from tracker.errors import TrackerError
 from tracker.subscriptions import ACTIVE, SUSPENDED, UNCONFIRMED, Subscriber
@@ -51,6 +51,7 @@ DIGEST, CONFIRMATION = "digest", "confirm"
 DUE_AFTER = {Frequency.IMMEDIATE: timedelta(0), Frequency.DAILY: timedelta(hours=20),
              Frequency.WEEKLY: timedelta(days=6)}
 SENDER_LOCK = 0x7472_6d6c  # pg_advisory_lock key: "trml"
+QUEUE_BATCH = 200
 
 
 class MailError(TrackerError):
@@ -148,19 +149,21 @@ def queue_digests(engine: Engine, settings: Settings, *, now: datetime,
             OutboxMessage.purpose == DIGEST,
             col(OutboxMessage.state).in_([PENDING, SENDING]))).scalars())
         due = due_subscribers(session, now=now, frequency=frequency)
-        report.waiting = sum(1 for s in due if s.id in unsent)
-        digests = build_digests(session, [s for s in due if s.id not in unsent], now=now,
-                                cap_days=settings.digest_cap_days)
-    rows = []
-    for digest in digests:
-        if not digest.items:
-            report.empty += 1
-            continue
-        span = f"{digest.subscriber.cursor}-{digest.up_to}"
-        rows.append(_row(settings, digest.subscriber, DIGEST, span,
-                         render_digest(digest, settings, tokens), now, digest.up_to))
-    with write_session(engine) as session:
-        report.queued = _insert_new(session, rows)
+    report.waiting = sum(1 for s in due if s.id in unsent)
+    # A batch at a time, so ten thousand rendered digests are never in memory at once.
+    for batch in chunks([s for s in due if s.id not in unsent], QUEUE_BATCH):
+        with Session(engine) as session:
+            digests = build_digests(session, batch, now=now, cap_days=settings.digest_cap_days)
+        rows = []
+        for digest in digests:
+            if not digest.items:
+                report.empty += 1
+                continue
+            span = f"{digest.subscriber.cursor}-{digest.up_to}"
+            rows.append(_row(settings, digest.subscriber, DIGEST, span,
+                             render_digest(digest, settings, tokens), now, digest.up_to))
+        with write_session(engine) as session:
+            report.queued += _insert_new(session, rows)
     return report
 
 
