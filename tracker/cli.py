@@ -477,7 +477,9 @@ def db_revision(
 def _staff_commands() -> None:
     from tracker.mail_cli import digest_app, subscribers_app
     from tracker.review_cli import note_command, review_app, stance_command, tag_command
+    from tracker.scheduler_cli import scheduler_app
 
+    app.add_typer(scheduler_app, name="scheduler")
     app.add_typer(subscribers_app, name="subscribers")
     app.add_typer(digest_app, name="digest")
     app.add_typer(review_app, name="review")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -117,7 +117,7 @@ class Settings(BaseSettings):
     )
     crawl_intervals: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_CRAWL_INTERVALS),
-        description="Hours between crawls, per source",
+        description="Hours between crawls, per source (0: not scheduled)",
     )
     relevance: dict[str, Any] = Field(
         default_factory=dict,
@@ -159,11 +159,38 @@ class Settings(BaseSettings):
     suspend_after: int = Field(
         3, ge=1, description="Hard bounces in a row that suspend an address"
     )
+    timezone: str = Field("UTC", description="The scheduler's time zone (IANA), e.g. America/New_York")
+    daily_digest_at: str = Field(
+        "08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Local time of the daily digest"
+    )
+    weekly_digest_on: str = Field(
+        "mon", pattern=r"^(mon|tue|wed|thu|fri|sat|sun)$", description="Day of the weekly digest"
+    )
+    alert_minutes: float = Field(
+        5.0, gt=0, description="Minutes between sends of immediate alerts (major changes)"
+    )
+    standby_poll: float = Field(
+        5.0, gt=0, description="Seconds between a standing-by scheduler's tries to take over"
+    )
+    crawl_timeout: float = Field(
+        3600.0, gt=0, description="Seconds a scheduled crawl may run before it is stopped"
+    )
     review: ReviewSettings = Field(
         default_factory=ReviewSettings,
         description="Staff review: [[review.auto_approve]] rules in the TOML file",
     )
     config_file: Path | None = Field(None, exclude=True, description="The TOML file read, if any")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r} (use an IANA name such as Europe/Paris)") from None
+        return zone
 
     @classmethod
     def settings_customise_sources(

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -37,8 +38,13 @@ def available_sources() -> list[str]:
 
 
 def crawl_source(engine: Engine, name: str, *, full: bool = False, timeout: float = 3600,
-                 on_line: Callable[[str], None] = lambda line: None) -> SourceRun:
-    """Crawl one source in a child process; return the run it recorded (or one recorded here)."""
+                 on_line: Callable[[str], None] = lambda line: None,
+                 stop: threading.Event | None = None) -> SourceRun:
+    """Crawl one source in a child process; return the run it recorded (or one recorded here).
+
+    :param timeout: seconds before the child is stopped (SIGTERM, then SIGKILL) and the run failed
+    :param stop: when set (the scheduler is shutting down), the child is stopped likewise
+    """
     started = datetime.now(UTC)
     command = [sys.executable, "-m", "scrapy", "crawl", name]
     if full:
@@ -48,12 +54,19 @@ def crawl_source(engine: Engine, name: str, *, full: bool = False, timeout: floa
                              text=True, errors="replace", start_new_session=True)
     reader = threading.Thread(target=_relay, args=(child.stderr, on_line), daemon=True)
     reader.start()
+    stop = stop or threading.Event()
+    deadline = time.monotonic() + timeout
     try:
-        child.wait(timeout=timeout)
         stopped = None
-    except subprocess.TimeoutExpired:
-        stopped = f"stopped after {timeout:.0f} s"
-        _stop(child)
+        while child.poll() is None:
+            if stop.is_set():
+                stopped = "stopped: the scheduler is shutting down"
+            elif time.monotonic() >= deadline:
+                stopped = f"stopped after {timeout:.0f} s"
+            if stopped:
+                _stop(child)
+                break
+            stop.wait(min(1.0, max(0.05, deadline - time.monotonic())))
     except KeyboardInterrupt:
         # The child runs in its own session, so Ctrl-C reached only us: stop it, record, re-raise.
         _stop(child)

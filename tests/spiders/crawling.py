@@ -38,8 +38,8 @@ def crawl_environment(tmp_path: Path, **settings: str) -> dict[str, str]:
     config = tmp_path / "nowhere.toml"
     config.write_text(NOWHERE_CONFIG)
     env["TRACKER_CONFIG"] = str(config)
-    env.update(TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
-               XDG_CONFIG_HOME=str(tmp_path / "config"), **settings)
+    env.update({"TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
+                "XDG_CONFIG_HOME": str(tmp_path / "config"), **settings})
     return env
 
 

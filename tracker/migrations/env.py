@@ -7,10 +7,17 @@ from sqlmodel import SQLModel
 import tracker.mailer  # noqa: F401  (outbox)
 import tracker.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 import tracker.runs  # noqa: F401  (source_runs)
+import tracker.scheduler  # noqa: F401  (job_runs)
 import tracker.subscriptions  # noqa: F401  (subscribers)
 
 config = context.config
 target_metadata = SQLModel.metadata
+# APScheduler's job store makes and owns this table; migrations leave it alone.
+FOREIGN_TABLES = {"apscheduler_jobs"}
+
+
+def include_name(name, type_, parent_names) -> bool:
+    return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
 def run_migrations(connection) -> None:
@@ -19,6 +26,7 @@ def run_migrations(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite's ALTER TABLE is limited
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

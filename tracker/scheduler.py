@@ -1,0 +1,312 @@
+"""The scheduler: one long-running process that crawls each source and sends digests on time.
+
+APScheduler 3 with its SQLAlchemy job store in the tracker's own database. Schedules are
+declared here at every start: a stored job whose schedule is unchanged keeps its next run (so a
+restart neither delays nor repeats it), a changed one is replaced, and a stored job no longer
+declared is removed and said, so a renamed job never silently vanishes. Every job has
+``max_instances=1``, ``coalesce`` and a misfire grace, so a machine that slept through three runs
+does one.
+
+APScheduler 3 cannot share a job store between processes (its FAQ; ``RELIABILITY.md`` §2.3), so
+the process holds a lock for its lifetime (a PostgreSQL advisory lock, or a lock file beside the
+SQLite file); a second one stands by and takes over when the first dies. A crawl is a child
+process (``tracker.crawl``: Twisted's reactor cannot restart in one process) with a time limit.
+SIGTERM stops cleanly: no new job starts, a digest run finishes the mail in flight, a crawl's
+child is told to stop. Every run is recorded in ``job_runs``.
+"""
+
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select, text, update
+from sqlmodel import Field, Session, SQLModel, col
+
+import tracker.models  # noqa: F401  (the naming convention all tables share)
+from tracker.config import DEFAULT_CRAWL_INTERVALS, Settings, load_settings
+from tracker.db import open_store, write_session
+from tracker.errors import TrackerError
+from tracker.vocab import Frequency
+
+logger = logging.getLogger(__name__)
+
+JOBS_TABLE = "apscheduler_jobs"
+SCHEDULER_LOCK = 0x7472_7363  # pg advisory lock key: "trsc"
+# Set by SIGTERM / SIGINT (or a test): running jobs wind down, no new one starts.
+STOP = threading.Event()
+
+
+class JobRun(SQLModel, table=True):
+    """One run of one scheduled job."""
+
+    __tablename__ = "job_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(index=True, description="crawl:courtlistener, digest:daily, alerts...")
+    started_at: datetime
+    finished_at: datetime | None = None
+    outcome: str = Field(default="running", description="running, ok or failed")
+    detail: str | None = Field(default=None, description="What it did, or its error")
+
+
+class SchedulerError(TrackerError):
+    exit_code = 1
+
+
+# The jobs. Module-level functions with plain arguments, because the job store pickles a
+# reference to them.
+
+def crawl_job(source: str) -> str:
+    from tracker.crawl import crawl_source
+
+    settings = load_settings()
+    run = crawl_source(open_store(settings.database_url), source, timeout=settings.crawl_timeout,
+                       stop=STOP)
+    if run.state == "failed":
+        raise RuntimeError(run.last_error or run.finish_reason or "failed")
+    return f"{run.state}: {run.cases_new} new, {run.cases_updated} updated, {run.changes_added} changes"
+
+
+def digest_job(frequency: str | None) -> str:
+    from tracker.mailer import deliver, queue_digests
+
+    settings = load_settings()
+    engine = open_store(settings.database_url)
+    now = datetime.now(UTC)
+    queued = queue_digests(engine, settings, now=now, frequency=Frequency(frequency) if frequency else None)
+    report = deliver(engine, settings, clock=lambda: datetime.now(UTC), should_stop=STOP.is_set)
+    detail = (f"{queued.queued} queued, {report.sent} sent, {report.deferred} deferred, "
+              f"{report.failed} refused")
+    if report.deferred:
+        raise RuntimeError(detail)
+    return detail
+
+
+def recorded(job_id: str, function: Callable[..., str], *args: Any) -> None:
+    """Run a job and record it in ``job_runs``; a failure is recorded, logged and not raised
+    (the scheduler goes on; ``tracker scheduler jobs`` shows it)."""
+    engine = open_store(load_settings().database_url)
+    with write_session(engine) as session:
+        run = JobRun(job_id=job_id, started_at=datetime.now(UTC))
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    outcome, detail = "ok", None
+    try:
+        detail = function(*args)
+    except Exception as exc:  # noqa: BLE001 - any job failure is recorded, not fatal
+        outcome, detail = "failed", str(exc) or exc.__class__.__name__
+        logger.error("job %s failed: %s", job_id, detail)
+    with write_session(engine) as session:
+        session.execute(update(JobRun).where(col(JobRun.id) == run_id).values(
+            finished_at=datetime.now(UTC), outcome=outcome, detail=(detail or "")[:1000]))
+    engine.dispose()
+
+
+def run_crawl(source: str) -> None:
+    recorded(f"crawl:{source}", crawl_job, source)
+
+
+def run_digests(job_id: str, frequency: str | None) -> None:
+    recorded(job_id, digest_job, frequency)
+
+
+@dataclass
+class Declared:
+    id: str
+    function: Callable[..., None]
+    args: tuple
+    trigger: Any
+    # Seconds a run may be late and still run. None for crawls and alerts: however long the
+    # machine slept, they run (once: coalesced) when it wakes; a digest too late is left to
+    # the next one, which carries the same news.
+    grace: int | None
+
+
+def declared_jobs(settings: Settings, sources: list[str]) -> list[Declared]:
+    """The schedule, from the settings: a crawl per source, alerts, the daily and weekly digests."""
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    zone = settings.timezone
+    jobs = []
+    intervals = {**DEFAULT_CRAWL_INTERVALS, **settings.crawl_intervals}
+    for source in sources:
+        hours = intervals.get(source, 24.0)
+        if hours <= 0:  # an interval of 0 turns the source's crawls off
+            continue
+        jobs.append(Declared(f"crawl:{source}", run_crawl, (source,),
+                             IntervalTrigger(seconds=max(1, round(hours * 3600)), timezone=zone), None))
+    jobs.append(Declared("alerts", run_digests, ("alerts", Frequency.IMMEDIATE.value),
+                         IntervalTrigger(seconds=max(1, round(settings.alert_minutes * 60)),
+                                         timezone=zone), None))
+    hour, minute = (int(part) for part in settings.daily_digest_at.split(":"))
+    jobs.append(Declared("digest:daily", run_digests, ("digest:daily", Frequency.DAILY.value),
+                         CronTrigger(hour=hour, minute=minute, timezone=zone), 12 * 3600))
+    jobs.append(Declared("digest:weekly", run_digests, ("digest:weekly", Frequency.WEEKLY.value),
+                         CronTrigger(day_of_week=settings.weekly_digest_on, hour=hour, minute=minute,
+                                     timezone=zone), 3 * 24 * 3600))
+    return jobs
+
+
+def make_scheduler(engine: Engine, settings: Settings, jobs: list[Declared]):
+    """A started-but-paused BackgroundScheduler with the declared jobs reconciled into its store."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.base import STATE_STOPPED
+    from apscheduler.triggers.interval import IntervalTrigger
+    from apscheduler.util import undefined
+
+    class Scheduler(BackgroundScheduler):
+        def _process_jobs(self):
+            # APScheduler 3.11's thread makes one more pass after shutdown() has stopped the
+            # executors: it logs "cannot schedule new futures after shutdown" and moves a job
+            # that was due past its run, which is then lost. Stopped means stopped.
+            return None if self.state == STATE_STOPPED else super()._process_jobs()
+
+    scheduler = Scheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
+        executors={"default": ThreadPoolExecutor(4)},
+        job_defaults={"coalesce": True, "max_instances": 1}, timezone=settings.timezone)
+    scheduler.start(paused=True)
+    wanted = {job.id: job for job in jobs}
+    for stored in scheduler.get_jobs():
+        if stored.id not in wanted:
+            logger.warning("removing the stored job %s: no longer declared", stored.id)
+            scheduler.remove_job(stored.id)
+    for job in jobs:
+        stored = scheduler.get_job(job.id)
+        same = stored is not None and str(stored.trigger) == str(job.trigger) \
+            and stored.func is job.function and tuple(stored.args) == job.args
+        if same:
+            if stored.misfire_grace_time != job.grace:
+                scheduler.modify_job(job.id, misfire_grace_time=job.grace)
+            continue
+        # A new crawl or alert job runs at once; a digest waits for its hour.
+        first = datetime.now(UTC) if isinstance(job.trigger, IntervalTrigger) else undefined
+        scheduler.add_job(job.function, job.trigger, args=job.args, id=job.id, name=job.id,
+                          misfire_grace_time=job.grace, replace_existing=True, next_run_time=first)
+    return scheduler
+
+
+@contextmanager
+def scheduler_lock(engine: Engine, *, wait: bool, poll: float = 5.0,
+                   on_wait: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Hold the one-scheduler lock for as long as the block runs.
+
+    :param wait: stand by until the lock is free (the other scheduler died); else raise
+    :raises SchedulerError: when another scheduler holds it and ``wait`` is false
+    """
+    busy = "another scheduler is running on this database"
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            told = False
+            while not connection.execute(text("SELECT pg_try_advisory_lock(:k)"),
+                                         {"k": SCHEDULER_LOCK}).scalar():
+                connection.commit()
+                if not wait:
+                    raise SchedulerError(busy)
+                if not told:
+                    on_wait()
+                    told = True
+                if STOP.wait(poll):
+                    return
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEDULER_LOCK})
+                connection.commit()
+        return
+    path = Path(f"{engine.url.database}.scheduler.lock")
+    with path.open("a+") as handle:
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not wait:
+                    raise SchedulerError(busy) from None
+                if not told:
+                    on_wait()
+                    told = True
+                if STOP.wait(poll):
+                    return
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def run(settings: Settings, sources: list[str], *, once: bool = False,
+        on_wait: Callable[[], None] = lambda: None) -> None:
+    """Run the scheduler until STOP is set; with ``once``, run what is due now and return."""
+    engine = open_store(settings.database_url)
+    with scheduler_lock(engine, wait=not once, poll=settings.standby_poll, on_wait=on_wait):
+        if STOP.is_set():
+            return
+        scheduler = make_scheduler(engine, settings, declared_jobs(settings, sources))
+        try:
+            if once:
+                _run_due(scheduler)
+            else:
+                scheduler.resume()
+                STOP.wait()
+        finally:
+            scheduler.shutdown(wait=True)  # a running job finishes (and is told to hurry)
+
+
+def _run_due(scheduler) -> None:
+    """Each job that is due, once, in this thread; then its next run is set as if it had fired."""
+    now = datetime.now(UTC)
+    for job in scheduler.get_jobs():
+        if STOP.is_set():
+            return
+        if job.next_run_time is None or job.next_run_time > now:
+            continue
+        job.func(*job.args)
+        following = job.trigger.get_next_fire_time(job.next_run_time, datetime.now(UTC))
+        while following is not None and following <= datetime.now(UTC):
+            following = job.trigger.get_next_fire_time(following, datetime.now(UTC))
+        scheduler.modify_job(job.id, next_run_time=following)
+
+
+@dataclass
+class JobView:
+    id: str
+    trigger: str
+    next_run: datetime | None
+    last_run: JobRun | None
+
+
+def job_views(engine: Engine, settings: Settings, sources: list[str]) -> list[JobView]:
+    """Each declared job: its trigger, its next run (from the job store), its last run."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    store = SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)
+    with engine.connect() as connection:
+        has_store = engine.dialect.has_table(connection, JOBS_TABLE)
+    next_runs = {}
+    if has_store:
+        for job in store.get_all_jobs():
+            next_runs[job.id] = job.next_run_time
+    views = []
+    with Session(engine) as session:
+        for job in declared_jobs(settings, sources):
+            last = session.exec(select(JobRun).where(JobRun.job_id == job.id)
+                                .order_by(col(JobRun.id).desc()).limit(1)).scalars().first()
+            views.append(JobView(job.id, str(job.trigger), next_runs.get(job.id), last))
+    return views
