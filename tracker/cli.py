@@ -478,8 +478,11 @@ def _staff_commands() -> None:
     from tracker.mail_cli import digest_app, subscribers_app
     from tracker.review_cli import note_command, review_app, stance_command, tag_command
     from tracker.scheduler_cli import scheduler_app
+    from tracker.web_cli import staff_app, web_command
 
     app.add_typer(scheduler_app, name="scheduler")
+    app.add_typer(staff_app, name="staff")
+    app.command("web")(web_command)
     app.add_typer(subscribers_app, name="subscribers")
     app.add_typer(digest_app, name="digest")
     app.add_typer(review_app, name="review")

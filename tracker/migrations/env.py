@@ -8,6 +8,7 @@ import tracker.mailer  # noqa: F401  (outbox)
 import tracker.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 import tracker.runs  # noqa: F401  (source_runs)
 import tracker.scheduler  # noqa: F401  (job_runs)
+import tracker.staff  # noqa: F401  (staff_accounts)
 import tracker.subscriptions  # noqa: F401  (subscribers)
 
 config = context.config

@@ -1,0 +1,58 @@
+"""The web app: public sign-up, confirm, preferences and unsubscribe pages, the cases and their
+feeds, and the staff's review pages behind a login.
+
+A small Starlette app built by ``create_app(settings)``. It reads and writes through the same
+functions as the CLI (``tracker.queries``, ``tracker.review``, ``tracker.subscriptions``), with
+Jinja2 pages from ``templates/web`` that autoescape everything. No page needs JavaScript.
+
+Security: links in mails carry signed tokens (``tracker.tokens``); a forged or altered one gets a
+400 page. A GET never changes anything (mail scanners fetch links): confirming and unsubscribing
+are POSTs, and the RFC 8058 one-click POST is answered at the unsubscribe link itself. Every form
+of ours carries a CSRF token tied to the session; staff pages need a login (Argon2 hashes,
+a signed session cookie, at most ``LOGIN_ATTEMPTS`` failures per address per quarter hour).
+"""
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Route
+
+from tracker.config import Settings
+from tracker.db import open_store
+from tracker.tokens import Tokens, secret_key
+from tracker.web import pages, public, staff
+
+
+def create_app(settings: Settings) -> Starlette:
+    key = secret_key(settings)
+    routes = [
+        Route("/", public.home),
+        Route("/cases", public.case_list),
+        Route("/cases/{key}", public.case_page),
+        Route("/api/cases", public.cases_json),
+        Route("/api/cases/{key}", public.case_json),
+        Route("/feeds/changes.atom", public.feed_all),
+        Route("/feeds/cases/{key}.atom", public.feed_case),
+        Route("/feeds/topics/{topic}.atom", public.feed_topic),
+        Route("/subscribe", public.subscribe_page, methods=["GET", "POST"]),
+        Route("/confirm/{token}", public.confirm_page, methods=["GET", "POST"]),
+        Route("/preferences/{token}", public.preferences_page, methods=["GET", "POST"]),
+        Route("/unsubscribe/{token}", public.unsubscribe_page, methods=["GET", "POST"]),
+        Route("/staff/login", staff.login, methods=["GET", "POST"]),
+        Route("/staff/logout", staff.logout, methods=["POST"]),
+        Route("/staff/review", staff.review_queue),
+        Route("/staff/review/{change_id:int}", staff.decide, methods=["POST"]),
+        Route("/staff/cases/{key}", staff.case_staff, methods=["GET", "POST"]),
+        Route("/staff/sources", staff.sources_page),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SessionMiddleware, secret_key=key, session_cookie="tracker_session",
+                               same_site="lax", https_only=settings.base_url.startswith("https:"),
+                               max_age=12 * 3600)],
+        exception_handlers=pages.EXCEPTION_HANDLERS)
+    app.state.settings = settings
+    app.state.engine = open_store(settings.database_url)
+    app.state.tokens = Tokens(key)
+    app.state.login_failures = {}
+    return app

@@ -1,0 +1,75 @@
+"""What every page shares: rendering, the CSRF token, errors as pages, the database off the loop."""
+
+import hmac
+import secrets
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from tracker.config import templates_dir
+from tracker.errors import NotFoundError, TrackerError
+from tracker.queries import status_label
+from tracker.tokens import BadToken
+from tracker.vocab import Kind
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(templates_dir() / "web"),
+                      autoescape=select_autoescape(["html", "xml", "atom"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["status"] = lambda value: status_label(value) or "—"
+    env.filters["kind"] = lambda value: Kind(value).label if value in Kind._value2member_map_ else value
+    return env
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.update(request=request, staff_name=request.session.get("staff"),
+                   csrf=csrf_token(request))
+    return HTMLResponse(environment().get_template(name).render(**context), status_code=status_code)
+
+
+def csrf_token(request: Request) -> str:
+    if "csrf" not in request.session:
+        request.session["csrf"] = secrets.token_urlsafe(32)
+    return request.session["csrf"]
+
+
+async def checked_form(request: Request):
+    """The POSTed form, once its CSRF token matches the session's.
+
+    :raises HTTPException: 403 when it does not
+    """
+    form = await request.form()
+    expected = request.session.get("csrf")
+    given = str(form.get("csrf", ""))
+    if not expected or not hmac.compare_digest(expected, given):
+        raise HTTPException(403, "This form has expired or did not come from this site. "
+                                 "Go back, reload the page and try again.")
+    return form
+
+
+async def db(function, *args, **kwargs):
+    """Run a blocking store function in a worker thread."""
+    return await run_in_threadpool(function, *args, **kwargs)
+
+
+def _page(status: int, title: str, message: str):
+    async def handler(request: Request, exc: Exception) -> HTMLResponse:
+        detail = getattr(exc, "detail", None) or str(exc) or message
+        return render(request, "message.html", status_code=getattr(exc, "status_code", status),
+                      title=title, message=detail)
+    return handler
+
+
+EXCEPTION_HANDLERS = {
+    BadToken: _page(400, "This link does not work", "This link is not valid."),
+    NotFoundError: _page(404, "Not found", "There is nothing here."),
+    TrackerError: _page(400, "That did not work", "Something in the request was not right."),
+    HTTPException: _page(400, "That did not work", "Something in the request was not right."),
+}

@@ -1,0 +1,214 @@
+"""The public pages: cases, feeds, sign-up, confirm, preferences, unsubscribe."""
+
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from tracker.errors import NotFoundError, TrackerError
+from tracker.mailer import MailError, deliver, queue_confirmation
+from tracker.models import Case, Change, Event
+from tracker.queries import CaseFilter, case_dicts, count_cases, get_case, list_cases
+from tracker.subscriptions import (
+    UNSUBSCRIBED,
+    Preferences,
+    Subscriber,
+    confirm,
+    subscribe,
+    unsubscribe,
+    update_preferences,
+)
+from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE
+from tracker.vocab import Frequency, Kind, ReviewState, Significance
+from tracker.web.pages import checked_form, db, environment, render
+
+logger = logging.getLogger(__name__)
+PAGE_SIZE = 50
+FEED_SIZE = 50
+TOPICS = ("training-data", "likeness", "deepfakes", "transparency", "output-infringement",
+          "dmca-1202", "ai-authorship", "labour")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse("/cases", status_code=303)
+
+
+def _filters(request: Request) -> CaseFilter:
+    query = request.query_params
+    kinds = [Kind(k) for k in query.getlist("kind") if k in Kind._value2member_map_]
+    jurisdictions = [j.strip().lower() for j in query.getlist("jurisdiction") if j.strip()]
+    return CaseFilter(kinds=kinds, jurisdictions=jurisdictions, tag=query.get("tag") or None,
+                      search=query.get("q") or None)
+
+
+async def case_list(request: Request) -> Response:
+    filters = _filters(request)
+
+    def read():
+        with Session(request.app.state.engine) as session:
+            return list_cases(session, filters, limit=PAGE_SIZE), count_cases(session, filters)
+
+    cases, total = await db(read)
+    return render(request, "cases.html", cases=cases, total=total, filters=filters, kinds=list(Kind),
+                  topics=TOPICS, query=request.query_params)
+
+
+async def case_page(request: Request) -> Response:
+    key = request.path_params["key"]
+
+    def read():
+        with Session(request.app.state.engine) as session:
+            detail = get_case(session, key)
+            if detail is None:
+                raise NotFoundError(f"There is no case {key}.")
+            return detail
+
+    detail = await db(read)
+    return render(request, "case.html", case=detail.case, parties=detail.parties,
+                  events=list(reversed(detail.events)), staff=detail.staff)
+
+
+async def cases_json(request: Request) -> Response:
+    filters = _filters(request)
+
+    def read():
+        with Session(request.app.state.engine) as session:
+            return case_dicts(session, list_cases(session, filters))
+
+    return JSONResponse(await db(read))
+
+
+async def case_json(request: Request) -> Response:
+    key = request.path_params["key"]
+
+    def read():
+        with Session(request.app.state.engine) as session:
+            detail = get_case(session, key)
+            if detail is None:
+                raise NotFoundError(f"There is no case {key}.")
+            return case_dicts(session, [detail.case])[0]
+
+    return JSONResponse(await db(read))
+
+
+def _feed(request: Request, title: str, path: str, *, case_key: str | None = None,
+          topic: str | None = None) -> Response:
+    """An Atom feed of the approved changes, the latest first."""
+    with Session(request.app.state.engine) as session:
+        query = (select(Change, Case, Event).join(Case, col(Case.id) == Change.case_id)
+                 .outerjoin(Event, col(Event.id) == Change.event_id)
+                 .where(Change.review_state == ReviewState.APPROVED)
+                 .order_by(col(Change.approval_seq).desc()))
+        if case_key:
+            query = query.where(Case.key == case_key)
+        rows = session.execute(query.limit(FEED_SIZE * (4 if topic else 1))).all()
+    if topic:
+        rows = [row for row in rows if topic in row[1].tags][:FEED_SIZE]
+    base = request.app.state.settings.base_url.rstrip("/")
+    body = environment().get_template("feed.atom").render(
+        title=title, base=base, path=path, rows=rows, updated=rows[0][0].reviewed_at if rows else _now())
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+async def feed_all(request: Request) -> Response:
+    return await db(_feed, request, "AI copyright: approved changes", "/feeds/changes.atom")
+
+
+async def feed_case(request: Request) -> Response:
+    key = request.path_params["key"]
+    return await db(_feed, request, f"AI copyright: {key}", f"/feeds/cases/{key}.atom", case_key=key)
+
+
+async def feed_topic(request: Request) -> Response:
+    topic = request.path_params["topic"]
+    return await db(_feed, request, f"AI copyright: {topic}", f"/feeds/topics/{topic}.atom", topic=topic)
+
+
+def _preferences(form) -> Preferences:
+    return Preferences(
+        name=str(form.get("name") or "").strip() or None,
+        frequency=Frequency(form.get("frequency") or Frequency.WEEKLY),
+        kinds=[Kind(k) for k in form.getlist("kind") if k in Kind._value2member_map_],
+        jurisdictions=list(str(form.get("jurisdictions") or "").replace(",", " ").split()),
+        topics=[t for t in form.getlist("topic") if t in TOPICS],
+        min_significance=Significance.MAJOR if form.get("major_only") else None)
+
+
+async def subscribe_page(request: Request) -> Response:
+    context = {"kinds": list(Kind), "topics": TOPICS, "frequencies": list(Frequency)}
+    if request.method == "GET":
+        return render(request, "subscribe.html", **context)
+    form = await checked_form(request)
+    settings, engine = request.app.state.settings, request.app.state.engine
+    try:
+        preferences = _preferences(form)
+        subscriber, needs = await db(subscribe, engine, str(form.get("email", "")), preferences,
+                                     now=_now())
+    except (TrackerError, ValueError) as exc:  # a bad address or choice: say so on the form
+        return render(request, "subscribe.html", status_code=400, error=str(exc),
+                      email=form.get("email", ""), **context)
+    if needs:
+        await db(queue_confirmation, engine, settings, subscriber, now=_now())
+        try:
+            await db(deliver, engine, settings, clock=_now)
+        except MailError as exc:  # it waits in the outbox; the scheduler's next send takes it
+            logger.warning("the confirmation to %s waits: %s", subscriber.email, exc)
+    return render(request, "message.html", title="Check your inbox",
+                  message=f"We sent a confirmation link to {subscriber.email}. "
+                          "Nothing more is sent until you confirm.")
+
+
+def _subscriber(request: Request, purpose: str) -> Subscriber:
+    subscriber_id = request.app.state.tokens.read(purpose, request.path_params["token"])
+    with Session(request.app.state.engine) as session:
+        subscriber = session.get(Subscriber, subscriber_id)
+        if subscriber is None:
+            raise NotFoundError("This subscription no longer exists.")
+        return subscriber
+
+
+async def confirm_page(request: Request) -> Response:
+    """GET shows a button (mail scanners fetch links); only the POST confirms."""
+    subscriber = await db(_subscriber, request, CONFIRM)
+    if request.method == "GET":
+        return render(request, "confirm.html", subscriber=subscriber)
+    await db(confirm, request.app.state.engine, subscriber.id, now=_now())
+    preferences = request.app.state.tokens.make(PREFERENCES, subscriber.id)
+    return render(request, "message.html", title="Subscribed",
+                  message=f"{subscriber.email} is confirmed. The first digest comes when there is news.",
+                  link=(f"/preferences/{preferences}", "Choose what you get"))
+
+
+async def preferences_page(request: Request) -> Response:
+    subscriber = await db(_subscriber, request, PREFERENCES)
+    context = {"subscriber": subscriber, "kinds": list(Kind), "topics": TOPICS,
+               "frequencies": list(Frequency),
+               "unsubscribe": request.app.state.tokens.make(UNSUBSCRIBE, subscriber.id)}
+    if request.method == "GET":
+        return render(request, "preferences.html", **context)
+    form = await checked_form(request)
+    preferences = _preferences(form)
+    preferences.follows = subscriber.follows
+    context["subscriber"] = await db(update_preferences, request.app.state.engine, subscriber.id,
+                                     preferences)
+    return render(request, "preferences.html", saved=True, **context)
+
+
+async def unsubscribe_page(request: Request) -> Response:
+    """GET asks (link scanners prefetch); POST unsubscribes, from our button or from a mail
+    client's RFC 8058 one-click POST (``List-Unsubscribe=One-Click``)."""
+    subscriber = await db(_subscriber, request, UNSUBSCRIBE)
+    if request.method == "GET":
+        return render(request, "unsubscribe.html", subscriber=subscriber,
+                      done=subscriber.state == UNSUBSCRIBED)
+    await db(unsubscribe, request.app.state.engine, subscriber.id, now=_now())
+    return render(request, "message.html", title="Unsubscribed",
+                  message=f"{subscriber.email} will get nothing more from us.")
+

@@ -1,0 +1,151 @@
+"""The staff pages: log in, the review queue, a case's notes, tags and stance, source health."""
+
+import time
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from sqlmodel import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from tracker.errors import NotFoundError, TrackerError
+from tracker.queries import get_case
+from tracker.review import add_note, approve, edit, pending, reject, set_stance, set_tags
+from tracker.runs import source_health
+from tracker.staff import check_password
+from tracker.vocab import Priority, Stance
+from tracker.web.pages import checked_form, db, render
+
+LOGIN_ATTEMPTS = 5  # failures per client address...
+LOGIN_WINDOW = 15 * 60  # ...per this many seconds
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _staff(request: Request) -> str | None:
+    return request.session.get("staff")
+
+
+def _login_first(request: Request) -> Response:
+    return RedirectResponse(f"/staff/login?next={quote(request.url.path)}", status_code=303)
+
+
+def _recent_failures(request: Request) -> list[float]:
+    address = request.client.host if request.client else "?"
+    failures = request.app.state.login_failures.setdefault(address, [])
+    failures[:] = [t for t in failures if time.monotonic() - t < LOGIN_WINDOW]
+    return failures
+
+
+async def login(request: Request) -> Response:
+    wanted = request.query_params.get("next") or "/staff/review"
+    if not wanted.startswith("/") or wanted.startswith("//"):
+        wanted = "/staff/review"  # never send a person off-site after logging in
+    if request.method == "GET":
+        return render(request, "login.html", next=wanted)
+    form = await checked_form(request)
+    failures = _recent_failures(request)
+    if len(failures) >= LOGIN_ATTEMPTS:
+        return render(request, "login.html", status_code=429, next=wanted,
+                      error="Too many failed attempts. Wait a quarter of an hour and try again.")
+    name = await db(check_password, request.app.state.engine, str(form.get("name", "")),
+                    str(form.get("password", "")))
+    if name is None:
+        failures.append(time.monotonic())
+        return render(request, "login.html", status_code=401, next=wanted,
+                      error="That name and password do not match.")
+    request.session.clear()  # a fresh session (and CSRF token) for the logged-in person
+    request.session["staff"] = name
+    return RedirectResponse(wanted, status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    await checked_form(request)
+    request.session.clear()
+    return RedirectResponse("/cases", status_code=303)
+
+
+async def review_queue(request: Request) -> Response:
+    if not _staff(request):
+        return _login_first(request)
+
+    def read():
+        with Session(request.app.state.engine) as session:
+            return pending(session)
+
+    return render(request, "review.html", groups=await db(read), priorities=list(Priority),
+                  notice=request.query_params.get("done"))
+
+
+async def decide(request: Request) -> Response:
+    name = _staff(request)
+    if not name:
+        return _login_first(request)
+    form = await checked_form(request)
+    change_id = request.path_params["change_id"]
+    engine, action = request.app.state.engine, form.get("action")
+    text = {k: (str(form.get(k) or "").strip() or None) for k in ("note", "headline", "reason")}
+    priority = Priority(form["priority"]) if form.get("priority") in Priority._value2member_map_ else None
+    try:
+        if action == "approve":
+            await db(approve, engine, [change_id], by=name, now=_now(), note=text["note"],
+                     headline=text["headline"], priority=priority)
+        elif action == "reject":
+            await db(reject, engine, [change_id], by=name, now=_now(), reason=text["reason"])
+        elif action == "edit":
+            await db(edit, engine, change_id, by=name, now=_now(), note=text["note"],
+                     headline=text["headline"], priority=priority)
+        else:
+            raise HTTPException(400, "Choose approve, reject or edit.")
+    except (TrackerError, NotFoundError) as exc:
+        return render(request, "message.html", status_code=409, title="Not done", message=str(exc),
+                      link=("/staff/review", "Back to the review queue"))
+    done = {"approve": "approved", "reject": "rejected", "edit": "edited"}[action]
+    return RedirectResponse(f"/staff/review?done={quote(f'#{change_id} {done}')}", status_code=303)
+
+
+async def case_staff(request: Request) -> Response:
+    name = _staff(request)
+    if not name:
+        return _login_first(request)
+    key = request.path_params["key"]
+    engine = request.app.state.engine
+    if request.method == "POST":
+        form = await checked_form(request)
+        action, value = form.get("action"), str(form.get("value") or "").strip()
+        if action == "note":
+            await db(add_note, engine, key, value, by=name, now=_now())
+        elif action == "tag":
+            await db(set_tags, engine, key, [value], [], by=name, now=_now())
+        elif action == "untag":
+            await db(set_tags, engine, key, [], [value], by=name, now=_now())
+        elif action == "stance" and value in Stance._value2member_map_:
+            await db(set_stance, engine, key, Stance(value), by=name, now=_now())
+        else:
+            raise HTTPException(400, "Choose a note, a tag or a stance.")
+        return RedirectResponse(f"/staff/cases/{key}", status_code=303)
+
+    def read():
+        with Session(engine) as session:
+            detail = get_case(session, key)
+            if detail is None:
+                raise NotFoundError(f"There is no case {key}.")
+            return detail
+
+    detail = await db(read)
+    return render(request, "case_staff.html", case=detail.case, staff=detail.staff, stances=list(Stance))
+
+
+async def sources_page(request: Request) -> Response:
+    if not _staff(request):
+        return _login_first(request)
+    from tracker.crawl import available_sources
+
+    settings = request.app.state.settings
+    health = await db(source_health, request.app.state.engine, available_sources(), now=_now(),
+                      intervals=settings.crawl_intervals, stale_after=settings.stale_after,
+                      stale_runs=settings.stale_runs)
+    return render(request, "sources.html", health=health)
