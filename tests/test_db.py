@@ -105,6 +105,7 @@ def test_models_and_migrations_agree(store_engine):
     from sqlmodel import SQLModel
 
     import tracker.mailer  # noqa: F401  (tables that live with the code that writes them)
+    import tracker.matters  # noqa: F401
     import tracker.runs  # noqa: F401
     import tracker.scheduler  # noqa: F401
     import tracker.staff  # noqa: F401

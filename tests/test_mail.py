@@ -245,7 +245,7 @@ def test_addresses_are_checked_and_normalised(store_engine):
     first, _ = subscribe(store_engine, "Ana@Example.ORG", Preferences(), now=now())
     again, _ = subscribe(store_engine, "Ana@example.org ", Preferences(), now=now())
     assert first.id == again.id and first.email == "Ana@example.org"
-    with pytest.raises(NotFoundError, match="no case nowhere-1 to follow"):
+    with pytest.raises(NotFoundError, match="no case or matter nowhere-1 to follow"):
         subscribe(store_engine, "bo@example.org", Preferences(follows=["nowhere-1"]), now=now())
 
 

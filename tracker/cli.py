@@ -55,6 +55,10 @@ JURISDICTION = re.compile(r"^[a-z0-9]{2,10}$")
 DEFAULT_TABLE_LIMIT = 50
 
 
+class GroupBy(StrEnum):
+    PARTY = "party"
+
+
 class ExportFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
@@ -107,14 +111,22 @@ def cases(
     tag: TagOption = None,
     watchlist: WatchlistOption = False,
     stance: StanceOption = None,
+    defendant: Annotated[str | None, typer.Option(help="Part of a defendant's name.")] = None,
+    group_by: Annotated[GroupBy | None, typer.Option(
+        "--group-by", help="party: the suits under each defendant, names folded (OpenAI, Inc. = "
+        "OpenAI OpCo LLC = OpenAI).")] = None,
     limit: Annotated[int | None, typer.Option(
         min=0, help=f"At most this many (table default {DEFAULT_TABLE_LIMIT}; 0 for all).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List cases, the most recently moved first."""
     filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist, stance)
+    filters.defendant = defendant
     engine = _store(load_settings())
     with Session(engine) as session:
+        if group_by is GroupBy.PARTY:
+            _print_by_defendant(session, filters, as_json)
+            return
         if as_json:
             print_json(case_dicts(session, list_cases(session, filters, limit=limit)))
             return
@@ -122,6 +134,31 @@ def cases(
         rows = list_cases(session, filters, limit=shown_limit)
         total = count_cases(session, filters) if shown_limit and len(rows) == shown_limit else len(rows)
     _print_case_table(rows, total)
+
+
+def _print_by_defendant(session: Session, filters: CaseFilter, as_json: bool) -> None:
+    """The parallel-litigation view: each defendant (names folded) and the suits naming it."""
+    from tracker.parties import normalise_party
+    from tracker.queries import parties_of
+
+    cases = list_cases(session, filters)
+    parties = parties_of(session, [c.id for c in cases])
+    groups: dict[str, list] = {}
+    for case in cases:
+        for name in dict.fromkeys(normalise_party(d) for d in parties[case.id]["defendants"]):
+            if not filters.defendant or filters.defendant.casefold() in name.casefold():
+                groups.setdefault(name, []).append(case)
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0].casefold()))
+    if as_json:
+        print_json([{"party": name, "cases": [{"key": c.key, "title": c.title, "status": c.status,
+                                               "status_label": status_label(c.status)} for c in rows]}
+                    for name, rows in ordered])
+        return
+    lines = []
+    for name, rows in ordered:
+        lines.append(f"{name} ({len(rows)} suit{'s' if len(rows) != 1 else ''})")
+        lines += [f"  {c.key:26} {status_label(c.status) or '—':22} {c.title}" for c in rows]
+    sys.stdout.write("\n".join(lines) + ("\n" if lines else ""))
 
 
 def _print_case_table(rows, total: int) -> None:
@@ -152,6 +189,7 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """One case: identifiers, parties, links, tags, why it is tracked, and its full timeline."""
+    from tracker.matters import matter_of
     from tracker.related import related_cases
 
     engine = _store(load_settings())
@@ -161,6 +199,9 @@ def show(
             raise NotFoundError(f"no case with key {key!r}", suggest_keys(session, key))
         data = case_to_dict(detail.case, detail.parties, detail.events, detail.staff)
         data["related"] = [r.to_dict() for r in related_cases(session, detail.case)]
+        membership = matter_of(session, detail.case.id)
+        data["matter"] = ({"key": membership[0].key, "title": membership[0].title,
+                           "role": membership[1]} if membership else None)
     if as_json:
         print_json(data)
     else:
@@ -190,6 +231,8 @@ def _print_case(data: dict[str, Any]) -> None:
         ("links", data["urls"]),
         ("sources", data["sources"]),
         ("on watchlist", "yes" if data["on_watchlist"] else ""),
+        ("matter", f"{data['matter']['key']} ({data['matter']['role']}): {data['matter']['title']}"
+                   if data.get("matter") else ""),
         ("first seen", data["first_seen"]),
         ("last seen", data["last_seen"]),
     ]
@@ -291,6 +334,7 @@ def seed(
         help="Another watchlist file in the same format.", exists=True, dir_okay=False)] = None,
 ) -> None:
     """Load the curated watchlist shipped with the tracker (safe to run again)."""
+    from tracker.matters import load_matters
     from tracker.review import apply_rules
     from tracker.store import Outcome, ingest
     from tracker.watchlist import load_watchlist
@@ -300,11 +344,12 @@ def seed(
     engine, now = _store(settings), datetime.now(UTC)
     report = ingest(engine, records, now=now)
     approved = apply_rules(engine, settings.review.auto_approve, detected_at=now)
+    matters, memberships = load_matters(engine, now=now)
     console(stderr=True).print(
         f"watchlist: {len(records)} cases — {report.count(Outcome.INSERTED)} new, "
         f"{report.count(Outcome.UPDATED)} updated, {report.count(Outcome.UNCHANGED)} unchanged; "
         f"{report.events_added} events added; {report.changes_added} changes, "
-        f"{len(approved)} approved by rule")
+        f"{len(approved)} approved by rule; matters: {matters} new, {memberships} cases placed")
 
 
 @app.command()
@@ -476,10 +521,13 @@ def db_revision(
 
 def _staff_commands() -> None:
     from tracker.mail_cli import digest_app, subscribers_app
+    from tracker.matter_cli import matter_app, matters_command
     from tracker.review_cli import note_command, review_app, stance_command, tag_command
     from tracker.scheduler_cli import scheduler_app
     from tracker.web_cli import staff_app, web_command
 
+    app.add_typer(matter_app, name="matter")
+    app.command("matters")(matters_command)
     app.add_typer(scheduler_app, name="scheduler")
     app.add_typer(staff_app, name="staff")
     app.command("web")(web_command)

@@ -3,8 +3,10 @@ asked for, and the mail that carries them. This module only reads; ``tracker.mai
 
 A change is in a subscriber's digest when it was approved after their cursor (the approval
 order, so a change approved late is not skipped), no longer ago than the cap (a first digest or
-one after a long gap is never a flood), and it matches: a followed case always does; otherwise
-every filter they set (kinds, jurisdictions, topics, minimum significance) must. The digest says
+one after a long gap is never a flood), and it matches: a followed case, or a case of a followed
+matter (members added later included), always does; otherwise every filter they set (kinds,
+jurisdictions, topics, minimum significance) must, and someone who set none and follows nothing
+gets everything. The digest says
 which of their filters matched each change. An empty digest is not a digest.
 """
 
@@ -20,6 +22,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from tracker.config import Settings, templates_dir
+from tracker.matters import Matter, matters_of
 from tracker.models import Case, Change, Event
 from tracker.queries import staff_of, status_label
 from tracker.subscriptions import Subscriber
@@ -37,6 +40,7 @@ class DigestItem:
     case: Case
     event: Event | None
     staff: dict[str, Any]
+    matter: Matter | None = None
     matched: list[str] = field(default_factory=list)
 
     @property
@@ -74,15 +78,20 @@ class Digest:
     since: datetime  # the cap
 
     def groups(self) -> list[tuple[str, list[DigestItem]]]:
-        """Items by kind, in a fixed order; high priority first within a kind, then as approved."""
+        """Items by matter (a dispute's dockets or bills together), then the rest by kind in a
+        fixed order; high priority first within a group, then as approved."""
         rank = {Priority.HIGH: 0, Priority.NORMAL: 1, None: 1, Priority.LOW: 2}
-        groups = []
+        groups: dict[str, list[DigestItem]] = {}
+        for item in self.items:
+            if item.matter is not None:
+                groups.setdefault(item.matter.title, []).append(item)
         for kind in KIND_ORDER:
-            items = [i for i in self.items if i.case.kind == kind]
+            items = [i for i in self.items if i.case.kind == kind and i.matter is None]
             if items:
-                items.sort(key=lambda i: (rank.get(i.change.priority, 1), i.change.approval_seq))
-                groups.append((f"{kind.label}s", items))
-        return groups
+                groups[f"{kind.label}s"] = items
+        for items in groups.values():
+            items.sort(key=lambda i: (rank.get(i.change.priority, 1), i.change.approval_seq))
+        return list(groups.items())
 
 
 def significance(change: Change) -> Significance:
@@ -97,6 +106,10 @@ def matches(subscriber: Subscriber, item: DigestItem) -> list[str]:
     case = item.case
     if case.key in subscriber.follows:
         return [f"you follow {case.key}"]
+    if item.matter is not None and item.matter.key in subscriber.follows:
+        return [f"you follow {item.matter.key}"]
+    if subscriber.follows and not (subscriber.kinds or subscriber.jurisdictions or subscriber.topics):
+        return []  # someone who only follows cases wants only those
     matched = []
     if subscriber.kinds:
         if case.kind not in subscriber.kinds:
@@ -130,8 +143,10 @@ def candidates(session: Session, *, after: int, up_to: int, since: datetime) -> 
         .where(col(Change.approval_seq) > after, col(Change.approval_seq) <= up_to,
                col(Change.reviewed_at) >= since)
         .order_by(col(Change.approval_seq))).all()
-    staff = staff_of(session, list({case.id for _, case, _ in rows}))
-    return [DigestItem(change, case, event, staff[case.id]) for change, case, event in rows]
+    case_ids = list({case.id for _, case, _ in rows})
+    staff, matters = staff_of(session, case_ids), matters_of(session, case_ids)
+    return [DigestItem(change, case, event, staff[case.id], matters.get(case.id))
+            for change, case, event in rows]
 
 
 def latest_approval(session: Session) -> int:
@@ -155,7 +170,8 @@ def build_digests(session: Session, subscribers: list[Subscriber], *, now: datet
             if item.change.approval_seq <= subscriber.cursor:
                 continue
             if matched := matches(subscriber, item):
-                items.append(DigestItem(item.change, item.case, item.event, item.staff, matched))
+                items.append(DigestItem(item.change, item.case, item.event, item.staff, item.matter,
+                                        matched))
         digests.append(Digest(subscriber, items, up_to, cap))
     return digests
 

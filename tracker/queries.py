@@ -32,6 +32,7 @@ class CaseFilter:
     tag: str | None = None  # the sources' tags or staff's
     watchlist_only: bool = False
     stance: Stance | None = None
+    defendant: str | None = None  # in a defendant's name
 
 
 @dataclass
@@ -59,6 +60,11 @@ def _where(query, filters: CaseFilter):
         query = query.where(exists().where(
             Party.case_id == Case.id,
             col(Party.name_folded).contains(filters.party.casefold(), autoescape=True),
+        ))
+    if filters.defendant:
+        query = query.where(exists().where(
+            Party.case_id == Case.id, Party.role == "defendant",
+            col(Party.name_folded).contains(filters.defendant.casefold(), autoescape=True),
         ))
     if filters.tag:
         # Tags are a JSON list; matching its text with the quotes keeps "ai" from matching "fair".

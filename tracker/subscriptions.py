@@ -16,6 +16,7 @@ from sqlmodel import Field, Session, SQLModel, col
 import tracker.models  # noqa: F401  (the naming convention all tables share)
 from tracker.db import write_session
 from tracker.errors import NotFoundError, TrackerError
+from tracker.matters import matter_keys
 from tracker.models import Case
 from tracker.vocab import Frequency, Kind, Significance
 
@@ -39,7 +40,7 @@ class Subscriber(SQLModel, table=True):
     jurisdictions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     follows: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
-                               description="Case keys followed whatever the other filters say")
+                               description="Case and matter keys followed whatever the filters say")
     min_significance: str | None = Field(default=None, description="major: major changes only")
     cursor: int = Field(default=0, description="approval_seq of the last change sent")
     created_at: datetime
@@ -77,8 +78,10 @@ def _apply(subscriber: Subscriber, session: Session, preferences: Preferences) -
     follows = [key.strip().lower() for key in preferences.follows or []]
     if follows:
         known = set(session.exec(select(Case.key).where(col(Case.key).in_(follows))).scalars())
+        known |= matter_keys(session, follows)
         if unknown := [key for key in follows if key not in known]:
-            raise NotFoundError(f"no case {', '.join(unknown)} to follow (`tracker cases` lists them)")
+            raise NotFoundError(f"no case or matter {', '.join(unknown)} to follow "
+                                "(`tracker cases` and `tracker matters` list them)")
     subscriber.name = preferences.name or subscriber.name
     subscriber.frequency = Frequency(preferences.frequency)
     subscriber.kinds = [Kind(k).value for k in preferences.kinds or []]

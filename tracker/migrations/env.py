@@ -5,6 +5,7 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import tracker.mailer  # noqa: F401  (outbox)
+import tracker.matters  # noqa: F401  (matters, matter_members)
 import tracker.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 import tracker.runs  # noqa: F401  (source_runs)
 import tracker.scheduler  # noqa: F401  (job_runs)

@@ -1,0 +1,119 @@
+"""``tracker matters`` and ``tracker matter ...``: thin faces over ``tracker.matters``."""
+
+import sys
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from sqlmodel import Session
+
+from tracker.config import load_settings
+from tracker.db import open_store
+from tracker.matters import ROLES, add_case, create_matter, list_matters, matter_view, merge, remove_case
+from tracker.output import print_json
+from tracker.queries import event_to_dict, status_label
+from tracker.review import reviewer
+
+matter_app = typer.Typer(help="One dispute across dockets, bills and agency actions.",
+                         no_args_is_help=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="JSON on stdout (schema in the README).")]
+AsOption = Annotated[str | None, typer.Option("--by", help="Who makes the change (default: you).")]
+
+
+def _engine():
+    return open_store(load_settings().database_url)
+
+
+def matters_command(as_json: JsonFlag = False) -> None:
+    """Each matter: its key, title, members and where its lead case stands."""
+    with Session(_engine()) as session:
+        rows = [{"key": s.matter.key, "title": s.matter.title, "members": s.members,
+                 "lead": s.lead.key if s.lead else None,
+                 "status": s.lead.status if s.lead else None,
+                 "status_label": status_label(s.lead.status) if s.lead else None,
+                 "status_date": s.lead.status_date.isoformat() if s.lead and s.lead.status_date else None}
+                for s in list_matters(session)]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        status = f"{row['status_label'] or '—'} ({row['status_date'] or '—'})"
+        sys.stdout.write(f"{row['key']:34} {row['members']:>2} cases  {status:34} {row['title']}\n")
+    if not rows:
+        sys.stderr.write("no matters yet (`tracker seed` loads the well-known ones)\n")
+
+
+def matter_dict(view) -> dict[str, Any]:
+    lead = view.lead
+    return {
+        "key": view.matter.key, "title": view.matter.title,
+        "lead": lead.key if lead else None,
+        "status": lead.status if lead else None,
+        "status_label": status_label(lead.status) if lead else None,
+        "status_date": lead.status_date.isoformat() if lead and lead.status_date else None,
+        "members": [{"key": m.case.key, "title": m.case.title, "kind": m.case.kind, "role": m.role,
+                     "source": m.source, "status": m.case.status,
+                     "status_label": status_label(m.case.status)} for m in view.members],
+        "timeline": [{"case": case.key, **event_to_dict(event)} for event, case in view.timeline],
+    }
+
+
+@matter_app.command("show")
+def matter_show(key: Annotated[str, typer.Argument(help="A matter key.")], as_json: JsonFlag = False) -> None:
+    """The matter, its members and one merged timeline."""
+    with Session(_engine()) as session:
+        data = matter_dict(matter_view(session, key))
+    if as_json:
+        print_json(data)
+        return
+    lines = [data["title"], f"key           {data['key']}",
+             f"status        {data['status_label'] or '—'} (since {data['status_date'] or '—'}), "
+             f"from {data['lead'] or '—'}", "", f"Members ({len(data['members'])})"]
+    for member in data["members"]:
+        lines.append(f"  {member['role']:15} {member['key']:26} {member['status_label'] or '—':22} "
+                     f"{member['title']}")
+    lines += ["", f"Timeline ({len(data['timeline'])} events)"]
+    for event in data["timeline"]:
+        star = "★" if event["significance"] == "major" else " "
+        lines.append(f"  {event['date']}  {star}  {event['case']:24}  {event['text'][:140]}")
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+@matter_app.command("create")
+def matter_create(
+    title: Annotated[str, typer.Argument(help="What the dispute is called.")],
+    add: Annotated[list[str] | None, typer.Option("--add", help="A case key to add; repeatable.")] = None,
+    key: Annotated[str | None, typer.Option(help="The matter's key (default: from the title).")] = None,
+    by: AsOption = None,
+) -> None:
+    """Create a matter, with its first cases."""
+    matter = create_matter(_engine(), title, add or [], by=reviewer(by), now=datetime.now(UTC), key=key)
+    sys.stdout.write(f"matter {matter.key} created with {len(add or [])} cases\n")
+
+
+@matter_app.command("add")
+def matter_add(
+    key: Annotated[str, typer.Argument(help="A matter key.")],
+    case: Annotated[str, typer.Argument(help="A case key.")],
+    role: Annotated[str, typer.Option("--as", help=f"The case's role: {', '.join(ROLES)}.")] = "member",
+    by: AsOption = None,
+) -> None:
+    """Add a case to a matter (a case is in at most one)."""
+    add_case(_engine(), key, case, role=role, by=reviewer(by), now=datetime.now(UTC))
+    sys.stdout.write(f"{case} is in {key} as {role}\n")
+
+
+@matter_app.command("remove")
+def matter_remove(key: Annotated[str, typer.Argument(help="A matter key.")],
+                  case: Annotated[str, typer.Argument(help="A case key.")]) -> None:
+    """Take a case out of a matter."""
+    remove_case(_engine(), key, case)
+    sys.stdout.write(f"{case} is no longer in {key}\n")
+
+
+@matter_app.command("merge")
+def matter_merge(key: Annotated[str, typer.Argument(help="The matter that stays.")],
+                 other: Annotated[str, typer.Argument(help="The matter merged into it.")]) -> None:
+    """Move every case of OTHER into KEY, and drop OTHER."""
+    moved = merge(_engine(), key, other)
+    sys.stdout.write(f"{moved} cases moved from {other} into {key}; {other} is gone\n")
