@@ -24,6 +24,7 @@ from tracker.approval_rules import ApproveRule
 from tracker.config import load_settings
 from tracker.db import ensure_schema, make_engine
 from tracker.errors import InvalidRecord, TrackerError
+from tracker.linking import propose
 from tracker.models import Case
 from tracker.records import CaseRecord, check_record
 from tracker.review import apply_rules
@@ -70,6 +71,7 @@ class StorePipeline:
         self.run_id: int | None = None
         self.started: datetime | None = None
         self.rules: list[ApproveRule] = []
+        self.similarity = 0.9
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -80,6 +82,7 @@ class StorePipeline:
         pipeline = cls(crawler, settings.database_url,
                        crawler.settings.getint("TRACKER_BATCH_SIZE", BATCH_SIZE))
         pipeline.rules = settings.review.auto_approve
+        pipeline.similarity = settings.link_title_similarity
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -131,7 +134,10 @@ class StorePipeline:
             logger.error("could not store %d cases: %s", len(batch), exc)
             return
         self.report.merge(report)
-        if report.changes_added and self.rules:
+        links = await run_in_thread(propose, self.engine, [r.key for r in batch],
+                                    similarity=self.similarity, now=now)
+        self.crawler.stats.inc_value("tracker/links_proposed", links)
+        if (report.changes_added or links) and self.rules:
             approved = await run_in_thread(apply_rules, self.engine, self.rules, detected_at=now)
             self.crawler.stats.inc_value("tracker/changes_auto_approved", len(approved))
 

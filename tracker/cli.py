@@ -334,6 +334,7 @@ def seed(
         help="Another watchlist file in the same format.", exists=True, dir_okay=False)] = None,
 ) -> None:
     """Load the curated watchlist shipped with the tracker (safe to run again)."""
+    from tracker.linking import propose
     from tracker.matters import load_matters
     from tracker.review import apply_rules
     from tracker.store import Outcome, ingest
@@ -343,13 +344,15 @@ def seed(
     records = load_watchlist(file or settings.watchlist_file)
     engine, now = _store(settings), datetime.now(UTC)
     report = ingest(engine, records, now=now)
-    approved = apply_rules(engine, settings.review.auto_approve, detected_at=now)
     matters, memberships = load_matters(engine, now=now)
+    links = propose(engine, [r.key for r in records], similarity=settings.link_title_similarity, now=now)
+    approved = apply_rules(engine, settings.review.auto_approve, detected_at=now)
     console(stderr=True).print(
         f"watchlist: {len(records)} cases — {report.count(Outcome.INSERTED)} new, "
         f"{report.count(Outcome.UPDATED)} updated, {report.count(Outcome.UNCHANGED)} unchanged; "
         f"{report.events_added} events added; {report.changes_added} changes, "
-        f"{len(approved)} approved by rule; matters: {matters} new, {memberships} cases placed")
+        f"{len(approved)} approved by rule; matters: {matters} new, {memberships} cases placed; "
+        f"{links} links proposed")
 
 
 @app.command()

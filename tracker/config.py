@@ -175,6 +175,9 @@ class Settings(BaseSettings):
     crawl_timeout: float = Field(
         3600.0, gt=0, description="Seconds a scheduled crawl may run before it is stopped"
     )
+    link_title_similarity: float = Field(
+        0.9, gt=0, le=1, description="How alike two states' bill titles must be to be proposed as copies"
+    )
     review: ReviewSettings = Field(
         default_factory=ReviewSettings,
         description="Staff review: [[review.auto_approve]] rules in the TOML file",

@@ -20,7 +20,7 @@ from sqlmodel import Field, Session, SQLModel, col
 import tracker.models  # noqa: F401  (the naming convention all tables share)
 from tracker.db import write_session
 from tracker.errors import NotFoundError, TrackerError
-from tracker.models import Case, Event
+from tracker.models import Case, CaseLink, Event
 from tracker.records import slug
 
 ROLES = ("lead", "member", "appeal", "transfer", "consolidated", "companion", "reintroduction",
@@ -249,3 +249,47 @@ def list_matters(session: Session) -> list[MatterSummary]:
         summaries.append(MatterSummary(matter, counts.get(matter.id, 0),
                                        lead_of(_members(session, matter))))
     return summaries
+
+
+# The other case's role when a link makes it the anchor of a new matter.
+ANCHOR_ROLE = {"member": "lead", "appeal": "member", "reintroduction": "lead", "companion": "lead",
+               "same_as": "lead", "final_rule": "member", "related": "member"}
+
+
+def place_link(session: Session, case_id: int, change_after: str, *, by: str, now: datetime) -> str | None:
+    """Put an approved link's two cases in one matter: the other's, the case's, or a new one
+    named after the other. Cases already in two different matters are left for a person to
+    merge. Returns what was done, for the review log."""
+    link = next((link for link in session.exec(select(CaseLink).where(CaseLink.case_id == case_id))
+                 .scalars() if change_after.startswith(f"{link.relation} of {link.other_key} ")), None)
+    if link is None:
+        return None
+    case = session.get(Case, case_id)
+    other = session.exec(select(Case).where(Case.key == link.other_key)).scalars().first()
+    if other is None:
+        return f"{link.other_key} is not tracked yet: no matter made"
+    mine, theirs = session.get(MatterMember, case.id), session.get(MatterMember, other.id)
+    if mine and theirs:
+        if mine.matter_id == theirs.matter_id:
+            return None
+        return (f"{case.key} and {other.key} are in two matters; "
+                f"`tracker matter merge` them if they are one dispute")
+    if theirs:
+        session.add(MatterMember(case_id=case.id, matter_id=theirs.matter_id, role=link.relation,
+                                 source=by, added_at=now))
+        return f"{case.key} added to {session.get(Matter, theirs.matter_id).key}"
+    if mine:
+        session.add(MatterMember(case_id=other.id, matter_id=mine.matter_id,
+                                 role=ANCHOR_ROLE.get(link.relation, "member"), source=by, added_at=now))
+        return f"{other.key} added to {session.get(Matter, mine.matter_id).key}"
+    key = slug(other.title)[:80]
+    if session.exec(select(Matter).where(Matter.key == key)).scalars().first():
+        key = f"{key}-{other.id}"
+    matter = Matter(key=key, title=other.title, created_at=now, created_by=by)
+    session.add(matter)
+    session.flush()
+    session.add_all([
+        MatterMember(case_id=other.id, matter_id=matter.id, role=ANCHOR_ROLE.get(link.relation, "member"),
+                     source=by, added_at=now),
+        MatterMember(case_id=case.id, matter_id=matter.id, role=link.relation, source=by, added_at=now)])
+    return f"matter {key} made for {other.key} and {case.key}"

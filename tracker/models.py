@@ -173,3 +173,20 @@ class CaseStance(SQLModel, table=True):
     set_by: str
     set_at: datetime
 
+
+
+class CaseLink(SQLModel, table=True):
+    """A link between two cases found in what the sources say (an MDL number, a reintroduced
+    title, a shared regulation number), proposed for review as a change; approved, it places
+    both cases in one matter."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (UniqueConstraint("case_id", "other_key", name="uq_case_links_case_id_other_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True, ondelete="CASCADE")
+    other_key: str = Field(index=True, description="The linked case's key")
+    relation: str = Field(description="The case's role towards the other: member, appeal, "
+                          "reintroduction, same_as, final_rule, related...")
+    reason: str = Field(description="What in the sources made the link, e.g. 'MDL No. 3143'")
+    detected_at: datetime

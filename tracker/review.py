@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 from tracker.approval_rules import ApproveRule
 from tracker.db import write_session
 from tracker.errors import NotFoundError, TrackerError
+from tracker.matters import place_link
 from tracker.models import Case, CaseNote, CaseStance, CaseTag, Change, Event, ReviewEntry
 from tracker.vocab import ChangeKind, Priority, ReviewState, Stance
 
@@ -196,8 +197,11 @@ def _approve_one(engine: Engine, change_id: int, *, by: str, now: datetime, note
         if folds:
             values["before"] = folds[0].before
         _decide(session, change.id, values)
+        placed = None
+        if change.kind == ChangeKind.NEW_LINK:  # an approved link puts both cases in one matter
+            placed = place_link(session, change.case_id, change.after or "", by=by, now=now)
         session.add(ReviewEntry(change_id=change.id, action="approved", actor=by, at=now, note=note,
-                                headline=headline, priority=priority, rule=rule))
+                                headline=headline, priority=priority, rule=rule, reason=placed))
         for earlier in folds:
             _decide(session, earlier.id, {"review_state": ReviewState.SUPERSEDED, "reviewed_by": by,
                                               "reviewed_at": now, "superseded_by": change.id})

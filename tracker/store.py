@@ -25,7 +25,7 @@ from sqlalchemy import Engine, bindparam, delete, insert, select, update
 
 from tracker.classify import classify
 from tracker.db import chunks, write_session
-from tracker.models import Case, Change, Event, Party
+from tracker.models import Case, CaseLink, Change, Event, Party
 from tracker.records import CaseRecord, EventRecord, check_record
 from tracker.status import Folded, FoldEvent, fold_status
 from tracker.vocab import ChangeKind, Kind, ReviewState, Significance
@@ -34,6 +34,7 @@ CASES = Case.__table__
 PARTIES = Party.__table__
 EVENTS = Event.__table__
 CHANGES = Change.__table__
+LINKS = CaseLink.__table__
 MERGED_LISTS = ("urls", "sources", "tags")
 REPLACED_FIELDS = ("kind", "jurisdiction", "title", "summary", "why_tracked")
 
@@ -366,3 +367,39 @@ def _change(case_id: int, kind: ChangeKind, before: str | None, after: str | Non
             "detected_at": now, "source": source,
             "significance": event["significance"] if event else None,
             "review_state": str(ReviewState.PENDING)}
+
+
+@dataclass(frozen=True)
+class Link:
+    case_key: str
+    other_key: str
+    relation: str
+    reason: str
+
+
+def propose_links(engine: Engine, links: Iterable[Link], *, now: datetime) -> int:
+    """Store links not seen before, each with a ``new_link`` change for review; a link already
+    proposed (whatever became of it) is not proposed again.
+
+    :return: how many were new
+    """
+    links = list(links)
+    if not links:
+        return 0
+    with write_session(engine) as session:
+        connection = session.connection()
+        keys = {link.case_key for link in links}
+        ids = dict(connection.execute(select(CASES.c.key, CASES.c.id).where(CASES.c.key.in_(keys))).all())
+        known = set(connection.execute(select(LINKS.c.case_id, LINKS.c.other_key)
+                                       .where(LINKS.c.case_id.in_(list(ids.values())))).all())
+        fresh = {}
+        for link in links:
+            if link.case_key in ids and (ids[link.case_key], link.other_key) not in known:
+                fresh.setdefault((ids[link.case_key], link.other_key), link)
+        _insert_many(connection, LINKS, [
+            {"case_id": case_id, "other_key": other, "relation": link.relation, "reason": link.reason,
+             "detected_at": now} for (case_id, other), link in fresh.items()])
+        _insert_many(connection, CHANGES, [
+            _change(case_id, ChangeKind.NEW_LINK, None, f"{link.relation} of {other} ({link.reason})",
+                    now, "linker") for (case_id, other), link in fresh.items()])
+    return len(fresh)

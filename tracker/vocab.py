@@ -218,6 +218,10 @@ class ChangeKind(Described):
         "A major event that did not move the status (a ruling within the same stage, say)."
     )
     TITLE_CHANGE = "title_change", "Title change", "The case's title changed."
+    NEW_LINK = "new_link", "New link", (
+        "The case belongs with another (an MDL member, a reintroduced bill); approving it puts "
+        "both in one matter."
+    )
 
 
 class ReviewState(Described):

@@ -1,0 +1,114 @@
+"""Automatic links, on SQLite and PostgreSQL: found, proposed for review, placed in a matter."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from tracker.approval_rules import ApproveRule
+from tracker.linking import propose
+from tracker.matters import matter_of, matter_view
+from tracker.models import Case, Change
+from tracker.records import CaseRecord, EventRecord
+from tracker.review import apply_rules, approve
+from tracker.store import ingest
+from tracker.vocab import Kind
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def suit(key: str, title: str, *texts: str, **identifiers) -> CaseRecord:
+    return CaseRecord(key=key, kind=Kind.LAWSUIT, jurisdiction="nysd", title=title, source="courtlistener",
+                      identifiers=identifiers,
+                      events=[EventRecord(date(2025, 1, 1 + n), text, "courtlistener")
+                              for n, text in enumerate(texts or ["COMPLAINT filed"])])
+
+
+def bill(key: str, kind: Kind, title: str, jurisdiction: str = "us", **identifiers) -> CaseRecord:
+    return CaseRecord(key=key, kind=kind, jurisdiction=jurisdiction, title=title, source="congress",
+                      identifiers=identifiers,
+                      events=[EventRecord(date(2025, 3, 1), "Introduced", "congress")])
+
+
+def document(key: str, kind: str, title: str, rin: str) -> CaseRecord:
+    return CaseRecord(key=key, kind=Kind.AGENCY_ACTION, jurisdiction="us", title=title,
+                      source="federal_register",
+                      identifiers={"document_type": kind, "regulation_id_numbers": rin},
+                      events=[EventRecord(date(2025, 5, 1), f"Published as a {kind}", "federal_register")])
+
+
+def proposed(engine) -> list[tuple[str, str]]:
+    with Session(engine) as session:
+        rows = session.execute(select(Case.key, Change.after).join(Case, Case.id == Change.case_id)
+                               .where(Change.kind == "new_link").order_by(Change.id)).all()
+    return [(key, after) for key, after in rows]
+
+
+def run(engine, records, *, similarity=0.9, when=NOW) -> int:
+    ingest(engine, records, now=when)
+    return propose(engine, [r.key for r in records], similarity=similarity, now=when)
+
+
+def test_member_dockets_are_proposed_as_members_of_the_mdl(store_engine):
+    records = [suit("nysd-1:25-md-03143", "In re OpenAI Copyright Infringement Litigation"),
+               suit("nysd-1:23-cv-11195", "NYT v. Microsoft", mdl="MDL No. 3143"),
+               suit("nysd-1:25-cv-04315", "Ziff Davis v. OpenAI", "COMPLAINT filed",
+                    "CONDITIONAL TRANSFER ORDER (CTO-1) transferring the action to MDL No. 3143")]
+    assert run(store_engine, records) == 2
+    assert proposed(store_engine) == [
+        ("nysd-1:23-cv-11195", "member of nysd-1:25-md-03143 (MDL No. 3143)"),
+        ("nysd-1:25-cv-04315", "member of nysd-1:25-md-03143 (MDL No. 3143)")]
+    assert propose(store_engine, [r.key for r in records], similarity=0.9, now=NOW) == 0  # once
+
+    with Session(store_engine) as session:
+        first, second = session.exec(select(Change.id).where(Change.kind == "new_link")
+                                     .order_by(Change.id)).scalars().all()
+        assert matter_of(session, 2) is None  # waiting for review, nothing placed yet
+    approve(store_engine, [first], by="maria", now=NOW)
+    approve(store_engine, [second], by="maria", now=NOW)
+    with Session(store_engine) as session:
+        matter, role = matter_of(session, 1)  # the MDL docket
+        view = matter_view(session, matter.key)
+    assert role == "lead" and view.lead.key == "nysd-1:25-md-03143"
+    assert {(m.case.key, m.role) for m in view.members} == {
+        ("nysd-1:25-md-03143", "lead"), ("nysd-1:23-cv-11195", "member"),
+        ("nysd-1:25-cv-04315", "member")}
+
+
+def test_a_bill_reintroduced_in_a_later_congress(store_engine):
+    run(store_engine, [bill("us-118-s-5379", Kind.FEDERAL_BILL, "TRAIN Act of 2024", congress=118),
+                       bill("us-119-s-2455", Kind.FEDERAL_BILL, "TRAIN Act of 2025", congress=119),
+                       bill("us-119-hr-4000", Kind.FEDERAL_BILL, "Another Act of 2025", congress=119)])
+    assert proposed(store_engine) == [
+        ("us-119-s-2455", "reintroduction of us-118-s-5379 (same title as us-118-s-5379)")]
+
+
+def test_a_final_rule_follows_its_proposal(store_engine):
+    run(store_engine, [document("fr-2024-00001", "Proposed Rule", "Registration of AI works", "0710-AA01"),
+                       document("fr-2025-00002", "Rule", "Registration of AI works", "0710-AA01"),
+                       document("fr-2025-00003", "Rule", "Something else", "0710-ZZ99")])
+    assert proposed(store_engine) == [
+        ("fr-2025-00002", "final_rule of fr-2024-00001 (RIN/docket 0710-AA01)")]
+
+
+def test_a_state_bill_copied_in_another_state(store_engine):
+    elvis = bill("tn-113-hb-2091", Kind.STATE_BILL, "Ensuring Likeness, Voice, and Image Security Act",
+                 jurisdiction="tn")
+    run(store_engine, [elvis])
+    copy = bill("ky-2026rs-hb-500", Kind.STATE_BILL, "Ensuring Likeness Voice and Image Security Act",
+                jurisdiction="ky")
+    loose = bill("ga-20252026-hb-9", Kind.STATE_BILL, "Ensuring Fair Elections and Voter Security Act",
+                 jurisdiction="ga")
+    run(store_engine, [copy, loose], when=NOW + timedelta(days=1))
+    assert proposed(store_engine) == [
+        ("ky-2026rs-hb-500", "same_as of tn-113-hb-2091 (title 100% alike tn-113-hb-2091)")]
+
+
+def test_a_rule_can_approve_links_and_then_they_are_placed(store_engine):
+    run(store_engine, [suit("nysd-1:25-md-03143", "In re OpenAI Copyright Infringement Litigation"),
+                       suit("nysd-1:23-cv-11195", "NYT v. Microsoft", mdl="MDL No. 3143")])
+    rules = [ApproveRule(name="MDL links", changes=["new_link"], case_kinds=["lawsuit"])]
+    (decision,) = apply_rules(store_engine, rules, detected_at=NOW)
+    with Session(store_engine) as session:
+        assert session.get(Change, decision.change_id).rule == "MDL links"
+        assert matter_of(session, 2)[0].key == matter_of(session, 1)[0].key
