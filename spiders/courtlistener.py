@@ -38,6 +38,7 @@ from tracker.relevance import COURTLISTENER_QUERIES, Match, tracked_fields
 from tracker.vocab import Kind
 
 logger = logging.getLogger(__name__)
+MDL_NUMBER = re.compile(r"\b(\d{3,5})\b")  # "MDL 3143", "3143"
 
 API = "/api/rest/v4/"
 # "ORDER granting motion ... (Entered: 10/30/2023)" → the suffix says nothing new.
@@ -173,9 +174,17 @@ class CourtListenerSpider(TrackerSpider):
         curated = self.watchlist.get(key)
         identifiers = {"court": docket["court_id"], "docket_number": docket["docket_number"],
                        "courtlistener_id": docket["id"]}
-        for field in ("nature_of_suit", "cause", "assigned_to_str", "date_filed"):
+        for field in ("nature_of_suit", "cause", "assigned_to_str", "date_filed", "appeal_from_str",
+                      "mdl_status"):
             if docket.get(field):
                 identifiers[field.removesuffix("_str")] = docket[field]
+        # What tracker.linking reads: the MDL a docket belongs to, the docket an appeal is from.
+        mdl = MDL_NUMBER.search(str(docket.get("mdl_status") or ""))
+        if mdl:
+            identifiers["mdl"] = f"MDL No. {mdl.group(1)}"
+        original = docket.get("original_court_info")
+        if isinstance(original, dict) and original.get("docket_number"):
+            identifiers["original_docket_number"] = original["docket_number"]
         events = []
         terminated = parse_day(docket.get("date_terminated"))
         if terminated:

@@ -1,5 +1,6 @@
 """Automatic links, on SQLite and PostgreSQL: found, proposed for review, placed in a matter."""
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -112,3 +113,25 @@ def test_a_rule_can_approve_links_and_then_they_are_placed(store_engine):
     with Session(store_engine) as session:
         assert session.get(Change, decision.change_id).rule == "MDL links"
         assert matter_of(session, 2)[0].key == matter_of(session, 1)[0].key
+
+
+def test_courtlistener_dockets_link_a_member_and_an_appeal(store_engine, monkeypatch):
+    """From dockets in CourtListener's format: ``mdl_status`` and ``original_court_info``."""
+    from spiders.courtlistener import CourtListenerSpider
+    from tests.spiders.crawling import open_spider
+    from tests.upstream import FIXTURES
+
+    spider = open_spider(CourtListenerSpider, monkeypatch,
+                         TRACKER_WATCHLIST_FILE=str(FIXTURES / "courtlistener" / "watchlist.yaml"))
+    dockets = [json.loads((FIXTURES / "courtlistener" / f"{name}.json").read_text())
+               for name in ("docket-mdl", "docket-mdl-member", "docket-andersen", "docket-appeal-ca9")]
+    items = [spider.case(docket) for docket in dockets]
+    assert items[1].identifiers["mdl"] == "MDL No. 3143"
+    assert items[3].identifiers["original_docket_number"] == "3:23-cv-00201-WHO"
+    for item in items:  # a case needs a history to be kept
+        item.events.append(EventRecord(date(2025, 5, 1), "NOTICE", "courtlistener"))
+    ingest(store_engine, items, now=NOW)
+    propose(store_engine, [item.key for item in items], similarity=0.9, now=NOW)
+    assert sorted(proposed(store_engine)) == [
+        ("ca9-25-1234", "appeal of cand-3:23-cv-00201 (appeal from 3:23-cv-00201-WHO)"),
+        ("nysd-1:25-cv-04315", "member of nysd-1:25-md-03143 (MDL No. 3143)")]

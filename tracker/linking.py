@@ -5,8 +5,9 @@ like any other change (or for an auto-approve rule on ``new_link``); approved, i
 cases in one matter (``tracker.matters.place_link``). A link points from the case that depends
 to the one it depends on:
 
-- a suit whose docket or docket text names "MDL No. 3143" → ``member`` of the MDL docket
-  (``...-md-03143``);
+- a suit whose docket (CourtListener's ``mdl_status``) or docket text names "MDL No. 3143" →
+  ``member`` of the MDL docket (``...-md-03143``); an appeal whose ``original_court_info``
+  names a district docket → ``appeal`` of it;
 - a bill whose title, less its year, is another congress's → ``reintroduction`` of the earlier
   one; the other chamber's in the same congress → ``companion``;
 - a state bill whose normalised title is close to another state's (``link_title_similarity``)
@@ -26,6 +27,7 @@ from sqlmodel import Session, col
 from tracker.db import chunks
 from tracker.matters import MatterMember
 from tracker.models import Case, Event
+from tracker.records import lawsuit_key
 from tracker.related import title_stem
 from tracker.store import Link, propose_links
 
@@ -69,6 +71,13 @@ def links_for(session: Session, cases: list[Case], *, similarity: float) -> list
                 target = mdl_dockets.get(number.lstrip("0"))
                 if target:
                     links.append(Link(case.key, target, "member", f"MDL No. {number}"))
+            original = case.identifiers.get("original_docket_number")
+            if original:  # an appeal: the district docket it came from, in any court
+                number = lawsuit_key("x", str(original)).removeprefix("x-")
+                for other in session.exec(select(Case).where(
+                        Case.kind == "lawsuit", Case.key != case.key,
+                        col(Case.key).endswith(f"-{number}"))).scalars():
+                    links.append(Link(case.key, other.key, "appeal", f"appeal from {original}"))
     for case in cases:
         if case.kind == "federal_bill":
             links += _federal_bill_links(session, case)
