@@ -35,7 +35,7 @@ from tracker.vocab import ActionClass, Kind
 
 logger = logging.getLogger(__name__)
 
-INCLUDES = ("actions", "sources", "abstracts")
+INCLUDES = ("actions", "sources", "abstracts", "related_bills")
 # "ocd-jurisdiction/country:us/state:ca/government" → "ca"
 STATE = re.compile(r"/state:([a-z]{2})/")
 # Open States classes with another name in the tracker's vocabulary.
@@ -139,6 +139,12 @@ class OpenStatesSpider(TrackerSpider):
                        "openstates_id": bill.get("id")}
         if bill.get("subject"):
             identifiers["subjects"] = "; ".join(bill["subject"])
+        related = [f"{state_bill_key(state, r['legislative_session'], r['identifier'])} "
+                   f"{r.get('relation_type') or 'related'}"
+                   for r in bill.get("related_bills") or []
+                   if r.get("identifier") and r.get("legislative_session")]
+        if related:  # "ca-20232024-sb-1047 companion; ..." for tracker.linking
+            identifiers["related_bills"] = "; ".join(related)
         yield CaseItem(key=key, kind=Kind.STATE_BILL, jurisdiction=state,
                        title=curated.title if curated else bill.get("title") or key,
                        source="openstates", identifiers=identifiers, urls=urls,

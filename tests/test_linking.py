@@ -135,3 +135,21 @@ def test_courtlistener_dockets_link_a_member_and_an_appeal(store_engine, monkeyp
     assert sorted(proposed(store_engine)) == [
         ("ca9-25-1234", "appeal of cand-3:23-cv-00201 (appeal from 3:23-cv-00201-WHO)"),
         ("nysd-1:25-cv-04315", "member of nysd-1:25-md-03143 (MDL No. 3143)")]
+
+
+def test_open_states_related_bills_are_proposed(store_engine, monkeypatch):
+    """From bills in Open States' format: ``related_bills`` names a companion."""
+    from spiders.openstates import OpenStatesSpider
+    from tests.spiders.crawling import open_spider
+    from tests.upstream import FIXTURES
+
+    spider = open_spider(OpenStatesSpider, monkeypatch, OPENSTATES_API_KEY="k3y",
+                         TRACKER_WATCHLIST_FILE=str(FIXTURES / "openstates" / "watchlist.yaml"))
+    bills = [json.loads((FIXTURES / "openstates" / name).read_text())
+             for name in ("bill-il-hb4875.json", "bill-il-sb3325-related.json")]
+    items = [item for bill in bills for item in spider.case(bill)]
+    assert items[1].identifiers["related_bills"] == "il-103rd-hb-4875 companion"
+    ingest(store_engine, items, now=NOW)
+    propose(store_engine, [item.key for item in items], similarity=0.99, now=NOW)
+    assert ("il-103rd-sb-3325", "companion of il-103rd-hb-4875 (Open States: companion bill)") \
+        in proposed(store_engine)

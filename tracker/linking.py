@@ -10,8 +10,9 @@ to the one it depends on:
   names a district docket → ``appeal`` of it;
 - a bill whose title, less its year, is another congress's → ``reintroduction`` of the earlier
   one; the other chamber's in the same congress → ``companion``;
-- a state bill whose normalised title is close to another state's (``link_title_similarity``)
-  → ``same_as`` the earlier one;
+- a state bill Open States relates to another (``related_bills``: a companion, a prior
+  session's bill) → ``companion`` or ``reintroduction``; a state bill whose normalised title is
+  close to another state's (``link_title_similarity``) → ``same_as`` the earlier one;
 - agency documents sharing a regulation identifier number or docket: a final rule →
   ``final_rule`` of the proposed rule; otherwise, and for ``correction_of``, ``related``.
 """
@@ -102,8 +103,19 @@ def _federal_bill_links(session: Session, case: Case) -> list[Link]:
     return links
 
 
+# Open States' relation types, as the case's role towards the bill it names.
+STATE_RELATIONS = {"companion": "companion", "prior-session": "reintroduction",
+                   "replaced-by": "related", "replaces": "reintroduction"}
+
+
 def _state_bill_links(session: Session, case: Case, similarity: float) -> list[Link]:
-    mine, links = _normalised(case.title), []
+    links = []
+    for named in str(case.identifiers.get("related_bills") or "").split(";"):
+        other_key, _, relation = named.strip().partition(" ")
+        if other_key and other_key != case.key:
+            links.append(Link(case.key, other_key, STATE_RELATIONS.get(relation, "related"),
+                              f"Open States: {relation or 'related'} bill"))
+    mine = _normalised(case.title)
     for other in session.exec(select(Case).where(Case.kind == "state_bill",
                                                  Case.jurisdiction != case.jurisdiction)).scalars():
         ratio = difflib.SequenceMatcher(None, mine, _normalised(other.title)).ratio()
