@@ -185,9 +185,10 @@ class StatementsSpider(TrackerSpider):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = datetime.now(UTC).date()
-        self.lookback = timedelta(days=self.config.statements.lookback_days)
+        statements = self.config.statement_settings()
+        self.lookback = timedelta(days=statements.lookback_days)
         self.progress = {source.name: Progress(source)
-                         for source in self.config.statements.sources if source.enabled}
+                         for source in statements.sources if source.enabled}
         if not self.progress:
             self.skip_reason = "no statement sources are configured"
 

@@ -106,9 +106,11 @@ def test_models_and_migrations_agree(store_engine):
 
     import tracker.mailer  # noqa: F401  (tables that live with the code that writes them)
     import tracker.matters  # noqa: F401
+    import tracker.review  # noqa: F401
     import tracker.runs  # noqa: F401
     import tracker.scheduler  # noqa: F401
     import tracker.staff  # noqa: F401
+    import tracker.store  # noqa: F401
     import tracker.subscriptions  # noqa: F401
 
     with store_engine.connect() as connection:

@@ -189,7 +189,7 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """One case: identifiers, parties, links, tags, why it is tracked, and its full timeline."""
-    from tracker.matters import matter_of
+    from tracker.queries import matter_of_case
     from tracker.related import related_cases
 
     engine = _store(load_settings())
@@ -199,9 +199,7 @@ def show(
             raise NotFoundError(f"no case with key {key!r}", suggest_keys(session, key))
         data = case_to_dict(detail.case, detail.parties, detail.events, detail.staff)
         data["related"] = [r.to_dict() for r in related_cases(session, detail.case)]
-        membership = matter_of(session, detail.case.id)
-        data["matter"] = ({"key": membership[0].key, "title": membership[0].title,
-                           "role": membership[1]} if membership else None)
+        data["matter"] = matter_of_case(session, detail.case.id)
     if as_json:
         print_json(data)
     else:
@@ -346,7 +344,7 @@ def seed(
     report = ingest(engine, records, now=now)
     matters, memberships = load_matters(engine, now=now)
     links = propose(engine, [r.key for r in records], similarity=settings.link_title_similarity, now=now)
-    approved = apply_rules(engine, settings.review.auto_approve, detected_at=now)
+    approved = apply_rules(engine, settings.auto_approve_rules(), detected_at=now)
     console(stderr=True).print(
         f"watchlist: {len(records)} cases — {report.count(Outcome.INSERTED)} new, "
         f"{report.count(Outcome.UPDATED)} updated, {report.count(Outcome.UNCHANGED)} unchanged; "
@@ -522,7 +520,10 @@ def db_revision(
     new_revision(make_engine(load_settings().database_url), message)
 
 
-def _staff_commands() -> None:
+def _add_staff_commands() -> None:
+    """Review, matters, subscriptions, digests, the scheduler and the web app. Registered only
+    when one of them (or the command list) is asked for: their modules cost `tracker show` a
+    third of its start-up time (bench/cli_latency.py)."""
     from tracker.mail_cli import digest_app, subscribers_app
     from tracker.matter_cli import matter_app, matters_command
     from tracker.review_cli import note_command, review_app, stance_command, tag_command
@@ -542,11 +543,16 @@ def _staff_commands() -> None:
     app.command("stance")(stance_command)
 
 
-_staff_commands()
+def _core_commands() -> set[str]:
+    return ({(c.name or c.callback.__name__).replace("_", "-") for c in app.registered_commands}
+            | {g.name for g in app.registered_groups})
 
 
 def main() -> None:
     """Entry point: run the app, turning the tracker's own errors into one line and an exit code."""
+    words = [word for word in sys.argv[1:] if not word.startswith("-")]
+    if not words or words[0] not in _core_commands():
+        _add_staff_commands()
     try:
         app()
     except NotFoundError as exc:

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import yaml
 from sqlalchemy import Engine, func, select, update
 from sqlmodel import Field, Session, SQLModel, col
 
 import tracker.models  # noqa: F401  (the naming convention all tables share)
 from tracker.db import write_session
 from tracker.errors import NotFoundError, TrackerError
-from tracker.models import Case, CaseLink, Event
+from tracker.models import Case, Event
 from tracker.records import slug
 
 ROLES = ("lead", "member", "appeal", "transfer", "consolidated", "companion", "reintroduction",
@@ -138,6 +137,8 @@ def load_matters(engine: Engine, path: Path = MATTERS_FILE, *, now: datetime) ->
 
     :return: matters created, memberships added
     """
+    import yaml  # seeding only
+
     entries = yaml.safe_load(path.read_text()) or []
     created = added = 0
     with write_session(engine) as session:
@@ -260,6 +261,8 @@ def place_link(session: Session, case_id: int, change_after: str, *, by: str, no
     """Put an approved link's two cases in one matter: the other's, the case's, or a new one
     named after the other. Cases already in two different matters are left for a person to
     merge. Returns what was done, for the review log."""
+    from tracker.store import CaseLink  # the store writes links; only an approval reads one here
+
     link = next((link for link in session.exec(select(CaseLink).where(CaseLink.case_id == case_id))
                  .scalars() if change_after.startswith(f"{link.relation} of {link.other_key} ")), None)
     if link is None:

@@ -1,5 +1,7 @@
 """SQLModel tables: a case, its parties, its events (the status history) and its changes; and
-what staff add: decisions on changes (the review log), notes, tags and stances on cases.
+what staff add to a case: notes, tags and a stance (read by ``tracker show``, so they are here;
+tables only their writer reads live with it: ``review_log`` in tracker.review, ``case_links``
+in tracker.store, ``source_runs`` in tracker.runs...).
 
 Only ``tracker.store`` writes cases, parties, events and new changes; only ``tracker.review``
 decides changes and writes what staff add. Anything the tracker filters on is a real column;
@@ -123,23 +125,6 @@ class Change(SQLModel, table=True):
         default=None, unique=True, description="Order of approval, which digests follow")
 
 
-class ReviewEntry(SQLModel, table=True):
-    """One decision or edit on a change: the audit trail, never updated or deleted."""
-
-    __tablename__ = "review_log"
-
-    id: int | None = Field(default=None, primary_key=True)
-    change_id: int = Field(foreign_key="changes.id", index=True, ondelete="CASCADE")
-    action: str = Field(description="approved, rejected, superseded or edited")
-    actor: str
-    at: datetime
-    headline: str | None = None
-    note: str | None = None
-    priority: str | None = None
-    reason: str | None = None
-    rule: str | None = None
-
-
 class CaseNote(SQLModel, table=True):
     """A staff note on a case."""
 
@@ -174,19 +159,3 @@ class CaseStance(SQLModel, table=True):
     set_at: datetime
 
 
-
-class CaseLink(SQLModel, table=True):
-    """A link between two cases found in what the sources say (an MDL number, a reintroduced
-    title, a shared regulation number), proposed for review as a change; approved, it places
-    both cases in one matter."""
-
-    __tablename__ = "case_links"
-    __table_args__ = (UniqueConstraint("case_id", "other_key", name="uq_case_links_case_id_other_key"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id", index=True, ondelete="CASCADE")
-    other_key: str = Field(index=True, description="The linked case's key")
-    relation: str = Field(description="The case's role towards the other: member, appeal, "
-                          "reintroduction, same_as, final_rule, related...")
-    reason: str = Field(description="What in the sources made the link, e.g. 'MDL No. 3143'")
-    detected_at: datetime

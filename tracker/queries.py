@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, or_
+from sqlalchemy import String, cast, exists, func, or_, text
 from sqlmodel import Session, col, select
 
 from tracker.db import chunks
@@ -152,6 +152,15 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         "source": event.source,
         "source_url": event.source_url,
     }
+
+
+def matter_of_case(session: Session, case_id: int) -> dict[str, str] | None:
+    """The case's matter as ``{key, title, role}``. Plain SQL, so that ``tracker show`` need not
+    load the matters module and its tables (tracker.matters owns them)."""
+    row = session.execute(text(
+        "SELECT m.key, m.title, mm.role FROM matter_members mm JOIN matters m ON m.id = mm.matter_id "
+        "WHERE mm.case_id = :case_id"), {"case_id": case_id}).first()
+    return {"key": row[0], "title": row[1], "role": row[2]} if row else None
 
 
 def staff_of(session: Session, case_ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -21,11 +21,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Engine, UniqueConstraint, bindparam, delete, insert, select, update
+from sqlmodel import Field, SQLModel
 
 from tracker.classify import classify
 from tracker.db import chunks, write_session
-from tracker.models import Case, CaseLink, Change, Event, Party
+from tracker.models import Case, Change, Event, Party
 from tracker.records import CaseRecord, EventRecord, check_record
 from tracker.status import Folded, FoldEvent, fold_status
 from tracker.vocab import ChangeKind, Kind, ReviewState, Significance
@@ -34,7 +35,6 @@ CASES = Case.__table__
 PARTIES = Party.__table__
 EVENTS = Event.__table__
 CHANGES = Change.__table__
-LINKS = CaseLink.__table__
 MERGED_LISTS = ("urls", "sources", "tags")
 REPLACED_FIELDS = ("kind", "jurisdiction", "title", "summary", "why_tracked")
 
@@ -367,6 +367,27 @@ def _change(case_id: int, kind: ChangeKind, before: str | None, after: str | Non
             "detected_at": now, "source": source,
             "significance": event["significance"] if event else None,
             "review_state": str(ReviewState.PENDING)}
+
+
+class CaseLink(SQLModel, table=True):
+    """A link between two cases found in what the sources say (an MDL number, a reintroduced
+    title, a shared regulation number), proposed for review as a change; approved, it places
+    both cases in one matter."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (UniqueConstraint("case_id", "other_key", name="uq_case_links_case_id_other_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True, ondelete="CASCADE")
+    other_key: str = Field(index=True, description="The linked case's key")
+    relation: str = Field(description="The case's role towards the other: member, appeal, "
+                          "reintroduction, same_as, final_rule, related...")
+    reason: str = Field(description="What in the sources made the link, e.g. 'MDL No. 3143'")
+    detected_at: datetime
+
+
+
+LINKS = CaseLink.__table__
 
 
 @dataclass(frozen=True)

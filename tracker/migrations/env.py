@@ -7,9 +7,11 @@ from sqlmodel import SQLModel
 import tracker.mailer  # noqa: F401  (outbox)
 import tracker.matters  # noqa: F401  (matters, matter_members)
 import tracker.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import tracker.review  # noqa: F401  (review_log)
 import tracker.runs  # noqa: F401  (source_runs)
 import tracker.scheduler  # noqa: F401  (job_runs)
 import tracker.staff  # noqa: F401  (staff_accounts)
+import tracker.store  # noqa: F401  (case_links)
 import tracker.subscriptions  # noqa: F401  (subscribers)
 
 config = context.config
