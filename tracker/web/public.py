@@ -60,17 +60,20 @@ async def case_list(request: Request) -> Response:
                   topics=TOPICS, query=request.query_params)
 
 
+def case_detail(engine, key: str, *, as_dict: bool = False):
+    """A case with its parties, events and staff notes (or its JSON shape).
+
+    :raises NotFoundError: when there is no such case (a 404 page)
+    """
+    with Session(engine) as session:
+        detail = get_case(session, key)
+        if detail is None:
+            raise NotFoundError(f"There is no case {key}.")
+        return case_dicts(session, [detail.case])[0] if as_dict else detail
+
+
 async def case_page(request: Request) -> Response:
-    key = request.path_params["key"]
-
-    def read():
-        with Session(request.app.state.engine) as session:
-            detail = get_case(session, key)
-            if detail is None:
-                raise NotFoundError(f"There is no case {key}.")
-            return detail
-
-    detail = await db(read)
+    detail = await db(case_detail, request.app.state.engine, request.path_params["key"])
     return render(request, "case.html", case=detail.case, parties=detail.parties,
                   events=list(reversed(detail.events)), staff=detail.staff)
 
@@ -86,16 +89,8 @@ async def cases_json(request: Request) -> Response:
 
 
 async def case_json(request: Request) -> Response:
-    key = request.path_params["key"]
-
-    def read():
-        with Session(request.app.state.engine) as session:
-            detail = get_case(session, key)
-            if detail is None:
-                raise NotFoundError(f"There is no case {key}.")
-            return case_dicts(session, [detail.case])[0]
-
-    return JSONResponse(await db(read))
+    return JSONResponse(await db(case_detail, request.app.state.engine, request.path_params["key"],
+                                 as_dict=True))
 
 
 def _feed(request: Request, title: str, path: str, *, case_key: str | None = None,

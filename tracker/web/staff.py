@@ -10,12 +10,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from tracker.errors import NotFoundError, TrackerError
-from tracker.queries import get_case
 from tracker.review import add_note, approve, edit, pending, reject, set_stance, set_tags
 from tracker.runs import source_health
 from tracker.staff import check_password
 from tracker.vocab import Priority, Stance
 from tracker.web.pages import checked_form, db, render
+from tracker.web.public import case_detail
 
 LOGIN_ATTEMPTS = 5  # failures per client address...
 LOGIN_WINDOW = 15 * 60  # ...per this many seconds
@@ -128,14 +128,7 @@ async def case_staff(request: Request) -> Response:
             raise HTTPException(400, "Choose a note, a tag or a stance.")
         return RedirectResponse(f"/staff/cases/{key}", status_code=303)
 
-    def read():
-        with Session(engine) as session:
-            detail = get_case(session, key)
-            if detail is None:
-                raise NotFoundError(f"There is no case {key}.")
-            return detail
-
-    detail = await db(read)
+    detail = await db(case_detail, engine, key)
     return render(request, "case_staff.html", case=detail.case, staff=detail.staff, stances=list(Stance))
 
 
