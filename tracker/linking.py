@@ -79,21 +79,29 @@ def links_for(session: Session, cases: list[Case], *, similarity: float) -> list
                         Case.kind == "lawsuit", Case.key != case.key,
                         col(Case.key).endswith(f"-{number}"))).scalars():
                     links.append(Link(case.key, other.key, "appeal", f"appeal from {original}"))
+    # Every stored bill of a kind, read once per batch, with its title made comparable once.
+    federal: dict[str, list[Case]] = {}
+    if any(c.kind == "federal_bill" for c in cases):
+        for other in session.exec(select(Case).where(Case.kind == "federal_bill")).scalars():
+            federal.setdefault(title_stem(other.title), []).append(other)
+    state: list[tuple[str, Case]] = []
+    if any(c.kind == "state_bill" for c in cases):
+        state = [(_normalised(other.title), other)
+                 for other in session.exec(select(Case).where(Case.kind == "state_bill")).scalars()]
     for case in cases:
         if case.kind == "federal_bill":
-            links += _federal_bill_links(session, case)
+            links += _federal_bill_links(case, federal.get(title_stem(case.title), []))
         elif case.kind == "state_bill":
-            links += _state_bill_links(session, case, similarity)
+            links += _state_bill_links(case, state, similarity)
         elif case.kind == "agency_action":
             links += _agency_links(session, case)
     return links
 
 
-def _federal_bill_links(session: Session, case: Case) -> list[Link]:
-    stem, links = title_stem(case.title), []
-    others = session.exec(select(Case).where(Case.kind == "federal_bill", Case.key != case.key))
-    for other in others.scalars():
-        if title_stem(other.title) != stem:
+def _federal_bill_links(case: Case, same_title: list[Case]) -> list[Link]:
+    links = []
+    for other in same_title:
+        if other.key == case.key:
             continue
         if _year(other) < _year(case):
             links.append(Link(case.key, other.key, "reintroduction", f"same title as {other.key}"))
@@ -108,19 +116,22 @@ STATE_RELATIONS = {"companion": "companion", "prior-session": "reintroduction",
                    "replaced-by": "related", "replaces": "reintroduction"}
 
 
-def _state_bill_links(session: Session, case: Case, similarity: float) -> list[Link]:
+def _state_bill_links(case: Case, others: list[tuple[str, Case]], similarity: float) -> list[Link]:
     links = []
     for named in str(case.identifiers.get("related_bills") or "").split(";"):
         other_key, _, relation = named.strip().partition(" ")
         if other_key and other_key != case.key:
             links.append(Link(case.key, other_key, STATE_RELATIONS.get(relation, "related"),
                               f"Open States: {relation or 'related'} bill"))
-    mine = _normalised(case.title)
-    for other in session.exec(select(Case).where(Case.kind == "state_bill",
-                                                 Case.jurisdiction != case.jurisdiction)).scalars():
-        ratio = difflib.SequenceMatcher(None, mine, _normalised(other.title)).ratio()
-        earlier = (other.first_seen, other.key) < (case.first_seen, case.key)
-        if ratio >= similarity and earlier:
+    matcher = difflib.SequenceMatcher(None, b=_normalised(case.title))
+    for title, other in others:
+        later = (other.first_seen, other.key) >= (case.first_seen, case.key)
+        if other.jurisdiction == case.jurisdiction or later:
+            continue  # a copy is another state's, and links to the earlier bill
+        matcher.set_seq1(title)
+        # The cheap upper bounds first: most titles are nothing alike.
+        if matcher.real_quick_ratio() >= similarity and matcher.quick_ratio() >= similarity \
+                and (ratio := matcher.ratio()) >= similarity:
             links.append(Link(case.key, other.key, "same_as", f"title {ratio:.0%} alike {other.key}"))
     return links
 

@@ -130,9 +130,9 @@ def digest_preview(
     settings = load_settings()
     with Session(open_store(settings.database_url)) as session:
         subscriber = find(session, email)
-        if since:
-            subscriber.cursor = 0
+        if since:  # reach back past the cursor, in this preview only
             session.expunge(subscriber)
+            subscriber.cursor = 0
         (digest,) = build_digests(session, [subscriber], now=_now(), cap_days=settings.digest_cap_days,
                                   since=since.replace(tzinfo=UTC) if since else None)
     if not digest.items:

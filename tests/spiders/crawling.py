@@ -39,7 +39,8 @@ def crawl_environment(tmp_path: Path, **settings: str) -> dict[str, str]:
     config.write_text(NOWHERE_CONFIG)
     env["TRACKER_CONFIG"] = str(config)
     env.update({"TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
-                "XDG_CONFIG_HOME": str(tmp_path / "config"), **settings})
+                "XDG_CONFIG_HOME": str(tmp_path / "config"),
+                "XDG_DATA_HOME": str(tmp_path / "data"), **settings})  # a generated secret key too
     return env
 
 
