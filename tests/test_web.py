@@ -111,6 +111,22 @@ def test_sign_up_confirm_preferences_and_unsubscribe(site, mail):
     assert "Unsubscribed" in gone.text and subscriber(site, "ana@example.org").state == "unsubscribed"
 
 
+def test_the_sign_up_form_cannot_change_someone_elses_subscription(site, mail):
+    from tracker.subscriptions import Preferences, subscribe
+
+    subscribe(site.engine, "ana@example.org", Preferences(kinds=[Kind.LAWSUIT]), now=now(),
+              confirmed=True)
+    browser = client(site)
+    form = browser.get("/subscribe")
+    answer = browser.post("/subscribe", data={"csrf": csrf(form), "email": "ana@example.org",
+                                              "frequency": "immediate", "kind": "statement"})
+    assert "Check your inbox" in answer.text  # the same answer: it says nothing of who subscribed
+    ana = subscriber(site, "ana@example.org")
+    assert (ana.kinds, ana.frequency) == (["lawsuit"], "weekly")  # untouched
+    (link,) = mail.to("ana@example.org")  # she gets a link to her own preferences instead
+    assert "/confirm/" in link.get_body(("plain",)).get_content()
+
+
 def test_one_click_unsubscribe_from_a_mail_client(site, mail):
     from tracker.subscriptions import Preferences, subscribe
     from tracker.tokens import UNSUBSCRIBE, Tokens

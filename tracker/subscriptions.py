@@ -92,9 +92,12 @@ def _apply(subscriber: Subscriber, session: Session, preferences: Preferences) -
 
 
 def subscribe(engine: Engine, email: str, preferences: Preferences, *, now: datetime,
-              confirmed: bool = False) -> tuple[Subscriber, bool]:
+              confirmed: bool = False, from_stranger: bool = False) -> tuple[Subscriber, bool]:
     """Add a subscriber, or set a known one's preferences (an unsubscribed one starts again).
 
+    :param from_stranger: the request may not come from the address's owner (the public sign-up
+        form): a confirmed subscriber's preferences are then left alone, and they are mailed a
+        link instead, whose page leads to their preferences
     :return: the subscriber, and whether a confirmation mail is needed
     :raises SubscriptionError: for an unusable address
     :raises NotFoundError: for a followed case that does not exist
@@ -105,6 +108,9 @@ def subscribe(engine: Engine, email: str, preferences: Preferences, *, now: date
         if subscriber is None:
             subscriber = Subscriber(email=address, created_at=now)
             session.add(subscriber)
+        if from_stranger and subscriber.state == ACTIVE:
+            session.expunge(subscriber)
+            return subscriber, True
         _apply(subscriber, session, preferences)
         if confirmed and subscriber.state != ACTIVE:
             subscriber.state, subscriber.confirmed_at = ACTIVE, now

@@ -145,7 +145,7 @@ async def subscribe_page(request: Request) -> Response:
     try:
         preferences = _preferences(form)
         subscriber, needs = await db(subscribe, engine, str(form.get("email", "")), preferences,
-                                     now=_now())
+                                     now=_now(), from_stranger=True)
     except (TrackerError, ValueError) as exc:  # a bad address or choice: say so on the form
         return render(request, "subscribe.html", status_code=400, error=str(exc),
                       email=form.get("email", ""), **context)
