@@ -58,10 +58,18 @@ def click(driver, text: str) -> None:
     driver.find_element(By.XPATH, either).click()
 
 
-def heading(driver) -> str:
+def heading(driver, expected: str | None = None) -> str:
+    """The page's heading; with ``expected``, once the page that has it has loaded (a click
+    starts a navigation, and the old page's heading goes stale under us)."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
-    return driver.find_element(By.TAG_NAME, "h1").text
+    def current(d):
+        text = d.find_element(By.TAG_NAME, "h1").text
+        return text if expected is None or expected in text else False
+
+    return WebDriverWait(driver, 15, ignored_exceptions=(StaleElementReferenceException,)).until(current)
 
 
 def test_a_person_signs_up_confirms_and_unsubscribes(site, mail, browser):  # noqa: F811
@@ -72,19 +80,20 @@ def test_a_person_signs_up_confirms_and_unsubscribes(site, mail, browser):  # no
     browser.find_element(By.CSS_SELECTOR, 'input[value="daily"]').click()
     browser.find_element(By.CSS_SELECTOR, 'input[value="lawsuit"]').click()
     click(browser, "Subscribe")
-    assert heading(browser) == "Check your inbox"
+    assert heading(browser, "Check your inbox") == "Check your inbox"
 
     (confirmation,) = mail.to("ana@example.org")
     link = re.search(r"(http://\S+/confirm/\S+)", confirmation.get_body(("plain",)).get_content()).group(1)
     browser.get(link)
     click(browser, "Confirm my subscription")
-    assert heading(browser) == "Subscribed"
+    assert heading(browser, "Subscribed") == "Subscribed"
     click(browser, "Choose what you get")
     assert browser.find_element(By.CSS_SELECTOR, 'input[value="lawsuit"]').is_selected()
     click(browser, "Unsubscribe")
+    assert heading(browser, "Unsubscribe") == "Unsubscribe"
     assert "Stop sending" in browser.page_source
     click(browser, "Unsubscribe")
-    assert heading(browser) == "Unsubscribed"
+    assert heading(browser, "Unsubscribed") == "Unsubscribed"
 
 
 def test_staff_log_in_approve_and_the_pages_people_see(site, mail, browser, shots):  # noqa: F811
@@ -94,7 +103,7 @@ def test_staff_log_in_approve_and_the_pages_people_see(site, mail, browser, shot
     browser.find_element(By.ID, "name").send_keys("maria")
     browser.find_element(By.ID, "password").send_keys("correct horse battery")
     click(browser, "Log in")
-    assert heading(browser) == "Review queue"
+    assert heading(browser, "Review queue") == "Review queue"
     browser.save_screenshot(str(shots / "review-queue.png"))
     browser.find_element(By.ID, "headline-1").send_keys("Artists' suit against Stability AI")
     browser.find_element(By.ID, "note-1").send_keys("First suit by visual artists over training data")
@@ -104,7 +113,7 @@ def test_staff_log_in_approve_and_the_pages_people_see(site, mail, browser, shot
         assert session.get(Change, 1).reviewed_by == "maria"
 
     browser.get(f"{site.url}/cases/cand-3:23-cv-00201")
-    assert heading(browser) == "Andersen v. Stability AI Ltd."
+    assert heading(browser, "Andersen v. Stability AI Ltd.") == "Andersen v. Stability AI Ltd."
     browser.save_screenshot(str(shots / "case-page.png"))
 
     approve(site.engine, [2], by="maria", now=now(), note="A test of escaping in every page")
@@ -115,6 +124,6 @@ def test_staff_log_in_approve_and_the_pages_people_see(site, mail, browser, shot
     page = shots / "digest.html"
     page.write_text(render_digest(digest, settings, Tokens("web-secret")).html)
     browser.get(page.as_uri())
-    assert "2 changes in AI copyright" in heading(browser)
+    assert "2 changes in AI copyright" in heading(browser, "2 changes in AI copyright")
     browser.save_screenshot(str(shots / "digest.png"))
     page.unlink()

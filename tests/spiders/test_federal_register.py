@@ -69,7 +69,11 @@ def test_crawl_twice_then_one_new_document(upstream, tmp_path):
                             TRACKER_WATCHLIST_FILE=str(FOLDER / "watchlist.yaml"))
     first = tracker("crawl", "--source", "federal_register", env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert counts(env) == {"cases": 5, "events": 10, "changes": 5}
+    # Five new cases, and the correction proposed as a link to the notice it corrects.
+    assert counts(env) == {"cases": 5, "events": 10, "changes": 6}
+    links = [c for c in json.loads(tracker("review", "--json", env=env).stdout) if c["kind"] == "new_link"]
+    assert [(c["case"], c["after"]) for c in links] == [
+        ("fr-2023-19240", "related of fr-2023-18624 (correction)")]
     shown = json.loads(tracker("show", "fr-2023-18624", "--json", env=env).stdout)
     assert (shown["status"], shown["status_date"]) == ("comment_period_closed", "2023-10-18")
     assert tracker("show", "fr-2024-18519", env=env).returncode == 1  # the FTC rule
@@ -77,7 +81,7 @@ def test_crawl_twice_then_one_new_document(upstream, tmp_path):
     upstream.requests.clear()
     second = tracker("crawl", "--source", "federal_register", env=env, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    assert counts(env) == {"cases": 5, "events": 10, "changes": 5}
+    assert counts(env) == {"cases": 5, "events": 10, "changes": 6}
     # Every search the spider builds asks only for what was published lately.
     searches = [q for p, q, _ in upstream.requests
                 if p == "/api/v1/documents.json" and "search_after_cursor" not in q]
@@ -87,4 +91,4 @@ def test_crawl_twice_then_one_new_document(upstream, tmp_path):
     upstream.override("search-ai-copyright-page2.json", "search-ai-copyright-page2-new.json")
     third = tracker("crawl", "--source", "federal_register", env=env, cwd=tmp_path)
     assert third.returncode == 0, third.stderr
-    assert counts(env) == {"cases": 6, "events": 11, "changes": 6}
+    assert counts(env) == {"cases": 6, "events": 11, "changes": 7}
