@@ -153,3 +153,20 @@ def test_open_states_related_bills_are_proposed(store_engine, monkeypatch):
     propose(store_engine, [item.key for item in items], similarity=0.99, now=NOW)
     assert ("il-103rd-sb-3325", "companion of il-103rd-hb-4875 (Open States: companion bill)") \
         in proposed(store_engine)
+
+
+def test_show_lists_a_cases_links_and_their_review(store_engine, database_url, tmp_path):
+    import os
+
+    from tests.spiders.crawling import tracker
+
+    run(store_engine, [suit("nysd-1:25-md-03143", "In re OpenAI Copyright Infringement Litigation"),
+                       suit("nysd-1:23-cv-11195", "NYT v. Microsoft", mdl="MDL No. 3143")])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    (tmp_path / "empty.toml").write_text("")
+    env.update(TRACKER_DATABASE_URL=database_url, TRACKER_CONFIG=str(tmp_path / "empty.toml"))
+    member = json.loads(tracker("show", "nysd-1:23-cv-11195", "--json", env=env).stdout)
+    assert member["links"] == [{"direction": "to", "relation": "member", "key": "nysd-1:25-md-03143",
+                                "reason": "MDL No. 3143", "review_state": "pending"}]
+    mdl = tracker("show", "nysd-1:25-md-03143", env=env).stdout
+    assert "pending       nysd-1:23-cv-11195 is its member (MDL No. 3143)" in mdl

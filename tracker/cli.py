@@ -189,7 +189,7 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """One case: identifiers, parties, links, tags, why it is tracked, and its full timeline."""
-    from tracker.queries import matter_of_case
+    from tracker.queries import links_of_case, matter_of_case
     from tracker.related import related_cases
 
     engine = _store(load_settings())
@@ -200,6 +200,7 @@ def show(
         data = case_to_dict(detail.case, detail.parties, detail.events, detail.staff)
         data["related"] = [r.to_dict() for r in related_cases(session, detail.case)]
         data["matter"] = matter_of_case(session, detail.case.id)
+        data["links"] = links_of_case(session, detail.case)
     if as_json:
         print_json(data)
     else:
@@ -248,6 +249,12 @@ def _print_case(data: dict[str, Any]) -> None:
         for other in data["related"]:
             text = f"{other['key']}  {other['status_label'] or '—'}  {other['title']}"
             lines += _wrap(text, width, f"{other['relation']:42}  ")
+    if data.get("links"):
+        lines += ["", "Links (approving one puts both cases in a matter)"]
+        for link in data["links"]:
+            said = (f"{link['relation']} of {link['key']}" if link["direction"] == "to"
+                    else f"{link['key']} is its {link['relation']}")
+            lines += _wrap(f"{said} ({link['reason']})", width, f"{link['review_state'] or '—':12}  ")
     events = data["events"]
     lines += ["", f"Timeline ({len(events)} event{'s' if len(events) != 1 else ''})"]
     for event in events:

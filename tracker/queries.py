@@ -163,6 +163,23 @@ def matter_of_case(session: Session, case_id: int) -> dict[str, str] | None:
     return {"key": row[0], "title": row[1], "role": row[2]} if row else None
 
 
+def links_of_case(session: Session, case: Case) -> list[dict[str, str | None]]:
+    """The links proposed from and to a case, with where their review stands (plain SQL, as
+    ``matter_of_case``: the store owns ``case_links``)."""
+    rows = session.execute(text(
+        "SELECT 'to', l.relation, l.other_key, l.reason, c.review_state FROM case_links l "
+        "LEFT JOIN changes c ON c.case_id = l.case_id AND c.kind = 'new_link' "
+        "AND c.after LIKE l.relation || ' of ' || l.other_key || ' %' WHERE l.case_id = :id "
+        "UNION ALL "
+        "SELECT 'from', l.relation, s.key, l.reason, c.review_state FROM case_links l "
+        "JOIN cases s ON s.id = l.case_id "
+        "LEFT JOIN changes c ON c.case_id = l.case_id AND c.kind = 'new_link' "
+        "AND c.after LIKE l.relation || ' of ' || l.other_key || ' %' WHERE l.other_key = :key"),
+        {"id": case.id, "key": case.key}).all()
+    return [{"direction": direction, "relation": relation, "key": key, "reason": reason,
+             "review_state": state} for direction, relation, key, reason, state in rows]
+
+
 def staff_of(session: Session, case_ids: list[int]) -> dict[int, dict[str, Any]]:
     """What staff said about each case: ``stance``, ``staff_tags`` and ``notes`` (oldest first)."""
     staff: dict[int, dict[str, Any]] = defaultdict(
