@@ -1,6 +1,7 @@
 """Congress.gov: federal bills on AI and copyright, likeness and digital replicas.
 
-Source: Congress.gov API v3 (``/bill``, ``/bill/{congress}/{type}/{number}`` and its ``/actions``).
+Source: Congress.gov API v3 (``/bill``, ``/bill/{congress}/{type}/{number}``, its ``/actions`` and,
+for a changed bill that has any, its ``/relatedbills``).
 Auth: ``CONGRESS_API_KEY`` as the ``api_key`` query parameter; ``DEMO_KEY`` by default, which
     api.data.gov limits to 30 requests an hour and 50 a day (``congress_daily_requests``).
 Notes:
@@ -157,8 +158,9 @@ class CongressSpider(TrackerSpider):
             yield case
             return
         path = f"bill/{bill['congress']}/{bill['type'].lower()}/{bill['number']}/actions"
+        related = (bill.get("relatedBills") or {}).get("count") or 0
         yield scrapy.Request(self.url(path, limit=250), callback=self.parse_actions,
-                             meta={"case": case, "actions": {}})
+                             meta={"case": case, "actions": {}, "related": related})
 
     def case(self, bill: dict, match: Match | None = None) -> CaseItem:
         bill_type = bill["type"].lower()
@@ -207,11 +209,32 @@ class CongressSpider(TrackerSpider):
         next_link = (data.get("pagination") or {}).get("next")
         if next_link:
             yield scrapy.Request(self.follow_next(next_link), callback=self.parse_actions,
-                                 meta={"case": response.meta["case"], "actions": seen,
-                                       "position": position})
+                                 meta={**response.meta, "actions": seen, "position": position})
             return
         case = response.meta["case"]
         case.events = list(seen.values())
+        if response.meta.get("related"):  # one more request, only for a bill that changed
+            ids = case.identifiers
+            path = f"bill/{ids['congress']}/{ids['bill_type']}/{ids['bill_number']}/relatedbills"
+            yield scrapy.Request(self.url(path, limit=50), callback=self.parse_related,
+                                 meta={"case": case})
+            return
+        yield case
+
+    def parse_related(self, response):
+        """``/relatedbills``: what Congress.gov relates the bill to, for ``tracker.linking``
+        (``us-118-hr-9551 identical; ...``). A failure here keeps the bill all the same."""
+        case = response.meta["case"]
+        data = self.json(response) or {}
+        related = []
+        for other in data.get("relatedBills") or []:
+            if other.get("congress") and other.get("type") and other.get("number"):
+                kinds = [d.get("type", "") for d in other.get("relationshipDetails") or []]
+                kind = "identical" if "Identical bill" in kinds else "related"
+                other_key = bill_key(other["congress"], other["type"].lower(), other["number"])
+                related.append(f"{other_key} {kind}")
+        if related:
+            case.identifiers["related_bills"] = "; ".join(related)
         yield case
 
     @staticmethod

@@ -170,3 +170,46 @@ def test_show_lists_a_cases_links_and_their_review(store_engine, database_url, t
                                 "reason": "MDL No. 3143", "review_state": "pending"}]
     mdl = tracker("show", "nysd-1:25-md-03143", env=env).stdout
     assert "pending       nysd-1:23-cv-11195 is its member (MDL No. 3143)" in mdl
+
+
+def test_a_transfer_in_from_another_court(store_engine):
+    delaware = CaseRecord(key="ded-1:24-cv-01234", kind=Kind.LAWSUIT, jurisdiction="ded",
+                          title="Ziff Davis v. OpenAI", source="courtlistener",
+                          events=[EventRecord(date(2025, 4, 24), "COMPLAINT", "courtlistener")])
+    transferred = suit("nysd-1:25-cv-04315", "Ziff Davis v. OpenAI",
+                       "CASE TRANSFERRED IN from the District of Delaware; Case Number 1:24-cv-01234. "
+                       "Original file certified copy of transfer order received.")
+    run(store_engine, [delaware, transferred])
+    assert proposed(store_engine) == [
+        ("nysd-1:25-cv-04315", "transfer of ded-1:24-cv-01234 (transferred from 1:24-cv-01234)")]
+
+
+def test_congress_related_bills_are_proposed(store_engine):
+    run(store_engine, [bill("us-119-hr-8915", Kind.FEDERAL_BILL, "NO FAKES Act of 2026", congress=119),
+                       bill("us-118-hr-9551", Kind.FEDERAL_BILL, "Digital replicas", congress=118),
+                       bill("us-119-s-4591", Kind.FEDERAL_BILL, "NO FAKES Act of 2026", congress=119,
+                            related_bills="us-119-hr-8915 identical; us-118-hr-9551 identical")])
+    assert sorted(proposed(store_engine)) == [
+        ("us-119-hr-8915", "companion of us-119-s-4591 (same title as us-119-s-4591)"),
+        ("us-119-s-4591", "companion of us-119-hr-8915 (Congress.gov: identical bill)"),
+        ("us-119-s-4591", "reintroduction of us-118-hr-9551 (Congress.gov: identical bill)")]
+
+
+def test_a_final_rule_and_its_proposal_from_federal_register_documents(store_engine, monkeypatch):
+    """From documents in the Federal Register API's format, sharing a RIN."""
+    from scrapy.http import Request, TextResponse
+
+    from spiders.federal_register import FederalRegisterSpider
+    from tests.spiders.crawling import open_spider
+    from tests.upstream import FIXTURES
+
+    spider = open_spider(FederalRegisterSpider, monkeypatch,
+                         TRACKER_WATCHLIST_FILE=str(FIXTURES / "federal_register" / "watchlist.yaml"))
+    url = "https://www.federalregister.gov/api/v1/documents/2025-04101,2025-19876.json"
+    body = (FIXTURES / "federal_register" / "documents-rin.json").read_bytes()
+    items = list(spider.parse_documents(TextResponse(url, body=body, encoding="utf-8",
+                                                     request=Request(url))))
+    ingest(store_engine, items, now=NOW)
+    propose(store_engine, [item.key for item in items], similarity=0.9, now=NOW)
+    assert proposed(store_engine) == [
+        ("fr-2025-19876", "final_rule of fr-2025-04101 (RIN/docket 0710-AA01)")]

@@ -7,12 +7,14 @@ to the one it depends on:
 
 - a suit whose docket (CourtListener's ``mdl_status``) or docket text names "MDL No. 3143" →
   ``member`` of the MDL docket (``...-md-03143``); an appeal whose ``original_court_info``
-  names a district docket → ``appeal`` of it;
+  names a district docket → ``appeal`` of it; a suit whose docket text says it was
+  "transferred in from" another court's docket → ``transfer`` of that docket;
+- a bill Congress.gov or Open States relates to another (``related_bills``) → ``companion``,
+  ``reintroduction`` or ``related``, as the source says;
 - a bill whose title, less its year, is another congress's → ``reintroduction`` of the earlier
   one; the other chamber's in the same congress → ``companion``;
-- a state bill Open States relates to another (``related_bills``: a companion, a prior
-  session's bill) → ``companion`` or ``reintroduction``; a state bill whose normalised title is
-  close to another state's (``link_title_similarity``) → ``same_as`` the earlier one;
+- a state bill whose normalised title is close to another state's (``link_title_similarity``)
+  → ``same_as`` the earlier one;
 - agency documents sharing a regulation identifier number or docket: a final rule →
   ``final_rule`` of the proposed rule; otherwise, and for ``correction_of``, ``related``.
 """
@@ -34,6 +36,9 @@ from tracker.store import Link, propose_links
 
 MDL = re.compile(r"\bMDL\s*(?:No\.?\s*)?(\d{3,5})\b", re.IGNORECASE)
 MDL_DOCKET = re.compile(r"-md-0*(\d{3,5})$")
+# "CASE TRANSFERRED IN from the District of Delaware; Case Number 1:24-cv-01234."
+TRANSFERRED_FROM = re.compile(r"transferred (?:in )?from\b.*?\b(\d+:\d{2}-[a-z]{2,4}-\d+)",
+                              re.IGNORECASE | re.DOTALL)
 PUNCTUATION = re.compile(r"[^a-z0-9 ]+")
 SHARED_FIELDS = ("regulation_id_numbers", "docket_ids")
 
@@ -43,6 +48,16 @@ def _mdl_numbers(case: Case, texts: Iterable[str]) -> set[str]:
     for text in texts:
         found.update(MDL.findall(text))
     return found
+
+
+def _same_number(session: Session, case: Case, docket_number: str, relation: str,
+                 reason: str) -> list[Link]:
+    """Links to the suits in other courts with this docket number."""
+    number = lawsuit_key("x", docket_number).removeprefix("x-")
+    others = session.exec(select(Case).where(Case.kind == "lawsuit", Case.key != case.key,
+                                             col(Case.key).endswith(f"-{number}")))
+    return [Link(case.key, other.key, relation, reason) for other in others.scalars()
+            if other.jurisdiction != case.jurisdiction]
 
 
 def _normalised(title: str) -> str:
@@ -63,7 +78,8 @@ def links_for(session: Session, cases: list[Case], *, similarity: float) -> list
     if suits:
         texts: dict[int, list[str]] = {}
         for event in session.exec(select(Event).where(
-                col(Event.case_id).in_([c.id for c in suits]), col(Event.text).ilike("%MDL%"))).scalars():
+                col(Event.case_id).in_([c.id for c in suits]),
+                or_(col(Event.text).ilike("%MDL%"), col(Event.text).ilike("%transferred%")))).scalars():
             texts.setdefault(event.case_id, []).append(event.text)
         mdl_dockets = {MDL_DOCKET.search(key).group(1).lstrip("0"): key for key in session.exec(
             select(Case.key).where(Case.kind == "lawsuit", col(Case.key).contains("-md-"))).scalars()}
@@ -74,11 +90,11 @@ def links_for(session: Session, cases: list[Case], *, similarity: float) -> list
                     links.append(Link(case.key, target, "member", f"MDL No. {number}"))
             original = case.identifiers.get("original_docket_number")
             if original:  # an appeal: the district docket it came from, in any court
-                number = lawsuit_key("x", str(original)).removeprefix("x-")
-                for other in session.exec(select(Case).where(
-                        Case.kind == "lawsuit", Case.key != case.key,
-                        col(Case.key).endswith(f"-{number}"))).scalars():
-                    links.append(Link(case.key, other.key, "appeal", f"appeal from {original}"))
+                links += _same_number(session, case, str(original), "appeal", f"appeal from {original}")
+            for text in texts.get(case.id, []):
+                if found := TRANSFERRED_FROM.search(text):  # PACER's "CASE TRANSFERRED IN from ..."
+                    links += _same_number(session, case, found.group(1), "transfer",
+                                          f"transferred from {found.group(1)}")
     # Every stored bill of a kind, read once per batch, with its title made comparable once.
     federal: dict[str, list[Case]] = {}
     if any(c.kind == "federal_bill" for c in cases):
@@ -98,8 +114,32 @@ def links_for(session: Session, cases: list[Case], *, similarity: float) -> list
     return links
 
 
-def _federal_bill_links(case: Case, same_title: list[Case]) -> list[Link]:
+def _named_links(case: Case, source: str, relation_of) -> list[Link]:
+    """The bills a source relates this one to (``related_bills``: "key relation; ...")."""
     links = []
+    for named in str(case.identifiers.get("related_bills") or "").split(";"):
+        other_key, _, relation = named.strip().partition(" ")
+        if other_key and other_key != case.key:
+            links.append(Link(case.key, other_key, relation_of(relation, other_key),
+                              f"{source}: {relation or 'related'} bill"))
+    return links
+
+
+def _congress_of(key: str) -> int:
+    """``us-118-hr-9551`` → 118."""
+    parts = key.split("-")
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0
+
+
+def _federal_bill_links(case: Case, same_title: list[Case]) -> list[Link]:
+    def relation_of(relation: str, other_key: str) -> str:
+        # Congress.gov's identical bill: an earlier congress's is this one's forerunner, the
+        # same congress's is the other chamber's companion.
+        if relation != "identical":
+            return "related"
+        return "reintroduction" if _congress_of(other_key) < _year(case) else "companion"
+
+    links = _named_links(case, "Congress.gov", relation_of)
     for other in same_title:
         if other.key == case.key:
             continue
@@ -117,12 +157,7 @@ STATE_RELATIONS = {"companion": "companion", "prior-session": "reintroduction",
 
 
 def _state_bill_links(case: Case, others: list[tuple[str, Case]], similarity: float) -> list[Link]:
-    links = []
-    for named in str(case.identifiers.get("related_bills") or "").split(";"):
-        other_key, _, relation = named.strip().partition(" ")
-        if other_key and other_key != case.key:
-            links.append(Link(case.key, other_key, STATE_RELATIONS.get(relation, "related"),
-                              f"Open States: {relation or 'related'} bill"))
+    links = _named_links(case, "Open States", lambda relation, _: STATE_RELATIONS.get(relation, "related"))
     matcher = difflib.SequenceMatcher(None, b=_normalised(case.title))
     for title, other in others:
         later = (other.first_seen, other.key) >= (case.first_seen, case.key)

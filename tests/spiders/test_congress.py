@@ -49,6 +49,17 @@ def test_enacted_bill_with_duplicate_actions(spider):
     assert {e.actor for e in case.events if "Passed" in e.text} == {"upper", "lower"}
 
 
+def test_a_changed_bill_with_related_bills_reads_them_for_the_linker(spider):
+    bill = json.loads((FOLDER / "bill-s4591.json").read_text())["bill"]
+    bill["relatedBills"] = {"count": 2, "url": f"{BASE}/v3/bill/119/s/4591/relatedbills?format=json"}
+    (actions,) = list(spider.bill_case(bill, None))
+    (related,) = list(actions.callback(respond(actions, "actions-s4591.json")))
+    assert "/v3/bill/119/s/4591/relatedbills?" in related.url
+    (case,) = list(related.callback(respond(related, "relatedbills-s4591.json")))
+    assert case.identifiers["related_bills"] == "us-119-hr-8915 identical; us-119-s-1367 related"
+    assert case.events  # the actions read before are kept
+
+
 def test_both_update_date_forms_parse():
     assert parse_update("2023-12-29").isoformat() == "2023-12-29T00:00:00+00:00"
     assert parse_update("2025-05-20T12:45:12Z").isoformat() == "2025-05-20T12:45:12+00:00"
