@@ -115,8 +115,11 @@ def test_a_rule_can_approve_links_and_then_they_are_placed(store_engine):
         assert matter_of(session, 2)[0].key == matter_of(session, 1)[0].key
 
 
-def test_courtlistener_dockets_link_a_member_and_an_appeal(store_engine, monkeypatch):
-    """From dockets in CourtListener's format: ``mdl_status`` and ``original_court_info``."""
+def test_courtlistener_dockets_link_members_a_transfer_and_an_appeal(store_engine, monkeypatch):
+    """From dockets and docket entries in CourtListener's format: ``mdl_status``, a transfer
+    order in the docket text, and ``original_court_info``."""
+    from scrapy.http import Request, TextResponse
+
     from spiders.courtlistener import CourtListenerSpider
     from tests.spiders.crawling import open_spider
     from tests.upstream import FIXTURES
@@ -124,17 +127,27 @@ def test_courtlistener_dockets_link_a_member_and_an_appeal(store_engine, monkeyp
     spider = open_spider(CourtListenerSpider, monkeypatch,
                          TRACKER_WATCHLIST_FILE=str(FIXTURES / "courtlistener" / "watchlist.yaml"))
     dockets = [json.loads((FIXTURES / "courtlistener" / f"{name}.json").read_text())
-               for name in ("docket-mdl", "docket-mdl-member", "docket-andersen", "docket-appeal-ca9")]
+               for name in ("docket-mdl", "docket-mdl-member", "docket-mdl-member2",
+                            "docket-ziff-delaware", "docket-andersen", "docket-appeal-ca9")]
     items = [spider.case(docket) for docket in dockets]
-    assert items[1].identifiers["mdl"] == "MDL No. 3143"
-    assert items[3].identifiers["original_docket_number"] == "3:23-cv-00201-WHO"
+    assert items[2].identifiers["mdl"] == "MDL No. 3143"
+    assert items[5].identifiers["original_docket_number"] == "3:23-cv-00201-WHO"
     for item in items:  # a case needs a history to be kept
         item.events.append(EventRecord(date(2025, 5, 1), "NOTICE", "courtlistener"))
+    # Ziff Davis's New York docket: its entries say it came from Delaware and went to the MDL.
+    url = f"{spider.base}/api/rest/v4/docket-entries/?docket=69012345"
+    body = (FIXTURES / "courtlistener" / "entries-transferred-in.json").read_bytes()
+    entries = TextResponse(url, body=body, encoding="utf-8", request=Request(
+        url, meta={"case": items[1], "entries": {}, "docket_id": 69012345}))
+    (ziff,) = [i for i in spider.parse_entries(entries) if not isinstance(i, Request)]
+    items[1] = ziff
     ingest(store_engine, items, now=NOW)
     propose(store_engine, [item.key for item in items], similarity=0.9, now=NOW)
     assert sorted(proposed(store_engine)) == [
         ("ca9-25-1234", "appeal of cand-3:23-cv-00201 (appeal from 3:23-cv-00201-WHO)"),
-        ("nysd-1:25-cv-04315", "member of nysd-1:25-md-03143 (MDL No. 3143)")]
+        ("nysd-1:24-cv-03285", "member of nysd-1:25-md-03143 (MDL No. 3143)"),
+        ("nysd-1:25-cv-04315", "member of nysd-1:25-md-03143 (MDL No. 3143)"),
+        ("nysd-1:25-cv-04315", "transfer of ded-1:25-cv-00501 (transferred from 1:25-cv-00501)")]
 
 
 def test_open_states_related_bills_are_proposed(store_engine, monkeypatch):
