@@ -15,6 +15,8 @@ from tracker.review import apply_rules, approve
 from tracker.store import ingest
 from tracker.vocab import Kind
 
+from .spiders.crawling import crawl_environment, open_spider, tracker
+
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
@@ -121,7 +123,6 @@ def test_courtlistener_dockets_link_members_a_transfer_and_an_appeal(store_engin
     from scrapy.http import Request, TextResponse
 
     from spiders.courtlistener import CourtListenerSpider
-    from tests.spiders.crawling import open_spider
     from tests.upstream import FIXTURES
 
     spider = open_spider(CourtListenerSpider, monkeypatch,
@@ -153,7 +154,6 @@ def test_courtlistener_dockets_link_members_a_transfer_and_an_appeal(store_engin
 def test_open_states_related_bills_are_proposed(store_engine, monkeypatch):
     """From bills in Open States' format: ``related_bills`` names a companion."""
     from spiders.openstates import OpenStatesSpider
-    from tests.spiders.crawling import open_spider
     from tests.upstream import FIXTURES
 
     spider = open_spider(OpenStatesSpider, monkeypatch, OPENSTATES_API_KEY="k3y",
@@ -169,15 +169,9 @@ def test_open_states_related_bills_are_proposed(store_engine, monkeypatch):
 
 
 def test_show_lists_a_cases_links_and_their_review(store_engine, database_url, tmp_path):
-    import os
-
-    from tests.spiders.crawling import tracker
-
     run(store_engine, [suit("nysd-1:25-md-03143", "In re OpenAI Copyright Infringement Litigation"),
                        suit("nysd-1:23-cv-11195", "NYT v. Microsoft", mdl="MDL No. 3143")])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    (tmp_path / "empty.toml").write_text("")
-    env.update(TRACKER_DATABASE_URL=database_url, TRACKER_CONFIG=str(tmp_path / "empty.toml"))
+    env = crawl_environment(tmp_path, TRACKER_DATABASE_URL=database_url)
     member = json.loads(tracker("show", "nysd-1:23-cv-11195", "--json", env=env).stdout)
     assert member["links"] == [{"direction": "to", "relation": "member", "key": "nysd-1:25-md-03143",
                                 "reason": "MDL No. 3143", "review_state": "pending"}]
@@ -213,7 +207,6 @@ def test_a_final_rule_and_its_proposal_from_federal_register_documents(store_eng
     from scrapy.http import Request, TextResponse
 
     from spiders.federal_register import FederalRegisterSpider
-    from tests.spiders.crawling import open_spider
     from tests.upstream import FIXTURES
 
     spider = open_spider(FederalRegisterSpider, monkeypatch,

@@ -30,6 +30,7 @@ from tracker.tokens import CONFIRM, UNSUBSCRIBE, BadToken, Tokens
 from tracker.vocab import Frequency, Kind, Stance
 
 from .mailserver import MailServer
+from .spiders.crawling import crawl_environment, tracker
 from .test_store import COMPLAINT, KEY, andersen
 
 BASE = "https://tracker.example.org"
@@ -297,12 +298,9 @@ def test_a_sender_killed_mid_batch_then_run_again_loses_nothing(approved, settin
 
 
 def test_cli_subscribers_and_digests(approved, settings, server, tmp_path):
-    from .spiders.crawling import tracker
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    env.update(TRACKER_DATABASE_URL=settings.database_url, TRACKER_SMTP_URL=server.url,
-               TRACKER_SECRET_KEY="test-secret", TRACKER_CONFIG=os.environ["TRACKER_CONFIG"],
-               TRACKER_BASE_URL=BASE)
+    env = crawl_environment(tmp_path, TRACKER_DATABASE_URL=settings.database_url,
+                            TRACKER_SMTP_URL=server.url, TRACKER_SECRET_KEY="test-secret",
+                            TRACKER_BASE_URL=BASE)
     bad = tracker("subscribers", "add", "ana@@example.org", env=env)
     assert bad.returncode == 2 and bad.stderr.startswith("error: 'ana@@example.org' is not a usable")
     added = tracker("subscribers", "add", "ana@example.org", "--kind", "lawsuit", env=env)

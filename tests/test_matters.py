@@ -1,7 +1,6 @@
 """Matters, on SQLite and PostgreSQL: one dispute across dockets and bills, followed as one."""
 
 import json
-import os
 from datetime import UTC, date, datetime
 
 import pytest
@@ -27,7 +26,7 @@ from tracker.subscriptions import Preferences, subscribe
 from tracker.vocab import Kind
 from tracker.watchlist import load_watchlist
 
-from .spiders.crawling import tracker
+from .spiders.crawling import crawl_environment, tracker
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 JPML = "JPML orders the case centralised in MDL No. 3143."
@@ -121,10 +120,7 @@ def test_party_names_fold(name, folded):
 
 
 def test_cli_matters_and_suits_per_defendant(suits, database_url, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    (tmp_path / "empty.toml").write_text("")
-    env.update(TRACKER_DATABASE_URL=database_url, TRACKER_CONFIG=str(tmp_path / "empty.toml"),
-               TRACKER_REVIEWER="maria")
+    env = crawl_environment(tmp_path, TRACKER_DATABASE_URL=database_url, TRACKER_REVIEWER="maria")
     made = tracker("matter", "create", "OpenAI MDL", "--add", "nysd-1:25-md-03143", "--add",
                    "nysd-1:23-cv-11195", "--key", "openai-mdl", env=env)
     assert made.returncode == 0, made.stderr

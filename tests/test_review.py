@@ -1,7 +1,6 @@
 """Staff review, on SQLite and PostgreSQL: decisions made once, kept in a log, rules that approve."""
 
 import json
-import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -31,7 +30,7 @@ from tracker.store import ingest
 from tracker.vocab import ChangeKind, Priority, ReviewState, Stance
 
 from .conftest import NOW
-from .spiders.crawling import tracker
+from .spiders.crawling import crawl_environment, tracker
 from .test_store import COMPLAINT, KEY, MOTION, ORDER, andersen
 
 LATER = NOW + timedelta(hours=1)
@@ -232,10 +231,7 @@ def test_concurrent_approvals_from_two_processes_one_wins(filed, database_url):
 
 
 def test_cli_review_routine(filed, database_url, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    env.update(TRACKER_DATABASE_URL=database_url, TRACKER_CONFIG=str(tmp_path / "none.toml"),
-               TRACKER_REVIEWER="maria")
-    (tmp_path / "none.toml").write_text("")
+    env = crawl_environment(tmp_path, TRACKER_DATABASE_URL=database_url, TRACKER_REVIEWER="maria")
     listed = tracker("review", env=env)
     assert listed.returncode == 0 and KEY in listed.stdout and "#1" in listed.stdout
     approved = tracker("review", "approve", "1", "--note", "First suit by visual artists",
