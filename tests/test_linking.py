@@ -86,6 +86,20 @@ def test_a_bill_reintroduced_in_a_later_congress(store_engine):
         ("us-119-s-2455", "reintroduction of us-118-s-5379 (same title as us-118-s-5379)")]
 
 
+def test_an_approved_reintroduction_makes_the_latest_bill_the_lead(store_engine):
+    run(store_engine, [bill("us-118-s-5379", Kind.FEDERAL_BILL, "TRAIN Act of 2024", congress=118),
+                       bill("us-119-s-2455", Kind.FEDERAL_BILL, "TRAIN Act of 2025", congress=119)])
+    with Session(store_engine) as session:
+        (link,) = session.exec(select(Change.id).where(Change.kind == "new_link")).scalars().all()
+    approve(store_engine, [link], by="maria", now=NOW)
+    with Session(store_engine) as session:
+        matter, _ = matter_of(session, 2)
+        view = matter_view(session, matter.key)
+    assert view.lead.key == "us-119-s-2455" and matter.title == "TRAIN Act of 2025"
+    assert {(m.case.key, m.role) for m in view.members} == {
+        ("us-119-s-2455", "lead"), ("us-118-s-5379", "reintroduction")}
+
+
 def test_a_final_rule_follows_its_proposal(store_engine):
     run(store_engine, [document("fr-2024-00001", "Proposed Rule", "Registration of AI works", "0710-AA01"),
                        document("fr-2025-00002", "Rule", "Registration of AI works", "0710-AA01"),

@@ -252,15 +252,30 @@ def list_matters(session: Session) -> list[MatterSummary]:
     return summaries
 
 
-# The other case's role when a link makes it the anchor of a new matter.
-ANCHOR_ROLE = {"member": "lead", "appeal": "member", "reintroduction": "lead", "companion": "lead",
-               "same_as": "lead", "final_rule": "member", "related": "member"}
+# A link's relation as the two cases' roles in their matter: (the linking case's, the other's).
+# The lead is the case whose status is the matter's: the MDL docket, the latest bill (so a
+# reintroduction takes the lead from the bill before it), the final rule.
+LINK_ROLES = {"member": ("member", "lead"), "appeal": ("appeal", "member"),
+              "transfer": ("member", "transfer"), "reintroduction": ("lead", "reintroduction"),
+              "companion": ("companion", "lead"), "same_as": ("same_as", "lead"),
+              "final_rule": ("lead", "member"), "related": ("related", "member")}
+
+
+def _join(session: Session, matter_id: int, case_id: int, role: str, demoted: str, by: str,
+          now: datetime) -> None:
+    """Add a case to a matter; a new lead demotes the old one to ``demoted``."""
+    if role == "lead":
+        session.execute(update(MatterMember).where(col(MatterMember.matter_id) == matter_id,
+                                                   col(MatterMember.role) == "lead")
+                        .values(role=demoted))
+    session.add(MatterMember(case_id=case_id, matter_id=matter_id, role=role, source=by, added_at=now))
 
 
 def place_link(session: Session, case_id: int, change_after: str, *, by: str, now: datetime) -> str | None:
     """Put an approved link's two cases in one matter: the other's, the case's, or a new one
-    named after the other. Cases already in two different matters are left for a person to
-    merge. Returns what was done, for the review log."""
+    named after its lead, each in the role its relation gives (``LINK_ROLES``). Cases already
+    in two different matters are left for a person to merge. Returns what was done, for the
+    review log."""
     from tracker.store import CaseLink  # the store writes links; only an approval reads one here
 
     link = next((link for link in session.exec(select(CaseLink).where(CaseLink.case_id == case_id))
@@ -277,22 +292,21 @@ def place_link(session: Session, case_id: int, change_after: str, *, by: str, no
             return None
         return (f"{case.key} and {other.key} are in two matters; "
                 f"`tracker matter merge` them if they are one dispute")
+    case_role, other_role = LINK_ROLES.get(link.relation, ("related", "member"))
     if theirs:
-        session.add(MatterMember(case_id=case.id, matter_id=theirs.matter_id, role=link.relation,
-                                 source=by, added_at=now))
-        return f"{case.key} added to {session.get(Matter, theirs.matter_id).key}"
+        _join(session, theirs.matter_id, case.id, case_role, other_role, by, now)
+        return f"{case.key} added to {session.get(Matter, theirs.matter_id).key} as {case_role}"
     if mine:
-        session.add(MatterMember(case_id=other.id, matter_id=mine.matter_id,
-                                 role=ANCHOR_ROLE.get(link.relation, "member"), source=by, added_at=now))
-        return f"{other.key} added to {session.get(Matter, mine.matter_id).key}"
-    key = slug(other.title)[:80]
+        _join(session, mine.matter_id, other.id, other_role, case_role, by, now)
+        return f"{other.key} added to {session.get(Matter, mine.matter_id).key} as {other_role}"
+    lead = case if case_role == "lead" else other
+    key = slug(lead.title)[:80]
     if session.exec(select(Matter).where(Matter.key == key)).scalars().first():
-        key = f"{key}-{other.id}"
-    matter = Matter(key=key, title=other.title, created_at=now, created_by=by)
+        key = f"{key}-{lead.id}"
+    matter = Matter(key=key, title=lead.title, created_at=now, created_by=by)
     session.add(matter)
     session.flush()
     session.add_all([
-        MatterMember(case_id=other.id, matter_id=matter.id, role=ANCHOR_ROLE.get(link.relation, "member"),
-                     source=by, added_at=now),
-        MatterMember(case_id=case.id, matter_id=matter.id, role=link.relation, source=by, added_at=now)])
-    return f"matter {key} made for {other.key} and {case.key}"
+        MatterMember(case_id=other.id, matter_id=matter.id, role=other_role, source=by, added_at=now),
+        MatterMember(case_id=case.id, matter_id=matter.id, role=case_role, source=by, added_at=now)])
+    return f"matter {key} made for {other.key} ({other_role}) and {case.key} ({case_role})"
