@@ -124,6 +124,9 @@ def test_cli_matters_and_suits_per_defendant(suits, database_url, tmp_path):
     made = tracker("matter", "create", "OpenAI MDL", "--add", "nysd-1:25-md-03143", "--add",
                    "nysd-1:23-cv-11195", "--key", "openai-mdl", env=env)
     assert made.returncode == 0, made.stderr
+    (listed,) = json.loads(tracker("matters", "--json", env=env).stdout)
+    assert (listed["kind"], listed["members"], listed["latest_event"], listed["lead"]) == (
+        "lawsuit", 2, "2025-04-03", "nysd-1:25-md-03143")
     shown = json.loads(tracker("matter", "show", "openai-mdl", "--json", env=env).stdout)
     assert shown["lead"] == "nysd-1:25-md-03143"
     assert [e["case"] for e in shown["timeline"]] == ["nysd-1:23-cv-11195", "nysd-1:25-md-03143"]

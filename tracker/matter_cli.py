@@ -11,7 +11,7 @@ from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.matters import ROLES, add_case, create_matter, list_matters, matter_view, merge, remove_case
 from tracker.output import print_json
-from tracker.queries import event_to_dict, status_label
+from tracker.queries import event_to_dict, links_of_case, status_label
 from tracker.review import reviewer
 
 matter_app = typer.Typer(help="One dispute across dockets, bills and agency actions.",
@@ -27,7 +27,8 @@ def _engine():
 def matters_command(as_json: JsonFlag = False) -> None:
     """Each matter: its key, title, members and where its lead case stands."""
     with Session(_engine()) as session:
-        rows = [{"key": s.matter.key, "title": s.matter.title, "members": s.members,
+        rows = [{"key": s.matter.key, "title": s.matter.title, "kind": s.kind, "members": s.members,
+                 "latest_event": s.latest.isoformat() if s.latest else None,
                  "lead": s.lead.key if s.lead else None,
                  "status": s.lead.status if s.lead else None,
                  "status_label": status_label(s.lead.status) if s.lead else None,
@@ -38,12 +39,13 @@ def matters_command(as_json: JsonFlag = False) -> None:
         return
     for row in rows:
         status = f"{row['status_label'] or '—'} ({row['status_date'] or '—'})"
-        sys.stdout.write(f"{row['key']:34} {row['members']:>2} cases  {status:34} {row['title']}\n")
+        sys.stdout.write(f"{row['key']:34} {row['kind'] or '—':14} {row['members']:>2} cases  "
+                         f"latest {row['latest_event'] or '—':10}  {status:34} {row['title']}\n")
     if not rows:
         sys.stderr.write("no matters yet (`tracker seed` loads the well-known ones)\n")
 
 
-def matter_dict(view) -> dict[str, Any]:
+def matter_dict(session: Session, view) -> dict[str, Any]:
     lead = view.lead
     return {
         "key": view.matter.key, "title": view.matter.title,
@@ -53,7 +55,9 @@ def matter_dict(view) -> dict[str, Any]:
         "status_date": lead.status_date.isoformat() if lead and lead.status_date else None,
         "members": [{"key": m.case.key, "title": m.case.title, "kind": m.case.kind, "role": m.role,
                      "source": m.source, "status": m.case.status,
-                     "status_label": status_label(m.case.status)} for m in view.members],
+                     "status_label": status_label(m.case.status),
+                     "links": [link for link in links_of_case(session, m.case) if link["direction"] == "to"]}
+                    for m in view.members],
         "timeline": [{"case": case.key, **event_to_dict(event)} for event, case in view.timeline],
     }
 
@@ -62,7 +66,7 @@ def matter_dict(view) -> dict[str, Any]:
 def matter_show(key: Annotated[str, typer.Argument(help="A matter key.")], as_json: JsonFlag = False) -> None:
     """The matter, its members and one merged timeline."""
     with Session(_engine()) as session:
-        data = matter_dict(matter_view(session, key))
+        data = matter_dict(session, matter_view(session, key))
     if as_json:
         print_json(data)
         return
@@ -72,6 +76,9 @@ def matter_show(key: Annotated[str, typer.Argument(help="A matter key.")], as_js
     for member in data["members"]:
         lines.append(f"  {member['role']:15} {member['key']:26} {member['status_label'] or '—':22} "
                      f"{member['title']}")
+        for link in member["links"]:
+            lines.append(f"  {'':15} {'':26} {link['relation']} of {link['key']} ({link['reason']}; "
+                         f"{link['review_state'] or 'no review'})")
     lines += ["", f"Timeline ({len(data['timeline'])} events)"]
     for event in data["timeline"]:
         star = "★" if event["significance"] == "major" else " "

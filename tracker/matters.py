@@ -10,7 +10,7 @@ lead case's: the one marked lead, else the MDL docket, the latest bill, the late
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select, update
@@ -240,15 +240,22 @@ class MatterSummary:
     matter: Matter
     members: int
     lead: Case | None
+    kind: str | None  # the members' kind, or "mixed"
+    latest: date | None  # the date of the latest event on any member
 
 
 def list_matters(session: Session) -> list[MatterSummary]:
-    counts = dict(session.execute(select(MatterMember.matter_id, func.count())
-                                  .group_by(MatterMember.matter_id)).all())
+    latest = dict(session.execute(
+        select(MatterMember.matter_id, func.max(Event.date))
+        .join(Event, col(Event.case_id) == MatterMember.case_id)
+        .group_by(MatterMember.matter_id)).all())
     summaries = []
     for matter in session.exec(select(Matter).order_by(col(Matter.key))).scalars():
-        summaries.append(MatterSummary(matter, counts.get(matter.id, 0),
-                                       lead_of(_members(session, matter))))
+        members = _members(session, matter)
+        kinds = {m.case.kind for m in members}
+        summaries.append(MatterSummary(matter, len(members), lead_of(members),
+                                       kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else None),
+                                       latest.get(matter.id)))
     return summaries
 
 
