@@ -233,3 +233,26 @@ def test_a_final_rule_and_its_proposal_from_federal_register_documents(store_eng
     propose(store_engine, [item.key for item in items], similarity=0.9, now=NOW)
     assert proposed(store_engine) == [
         ("fr-2025-19876", "final_rule of fr-2025-04101 (RIN/docket 0710-AA01)")]
+
+
+def test_open_states_bills_copied_across_states_above_the_threshold_only(store_engine, monkeypatch,
+                                                                        tmp_path):
+    """From bills in Open States' format, titled as Open States titles them: Illinois's
+    digital-replica bill, Kentucky's copy of it (linked), and a Georgia bill on something else
+    (not linked)."""
+    from spiders.openstates import OpenStatesSpider
+    from tests.upstream import FIXTURES
+
+    (tmp_path / "watchlist.yaml").write_text("[]\n")  # no curated titles in the way
+    spider = open_spider(OpenStatesSpider, monkeypatch, OPENSTATES_API_KEY="k3y",
+                         TRACKER_WATCHLIST_FILE=str(tmp_path / "watchlist.yaml"))
+
+    def items(name):
+        return list(spider.case(json.loads((FIXTURES / "openstates" / name).read_text())))
+
+    illinois = items("bill-il-hb4875.json")
+    run(store_engine, illinois)
+    later = items("bill-ky-hb512-copy.json") + items("bill-ga-sb77-unlike.json")
+    run(store_engine, later, when=NOW + timedelta(days=1))
+    assert proposed(store_engine) == [
+        ("ky-2026rs-hb-512", "same_as of il-103rd-hb-4875 (title 100% alike il-103rd-hb-4875)")]
