@@ -243,6 +243,9 @@ def test_cli_review_routine(filed, database_url, tmp_path):
     missing = tracker("review", "show", "42", env=env)
     assert (missing.returncode, missing.stderr.strip()) == (
         1, "error: no change #42; `tracker review` lists the pending ones")
+    rules = tracker("review", "rules", env=env)
+    assert rules.stdout.strip() == ("major events on watchlist cases: major new major event or "
+                                    "status change on watchlist cases")
     shown = tracker("review", "show", "1", env=env)
     assert "approved   maria  (note: First suit by visual artists; priority: high)" in shown.stdout
     assert tracker("note", KEY, "Hearing set for January", env=env).returncode == 0
