@@ -8,8 +8,9 @@ from sqlmodel import Session
 
 from tracker.approval_rules import ApproveRule
 from tracker.linking import propose
-from tracker.matters import matter_of, matter_view
+from tracker.matters import matter_view
 from tracker.models import Case, Change
+from tracker.queries import matter_of_case
 from tracker.records import CaseRecord, EventRecord
 from tracker.review import apply_rules, approve
 from tracker.store import ingest
@@ -66,13 +67,13 @@ def test_member_dockets_are_proposed_as_members_of_the_mdl(store_engine):
     with Session(store_engine) as session:
         first, second = session.exec(select(Change.id).where(Change.kind == "new_link")
                                      .order_by(Change.id)).scalars().all()
-        assert matter_of(session, 2) is None  # waiting for review, nothing placed yet
+        assert matter_of_case(session, 2) is None  # waiting for review, nothing placed yet
     approve(store_engine, [first], by="maria", now=NOW)
     approve(store_engine, [second], by="maria", now=NOW)
     with Session(store_engine) as session:
-        matter, role = matter_of(session, 1)  # the MDL docket
-        view = matter_view(session, matter.key)
-    assert role == "lead" and view.lead.key == "nysd-1:25-md-03143"
+        placed = matter_of_case(session, 1)  # the MDL docket
+        view = matter_view(session, placed["key"])
+    assert placed["role"] == "lead" and view.lead.key == "nysd-1:25-md-03143"
     assert {(m.case.key, m.role) for m in view.members} == {
         ("nysd-1:25-md-03143", "lead"), ("nysd-1:23-cv-11195", "member"),
         ("nysd-1:25-cv-04315", "member")}
@@ -93,9 +94,9 @@ def test_an_approved_reintroduction_makes_the_latest_bill_the_lead(store_engine)
         (link,) = session.exec(select(Change.id).where(Change.kind == "new_link")).scalars().all()
     approve(store_engine, [link], by="maria", now=NOW)
     with Session(store_engine) as session:
-        matter, _ = matter_of(session, 2)
-        view = matter_view(session, matter.key)
-    assert view.lead.key == "us-119-s-2455" and matter.title == "TRAIN Act of 2025"
+        placed = matter_of_case(session, 2)
+        view = matter_view(session, placed["key"])
+    assert view.lead.key == "us-119-s-2455" and placed["title"] == "TRAIN Act of 2025"
     assert {(m.case.key, m.role) for m in view.members} == {
         ("us-119-s-2455", "lead"), ("us-118-s-5379", "reintroduction")}
 
@@ -128,7 +129,7 @@ def test_a_rule_can_approve_links_and_then_they_are_placed(store_engine):
     (decision,) = apply_rules(store_engine, rules, detected_at=NOW)
     with Session(store_engine) as session:
         assert session.get(Change, decision.change_id).rule == "MDL links"
-        assert matter_of(session, 2)[0].key == matter_of(session, 1)[0].key
+        assert matter_of_case(session, 2)["key"] == matter_of_case(session, 1)["key"]
 
 
 def test_courtlistener_dockets_link_members_a_transfer_and_an_appeal(store_engine, monkeypatch):

@@ -191,11 +191,6 @@ def lead_of(members: list[MemberView]) -> Case | None:
                                        m.case.key)).case
 
 
-def matter_of(session: Session, case_id: int) -> tuple[Matter, str] | None:
-    member = session.get(MatterMember, case_id)
-    return (session.get(Matter, member.matter_id), member.role) if member else None
-
-
 def _members(session: Session, matter: Matter) -> list[MemberView]:
     rows = session.execute(select(Case, MatterMember).join(MatterMember, col(MatterMember.case_id) == Case.id)
                            .where(MatterMember.matter_id == matter.id).order_by(col(Case.key))).all()
