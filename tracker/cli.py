@@ -28,7 +28,7 @@ from sqlmodel import Session
 from tracker.config import Settings, describe_settings, load_settings
 from tracker.db import ensure_schema, make_engine, open_store
 from tracker.errors import NotFoundError, TrackerError
-from tracker.output import PIPED_WIDTH, console, print_json
+from tracker.output import PIPED_WIDTH, JsonFlag, console, print_json
 from tracker.queries import (
     CaseFilter,
     case_dicts,
@@ -84,7 +84,6 @@ TagOption = Annotated[str | None, typer.Option(help="A tag, e.g. training-data o
 WatchlistOption = Annotated[bool, typer.Option(
     "--watchlist", help="Only cases on the curated watchlist.")]
 StanceOption = Annotated[Stance | None, typer.Option(help="Staff's stance: watch, support or oppose.")]
-JsonFlag = Annotated[bool, typer.Option("--json", help="JSON on stdout (schema in the README).")]
 
 
 def _filters(kind, status, jurisdiction, since, search, party, tag, watchlist,

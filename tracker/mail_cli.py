@@ -10,14 +10,13 @@ from sqlmodel import Session
 
 from tracker.config import load_settings
 from tracker.db import open_store
-from tracker.output import print_json
+from tracker.output import JsonFlag, print_json
 from tracker.subscriptions import Preferences, Subscriber, all_subscribers, find, subscribe, unsubscribe
 from tracker.vocab import Frequency, Kind, Significance
 
 subscribers_app = typer.Typer(help="Who gets digests, and of what.", no_args_is_help=True)
 digest_app = typer.Typer(help="Preview and send the email digests.", no_args_is_help=True)
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="JSON on stdout.")]
 
 
 def _now() -> datetime:

@@ -10,13 +10,12 @@ from sqlmodel import Session
 from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.matters import ROLES, add_case, create_matter, list_matters, matter_view, merge, remove_case
-from tracker.output import print_json
+from tracker.output import JsonFlag, print_json
 from tracker.queries import event_to_dict, links_of_case, status_label
 from tracker.review import reviewer
 
 matter_app = typer.Typer(help="One dispute across dockets, bills and agency actions.",
                          no_args_is_help=True)
-JsonFlag = Annotated[bool, typer.Option("--json", help="JSON on stdout (schema in the README).")]
 AsOption = Annotated[str | None, typer.Option("--by", help="Who makes the change (default: you).")]
 
 

@@ -2,9 +2,13 @@
 
 import json
 import sys
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 PIPED_WIDTH = 200  # piped into a file or grep, a row should stay one line
+# Every command's --json flag.
+JsonFlag = Annotated[bool, typer.Option("--json", help="JSON on stdout (schema in the README).")]
 
 
 def console(stderr: bool = False):

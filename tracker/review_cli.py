@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from tracker.config import load_settings
 from tracker.db import open_store
-from tracker.output import print_json
+from tracker.output import JsonFlag, print_json
 from tracker.review import (
     ChangeDetail,
     Decision,
@@ -33,7 +33,6 @@ review_app = typer.Typer(
     help="The review queue: what the spiders found, waiting to be approved or rejected.",
     invoke_without_command=True)
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="JSON on stdout (schema in the README).")]
 AsOption = Annotated[str | None, typer.Option(
     "--as", help="Who decides (default: TRACKER_REVIEWER, else the OS user).")]
 NoteOption = Annotated[str | None, typer.Option(help="Why it matters, in a line; goes out in digests.")]

@@ -9,7 +9,7 @@ import typer
 
 from tracker.config import load_settings
 from tracker.db import open_store
-from tracker.output import print_json
+from tracker.output import JsonFlag, print_json
 
 scheduler_app = typer.Typer(help="Crawls and digests on time, unattended.", no_args_is_help=True)
 
@@ -40,7 +40,7 @@ def scheduler_run(
 
 
 @scheduler_app.command("jobs")
-def scheduler_jobs(as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout.")] = False) -> None:
+def scheduler_jobs(as_json: JsonFlag = False) -> None:
     """Each job: its trigger, its next run, its last run and how it went."""
     from tracker.crawl import available_sources
     from tracker.scheduler import job_views
