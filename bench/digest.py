@@ -62,11 +62,11 @@ def prepare(database: Path, subscribers: int) -> None:
     from sqlmodel import Session
 
     from tracker.db import open_store
-    from tracker.models import Change
+    from tracker.models.review import Change
+    from tracker.models.subscribers import ACTIVE, Subscriber
     from tracker.records import CaseRecord, EventRecord
     from tracker.review import approve
     from tracker.store import ingest
-    from tracker.subscriptions import ACTIVE, Subscriber
     from tracker.vocab import Kind
 
     engine = open_store(f"sqlite:///{database}")
@@ -97,7 +97,7 @@ def run_baseline(database: Path, port: int, subscribers: int) -> dict:
 
     from tracker.db import make_engine
     from tracker.digest import build_digests, render_digest
-    from tracker.subscriptions import Subscriber
+    from tracker.models.subscribers import Subscriber
     from tracker.tokens import Tokens
 
     settings = settings_for(database, port)

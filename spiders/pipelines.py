@@ -25,7 +25,7 @@ from tracker.config import load_settings
 from tracker.db import ensure_schema, make_engine
 from tracker.errors import InvalidRecord, TrackerError
 from tracker.linking import propose
-from tracker.models import Case
+from tracker.models.cases import Case
 from tracker.records import CaseRecord, check_record
 from tracker.review import apply_rules
 from tracker.runs import (

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session
 
 from tracker.digest import build_digests, render_digest
-from tracker.models import Change
+from tracker.models.review import Change
 from tracker.review import approve
 from tracker.subscriptions import Preferences, subscribe
 from tracker.tokens import Tokens

@@ -9,7 +9,8 @@ from sqlmodel import Session
 from tracker.approval_rules import ApproveRule
 from tracker.linking import propose
 from tracker.matters import matter_view
-from tracker.models import Case, Change
+from tracker.models.cases import Case
+from tracker.models.review import Change
 from tracker.queries import matter_of_case
 from tracker.records import CaseRecord, EventRecord
 from tracker.review import apply_rules, approve

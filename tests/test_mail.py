@@ -13,19 +13,13 @@ from sqlmodel import Session
 
 from tracker.config import load_settings
 from tracker.errors import NotFoundError
-from tracker.mailer import OUTBOX, MailError, OutboxMessage, deliver, queue_confirmation, queue_digests
-from tracker.models import Change
+from tracker.mailer import OUTBOX, MailError, deliver, queue_confirmation, queue_digests
+from tracker.models.review import Change
+from tracker.models.subscribers import OutboxMessage, Subscriber
 from tracker.records import CaseRecord, EventRecord
 from tracker.review import add_note, approve, set_stance, set_tags
 from tracker.store import ingest
-from tracker.subscriptions import (
-    Preferences,
-    Subscriber,
-    SubscriptionError,
-    confirm,
-    subscribe,
-    unsubscribe,
-)
+from tracker.subscriptions import Preferences, SubscriptionError, confirm, subscribe, unsubscribe
 from tracker.tokens import CONFIRM, UNSUBSCRIBE, BadToken, Tokens
 from tracker.vocab import Frequency, Kind, Stance
 

@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from tracker.models import Case
+from tracker.models.cases import Case
 from tracker.records import CaseRecord, EventRecord
 from tracker.related import related_cases
 from tracker.store import ingest

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from tracker.approval_rules import DEFAULT_RULES, ApproveRule
 from tracker.errors import NotFoundError
-from tracker.models import Change
+from tracker.models.review import Change
 from tracker.queries import CaseFilter, get_case, list_cases
 from tracker.review import (
     ReviewError,

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from tracker.config import load_settings
-from tracker.scheduler import JobRun, crawl_job, declared_jobs, make_scheduler, recorded
+from tracker.models.runs import JobRun
+from tracker.scheduler import crawl_job, declared_jobs, make_scheduler, recorded
 
 from .mailserver import MailServer
 from .spiders.crawling import crawl_environment

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.errors import InvalidRecord
-from tracker.models import Case, Change, Event, Party
+from tracker.models.cases import Case, Event, Party
+from tracker.models.review import Change
 from tracker.records import CaseRecord, EventRecord
 from tracker.store import Outcome, ingest
 from tracker.vocab import Kind

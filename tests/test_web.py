@@ -11,12 +11,12 @@ from sqlmodel import Session
 
 from tracker.config import load_settings
 from tracker.db import open_store
-from tracker.models import Change
+from tracker.models.review import Change
+from tracker.models.subscribers import Subscriber
 from tracker.records import CaseRecord, EventRecord
 from tracker.review import approve
 from tracker.staff import add_staff
 from tracker.store import ingest
-from tracker.subscriptions import Subscriber
 from tracker.vocab import Kind
 
 from .mailserver import MailServer

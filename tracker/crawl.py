@@ -21,7 +21,8 @@ from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
 from tracker.db import write_session
-from tracker.runs import FAILED, RUNNING, SourceRun
+from tracker.models.runs import SourceRun
+from tracker.runs import FAILED, RUNNING
 
 SETTINGS_MODULE = "spiders.settings"
 # Lines of the child's log worth showing while it runs.

@@ -22,10 +22,12 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from tracker.config import Settings, templates_dir
-from tracker.matters import Matter, matters_of
-from tracker.models import Case, Change, Event
+from tracker.matters import matters_of
+from tracker.models.cases import Case, Event
+from tracker.models.matters import Matter
+from tracker.models.review import Change
+from tracker.models.subscribers import Subscriber
 from tracker.queries import staff_of, status_label
-from tracker.subscriptions import Subscriber
 from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE, Tokens
 from tracker.vocab import ChangeKind, Frequency, Kind, Priority, Significance
 

@@ -28,8 +28,8 @@ from sqlalchemy import Engine, String, cast, or_, select
 from sqlmodel import Session, col
 
 from tracker.db import chunks
-from tracker.matters import MatterMember
-from tracker.models import Case, Event
+from tracker.models.cases import Case, Event
+from tracker.models.matters import MatterMember
 from tracker.records import lawsuit_key
 from tracker.related import title_stem
 from tracker.store import Link, propose_links

@@ -32,20 +32,29 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import JSON, Column, Engine, UniqueConstraint, func, select, text, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Field, Session, SQLModel, col
+from sqlmodel import Session, col
 
-import tracker.models  # noqa: F401  (the naming convention all tables share)
 from tracker.config import Settings
 from tracker.db import chunks, write_session
 from tracker.digest import Mail, build_digests, render_confirmation, render_digest
 from tracker.errors import TrackerError
-from tracker.subscriptions import ACTIVE, SUSPENDED, UNCONFIRMED, Subscriber
+from tracker.models.subscribers import (
+    ACTIVE,
+    CANCELLED,
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    SUSPENDED,
+    UNCONFIRMED,
+    OutboxMessage,
+    Subscriber,
+)
 from tracker.tokens import Tokens, secret_key
 from tracker.vocab import Frequency
 
-PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
 DIGEST, CONFIRMATION = "digest", "confirm"
 # How long since the last digest before a subscriber is due another.
 DUE_AFTER = {Frequency.IMMEDIATE: timedelta(0), Frequency.DAILY: timedelta(hours=20),
@@ -60,32 +69,6 @@ class MailError(TrackerError):
     exit_code = 1
 
 
-class OutboxMessage(SQLModel, table=True):
-    """One mail to one subscriber, rendered, with its Message-ID, until the server accepts it."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("subscriber_id", "purpose", "span",
-                                       name="uq_outbox_subscriber_purpose_span"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    subscriber_id: int = Field(foreign_key="subscribers.id", index=True, ondelete="CASCADE")
-    purpose: str = Field(description="digest or confirm")
-    span: str = Field(description="A digest's approval numbers (cursor-up_to); a confirmation's time")
-    up_to: int | None = Field(default=None, description="The cursor once the digest is accepted")
-    message_id: str = Field(unique=True)
-    to_address: str
-    subject: str
-    text: str
-    html: str
-    headers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    state: str = Field(default=PENDING, index=True)
-    attempts: int = 0
-    next_attempt_at: datetime
-    created_at: datetime
-    claimed_at: datetime | None = None
-    sent_at: datetime | None = None
-    smtp_code: int | None = None
-    last_error: str | None = None
 
 
 OUTBOX = OutboxMessage.__table__

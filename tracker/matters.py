@@ -14,12 +14,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select, update
-from sqlmodel import Field, Session, SQLModel, col
+from sqlmodel import Session, col
 
-import tracker.models  # noqa: F401  (the naming convention all tables share)
 from tracker.db import write_session
 from tracker.errors import NotFoundError, TrackerError
-from tracker.models import Case, Event
+from tracker.models.cases import Case, Event
+from tracker.models.matters import Matter, MatterMember
 from tracker.records import slug
 
 ROLES = ("lead", "member", "appeal", "transfer", "consolidated", "companion", "reintroduction",
@@ -32,26 +32,8 @@ class MatterError(TrackerError):
     exit_code = 1
 
 
-class Matter(SQLModel, table=True):
-    __tablename__ = "matters"
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(unique=True, description="A slug, e.g. in-re-openai-copyright")
-    title: str
-    created_at: datetime
-    created_by: str
 
 
-class MatterMember(SQLModel, table=True):
-    """A case in a matter; a case is in at most one."""
-
-    __tablename__ = "matter_members"
-
-    case_id: int = Field(foreign_key="cases.id", primary_key=True, ondelete="CASCADE")
-    matter_id: int = Field(foreign_key="matters.id", index=True, ondelete="CASCADE")
-    role: str = Field(description="lead, member, appeal, transfer, companion, reintroduction...")
-    source: str = Field(description="watchlist, or the person who added it")
-    added_at: datetime
 
 
 def _case(session: Session, key: str) -> Case:
@@ -278,7 +260,7 @@ def place_link(session: Session, case_id: int, change_after: str, *, by: str, no
     named after its lead, each in the role its relation gives (``LINK_ROLES``). Cases already
     in two different matters are left for a person to merge. Returns what was done, for the
     review log."""
-    from tracker.store import CaseLink  # the store writes links; only an approval reads one here
+    from tracker.models.matters import CaseLink
 
     link = next((link for link in session.exec(select(CaseLink).where(CaseLink.case_id == case_id))
                  .scalars() if change_after.startswith(f"{link.relation} of {link.other_key} ")), None)

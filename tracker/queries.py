@@ -15,7 +15,8 @@ from sqlalchemy import String, cast, exists, func, or_, text
 from sqlmodel import Session, col, select
 
 from tracker.db import chunks
-from tracker.models import Case, CaseNote, CaseStance, CaseTag, Event, Party
+from tracker.models.cases import Case, Event, Party
+from tracker.models.review import CaseNote, CaseStance, CaseTag
 from tracker.vocab import Kind, Stance, Status
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import String, cast, or_
 from sqlmodel import Session, col, select
 
-from tracker.models import Case
+from tracker.models.cases import Case
 from tracker.queries import status_label
 from tracker.records import state_bill_key
 

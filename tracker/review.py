@@ -19,32 +19,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine, and_, func, select, text, update
-from sqlmodel import Field, Session, SQLModel, col
+from sqlmodel import Session, col
 
 from tracker.approval_rules import ApproveRule
 from tracker.db import write_session
 from tracker.errors import NotFoundError, TrackerError
 from tracker.matters import place_link
-from tracker.models import Case, CaseNote, CaseStance, CaseTag, Change, Event
+from tracker.models.cases import Case, Event
+from tracker.models.review import CaseNote, CaseStance, CaseTag, Change, ReviewEntry
 from tracker.vocab import ChangeKind, Priority, ReviewState, Stance
-
-
-class ReviewEntry(SQLModel, table=True):
-    """One decision or edit on a change: the audit trail, never updated or deleted."""
-
-    __tablename__ = "review_log"
-
-    id: int | None = Field(default=None, primary_key=True)
-    change_id: int = Field(foreign_key="changes.id", index=True, ondelete="CASCADE")
-    action: str = Field(description="approved, rejected, superseded or edited")
-    actor: str
-    at: datetime
-    headline: str | None = None
-    note: str | None = None
-    priority: str | None = None
-    reason: str | None = None
-    rule: str | None = None
-
 
 CHANGES = Change.__table__
 # pg_advisory_xact_lock key for numbering approvals: approvals commit in the order they number.

@@ -16,48 +16,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
-from sqlmodel import Field, Session, SQLModel, col
+from sqlmodel import Session, col
 
-import tracker.models  # noqa: F401  (the naming convention all tables share)
 from tracker.config import DEFAULT_CRAWL_INTERVALS
 from tracker.db import write_session
-
-
-class SourceRun(SQLModel, table=True):
-    """One crawl of one source: when, how it ended, what it fetched and stored."""
-
-    __tablename__ = "source_runs"
-
-    id: int | None = Field(default=None, primary_key=True)
-    source: str = Field(index=True, description="The spider's name, e.g. courtlistener")
-    started_at: datetime
-    finished_at: datetime | None = None
-    state: str = Field(default="running", description="running, ok, partial, failed or skipped")
-    finish_reason: str | None = Field(default=None, description="Scrapy's, or why it was skipped")
-    since: datetime | None = Field(default=None, description="Changes since this were asked for")
-    requests: int = 0
-    items: int = 0
-    dropped: int = 0
-    errors: int = 0
-    cases_new: int = 0
-    cases_updated: int = 0
-    cases_unchanged: int = 0
-    events_added: int = 0
-    changes_added: int = 0
-    last_error: str | None = None
-
-
-class FetchValidator(SQLModel, table=True):
-    """What an upstream said about a page the last time it was read in full."""
-
-    __tablename__ = "fetch_validators"
-
-    source: str = Field(primary_key=True)
-    url: str = Field(primary_key=True)
-    etag: str | None = None
-    last_modified: str | None = None
-    updated_at: datetime
-
+from tracker.models.runs import FetchValidator, SourceRun
 
 RUNS = SourceRun.__table__
 VALIDATORS = FetchValidator.__table__

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select, text, update
-from sqlmodel import Field, Session, SQLModel, col
+from sqlmodel import Session, col
 
-import tracker.models  # noqa: F401  (the naming convention all tables share)
 from tracker.config import DEFAULT_CRAWL_INTERVALS, Settings, load_settings
 from tracker.db import open_store, write_session
 from tracker.errors import TrackerError
+from tracker.models.runs import JobRun
 from tracker.vocab import Frequency
 
 logger = logging.getLogger(__name__)
@@ -43,17 +43,6 @@ SCHEDULER_LOCK = 0x7472_7363  # pg advisory lock key: "trsc"
 STOP = threading.Event()
 
 
-class JobRun(SQLModel, table=True):
-    """One run of one scheduled job."""
-
-    __tablename__ = "job_runs"
-
-    id: int | None = Field(default=None, primary_key=True)
-    job_id: str = Field(index=True, description="crawl:courtlistener, digest:daily, alerts...")
-    started_at: datetime
-    finished_at: datetime | None = None
-    outcome: str = Field(default="running", description="running, ok or failed")
-    detail: str | None = Field(default=None, description="What it did, or its error")
 
 
 class SchedulerError(TrackerError):

@@ -3,11 +3,11 @@
 from datetime import datetime
 
 from sqlalchemy import Engine, select
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Session
 
-import tracker.models  # noqa: F401  (the naming convention all tables share)
 from tracker.db import write_session
 from tracker.errors import TrackerError
+from tracker.models.staff import StaffAccount
 
 MIN_PASSWORD = 10
 
@@ -16,12 +16,6 @@ class StaffError(TrackerError):
     """A staff account that cannot be made as asked."""
 
 
-class StaffAccount(SQLModel, table=True):
-    __tablename__ = "staff_accounts"
-
-    name: str = Field(primary_key=True)
-    password_hash: str
-    created_at: datetime
 
 
 def _hasher():

@@ -21,12 +21,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, UniqueConstraint, bindparam, delete, insert, select, update
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 
 from tracker.classify import classify
 from tracker.db import chunks, write_session
-from tracker.models import Case, Change, Event, Party
+from tracker.models.cases import Case, Event, Party
+from tracker.models.matters import CaseLink
+from tracker.models.review import Change
 from tracker.records import CaseRecord, EventRecord, check_record
 from tracker.status import Folded, FoldEvent, fold_status
 from tracker.vocab import ChangeKind, Kind, ReviewState, Significance
@@ -369,21 +370,6 @@ def _change(case_id: int, kind: ChangeKind, before: str | None, after: str | Non
             "review_state": str(ReviewState.PENDING)}
 
 
-class CaseLink(SQLModel, table=True):
-    """A link between two cases found in what the sources say (an MDL number, a reintroduced
-    title, a shared regulation number), proposed for review as a change; approved, it places
-    both cases in one matter."""
-
-    __tablename__ = "case_links"
-    __table_args__ = (UniqueConstraint("case_id", "other_key", name="uq_case_links_case_id_other_key"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id", index=True, ondelete="CASCADE")
-    other_key: str = Field(index=True, description="The linked case's key")
-    relation: str = Field(description="The case's role towards the other: member, appeal, "
-                          "reintroduction, same_as, final_rule, related...")
-    reason: str = Field(description="What in the sources made the link, e.g. 'MDL No. 3143'")
-    detected_at: datetime
 
 
 

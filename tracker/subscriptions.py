@@ -10,45 +10,21 @@ of the last change they were sent; it moves only once the mail server accepted t
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Engine, select
-from sqlmodel import Field, Session, SQLModel, col
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
 
-import tracker.models  # noqa: F401  (the naming convention all tables share)
 from tracker.db import write_session
 from tracker.errors import NotFoundError, TrackerError
 from tracker.matters import matter_keys
-from tracker.models import Case
+from tracker.models.cases import Case
+from tracker.models.subscribers import ACTIVE, SUSPENDED, UNCONFIRMED, UNSUBSCRIBED, Subscriber
 from tracker.vocab import Frequency, Kind, Significance
-
-UNCONFIRMED, ACTIVE, UNSUBSCRIBED, SUSPENDED = "unconfirmed", "active", "unsubscribed", "suspended"
 
 
 class SubscriptionError(TrackerError):
     """A subscriber that cannot be added or changed as asked."""
 
 
-class Subscriber(SQLModel, table=True):
-    __tablename__ = "subscribers"
-
-    id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(unique=True, description="Normalised: the domain lower-cased, Unicode NFC")
-    name: str | None = None
-    state: str = Field(default=UNCONFIRMED, index=True,
-                       description="unconfirmed, active, unsubscribed or suspended")
-    frequency: str = Field(default=Frequency.WEEKLY, index=True)
-    kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    jurisdictions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    follows: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
-                               description="Case and matter keys followed whatever the filters say")
-    min_significance: str | None = Field(default=None, description="major: major changes only")
-    cursor: int = Field(default=0, description="approval_seq of the last change sent")
-    created_at: datetime
-    confirmed_at: datetime | None = None
-    unsubscribed_at: datetime | None = None
-    last_sent_at: datetime | None = None
-    hard_failures: int = Field(default=0, description="Permanent delivery failures in a row")
-    last_failure: str | None = None
 
 
 @dataclass

@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from tracker.db import make_engine
-from tracker.models import Case, Change, Event
+from tracker.models.cases import Case, Event
+from tracker.models.review import Change
 
 ROOT = Path(__file__).resolve().parents[2]
 

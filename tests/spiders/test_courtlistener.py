@@ -14,7 +14,7 @@ from tests.golden import check_golden
 from tests.spiders.crawling import ROOT, counts, crawl_environment, open_spider, tracker
 from tests.upstream import FIXTURES, Upstream
 from tracker.db import make_engine
-from tracker.runs import SourceRun
+from tracker.models.runs import SourceRun
 from tracker.watchlist import load_watchlist
 
 BASE = "https://www.courtlistener.com"

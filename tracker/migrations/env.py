@@ -2,20 +2,11 @@
 
 from alembic import context
 from sqlalchemy import create_engine
-from sqlmodel import SQLModel
 
-import tracker.mailer  # noqa: F401  (outbox)
-import tracker.matters  # noqa: F401  (matters, matter_members)
-import tracker.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-import tracker.review  # noqa: F401  (review_log)
-import tracker.runs  # noqa: F401  (source_runs)
-import tracker.scheduler  # noqa: F401  (job_runs)
-import tracker.staff  # noqa: F401  (staff_accounts)
-import tracker.store  # noqa: F401  (case_links)
-import tracker.subscriptions  # noqa: F401  (subscribers)
+from tracker.models import load_all
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = load_all()
 # APScheduler's job store makes and owns this table; migrations leave it alone.
 FOREIGN_TABLES = {"apscheduler_jobs"}
 

@@ -10,8 +10,9 @@ from sqlmodel import Session
 
 from tracker.config import load_settings
 from tracker.db import open_store
+from tracker.models.subscribers import Subscriber
 from tracker.output import JsonFlag, print_json
-from tracker.subscriptions import Preferences, Subscriber, all_subscribers, find, subscribe, unsubscribe
+from tracker.subscriptions import Preferences, all_subscribers, find, subscribe, unsubscribe
 from tracker.vocab import Frequency, Kind, Significance
 
 subscribers_app = typer.Typer(help="Who gets digests, and of what.", no_args_is_help=True)

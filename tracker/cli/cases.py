@@ -1,11 +1,7 @@
-"""The ``tracker`` command: thin commands over the store, the queries and the settings.
+"""``tracker cases``, ``tracker show`` and ``tracker export``: the query commands.
 
-Exit codes: 0 success; 1 a case or item that does not exist; 2 a bad argument or an unusable
-setting. Every user error is one clear line on stderr, never a traceback. Machine output
-(``--json``, ``export``) goes to stdout as plain JSON or CSV; messages go to stderr.
-
-Query commands (``cases``, ``show``, ``export``, ``config``) import neither Scrapy,
-APScheduler nor Alembic; commands that need them import them inside.
+These answer "where does this case stand?" and must start in well under a second: they import
+neither Scrapy, APScheduler, Alembic nor (for ``show``) Rich.
 """
 
 import csv
@@ -15,18 +11,16 @@ import shutil
 import sys
 import textwrap
 from contextlib import nullcontext
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from tracker.config import Settings, describe_settings, load_settings
-from tracker.db import ensure_schema, make_engine, open_store
+from tracker.config import load_settings
+from tracker.db import open_store
 from tracker.errors import NotFoundError, TrackerError
 from tracker.output import PIPED_WIDTH, JsonFlag, console, print_json
 from tracker.queries import (
@@ -39,17 +33,7 @@ from tracker.queries import (
     status_label,
     suggest_keys,
 )
-from tracker.vocab import STATUSES_BY_KIND, ActionClass, Kind, Stance, Status
-
-app = typer.Typer(
-    name="tracker",
-    help="Track AI-copyright lawsuits, bills, agency actions and statements.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
+from tracker.vocab import ActionClass, Kind, Stance, Status
 
 JURISDICTION = re.compile(r"^[a-z0-9]{2,10}$")
 DEFAULT_TABLE_LIMIT = 50
@@ -62,10 +46,6 @@ class GroupBy(StrEnum):
 class ExportFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
-
-
-def _store(settings: Settings) -> Engine:
-    return open_store(settings.database_url)
 
 
 # Options shared by ``cases`` and ``export``.
@@ -99,7 +79,6 @@ def _filters(kind, status, jurisdiction, since, search, party, tag, watchlist,
                       tag=tag, watchlist_only=watchlist, stance=stance)
 
 
-@app.command()
 def cases(
     kind: KindOption = None,
     status: StatusOption = None,
@@ -121,7 +100,7 @@ def cases(
     """List cases, the most recently moved first."""
     filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist, stance)
     filters.defendant = defendant
-    engine = _store(load_settings())
+    engine = open_store(load_settings().database_url)
     with Session(engine) as session:
         if group_by is GroupBy.PARTY:
             _print_by_defendant(session, filters, as_json)
@@ -182,7 +161,6 @@ def _print_case_table(rows, total: int) -> None:
         notes.print(f"{len(rows)} of {total} cases shown; --limit 0 shows all.")
 
 
-@app.command()
 def show(
     key: Annotated[str, typer.Argument(help="A case key, e.g. cand-3:23-cv-00201 or us-119-s-1367.")],
     as_json: JsonFlag = False,
@@ -191,7 +169,7 @@ def show(
     from tracker.queries import links_of_case, matter_of_case
     from tracker.related import related_cases
 
-    engine = _store(load_settings())
+    engine = open_store(load_settings().database_url)
     with Session(engine) as session:
         detail = get_case(session, key)
         if detail is None:
@@ -273,7 +251,6 @@ def _wrap(text: str, width: int, lead: str) -> list[str]:
                          subsequent_indent=" " * len(lead)) or [lead.rstrip()]
 
 
-@app.command()
 def export(
     format: Annotated[ExportFormat, typer.Option(
         "--format", "-f", help="csv (one row per case) or json (case objects with events).")
@@ -292,7 +269,7 @@ def export(
 ) -> None:
     """Export the matching cases, all of them, as CSV or JSON."""
     filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist, stance)
-    engine = _store(load_settings())
+    engine = open_store(load_settings().database_url)
     with Session(engine) as session:
         data = case_dicts(session, list_cases(session, filters))
     try:
@@ -332,247 +309,3 @@ def _write_csv(out, data: list[dict[str, Any]]) -> None:
         })
 
 
-@app.command()
-def seed(
-    file: Annotated[Path | None, typer.Option(
-        help="Another watchlist file in the same format.", exists=True, dir_okay=False)] = None,
-) -> None:
-    """Load the curated watchlist shipped with the tracker (safe to run again)."""
-    from tracker.linking import propose
-    from tracker.matters import load_matters
-    from tracker.review import apply_rules
-    from tracker.store import Outcome, ingest
-    from tracker.watchlist import load_watchlist
-
-    settings = load_settings()
-    records = load_watchlist(file or settings.watchlist_file)
-    engine, now = _store(settings), datetime.now(UTC)
-    report = ingest(engine, records, now=now)
-    matters, memberships = load_matters(engine, now=now)
-    links = propose(engine, [r.key for r in records], similarity=settings.link_title_similarity, now=now)
-    approved = apply_rules(engine, settings.auto_approve_rules(), detected_at=now)
-    console(stderr=True).print(
-        f"watchlist: {len(records)} cases — {report.count(Outcome.INSERTED)} new, "
-        f"{report.count(Outcome.UPDATED)} updated, {report.count(Outcome.UNCHANGED)} unchanged; "
-        f"{report.events_added} events added; {report.changes_added} changes, "
-        f"{len(approved)} approved by rule; matters: {matters} new, {memberships} cases placed; "
-        f"{links} links proposed")
-
-
-@app.command()
-def crawl(
-    source: Annotated[list[str] | None, typer.Option(
-        "--source", "-s", help="A source to crawl (repeatable); all by default.")] = None,
-    full: Annotated[bool, typer.Option(
-        "--full", help="Ignore the last run and fetch everything again.")] = False,
-    timeout: Annotated[int, typer.Option(
-        min=1, help="Seconds a source may take before it is stopped and marked failed.")] = 3600,
-) -> None:
-    """Crawl the sources (each in its own process) and store what changed."""
-    from tracker.crawl import available_sources, crawl_source
-
-    settings = load_settings()
-    engine = _store(settings)
-    known = available_sources()
-    names = source or known
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise typer.BadParameter(f"unknown source {', '.join(unknown)}; known: {', '.join(known)}",
-                                 param_hint="'--source'")
-    notes = console(stderr=True)
-    results = []
-    for name in names:
-        try:
-            with notes.status(f"crawling {name}…"):
-                results.append(crawl_source(engine, name, full=full, timeout=timeout,
-                                            on_line=lambda line: notes.print(line, markup=False)))
-        except KeyboardInterrupt:
-            sys.stderr.write(f"interrupted: the {name} crawl was stopped and recorded as failed\n")
-            raise typer.Exit(130) from None
-    _print_crawl_summary(results)
-    if any(run.state == "failed" for run in results):
-        raise typer.Exit(1)
-
-
-def _print_crawl_summary(runs) -> None:
-    from rich.table import Table
-
-    table = Table(box=None, header_style="bold", pad_edge=False, title="crawl summary",
-                  title_justify="left")
-    for column in ("source", "state", "new", "updated", "unchanged", "events", "changes",
-                   "dropped", "errors", "requests", "note"):
-        table.add_column(column, overflow="fold")
-    for run in runs:
-        note = run.last_error or ("" if run.finish_reason == "finished" else run.finish_reason or "")
-        table.add_row(run.source, run.state, *(str(v) for v in (
-            run.cases_new, run.cases_updated, run.cases_unchanged, run.events_added,
-            run.changes_added, run.dropped, run.errors, run.requests)), note)
-    console(stderr=True).print(table)
-
-
-@app.command()
-def sources(as_json: JsonFlag = False) -> None:
-    """Each source's health: last run, last success, last failure and whether it is stale."""
-    from tracker.crawl import available_sources
-    from tracker.runs import source_health
-
-    settings = load_settings()
-    health = source_health(_store(settings), available_sources(), now=datetime.now(UTC),
-                           intervals=settings.crawl_intervals, stale_after=settings.stale_after,
-                           stale_runs=settings.stale_runs)
-    rows = [{
-        "source": h.source,
-        "interval_hours": h.interval_hours,
-        "stale": h.stale is not None,
-        "stale_reason": h.stale,
-        "last_run": _run_dict(h.last_run),
-        "last_success": _run_dict(h.last_success),
-        "last_failure": _run_dict(h.last_failure),
-    } for h in health]
-    if as_json:
-        print_json(rows)
-        return
-    from rich.table import Table
-
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("source", "every", "last run", "last success", "last failure", "stale"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        run, success, failure = row["last_run"], row["last_success"], row["last_failure"]
-        table.add_row(
-            row["source"], f"{row['interval_hours']:g} h",
-            f"{run['started_at']} {run['state']}" if run else "never",
-            success["started_at"] if success else "never",
-            f"{failure['started_at']} {failure['reason'] or ''}".strip() if failure else "",
-            f"STALE: {row['stale_reason']}" if row["stale"] else "")
-    console().print(table)
-
-
-def _run_dict(run) -> dict[str, Any] | None:
-    if run is None:
-        return None
-    return {
-        "started_at": run.started_at.isoformat(timespec="seconds"),
-        "finished_at": run.finished_at.isoformat(timespec="seconds") if run.finished_at else None,
-        "state": run.state,
-        "reason": run.last_error or run.finish_reason,
-        "requests": run.requests, "items": run.items, "dropped": run.dropped, "errors": run.errors,
-        "cases_new": run.cases_new, "cases_updated": run.cases_updated,
-        "events_added": run.events_added, "changes_added": run.changes_added,
-    }
-
-
-@app.command("config")
-def show_config(
-    as_json: JsonFlag = False,
-) -> None:
-    """Print the settings in force, with secrets masked."""
-    settings = load_settings()
-    shown = describe_settings(settings)
-    shown["config_file"] = str(settings.config_file) if settings.config_file else "(none)"
-    if as_json:
-        print_json(shown)
-        return
-    for name, value in shown.items():
-        sys.stdout.write(f"{name:24} {value}\n")
-
-
-@app.command()
-def vocab(
-    as_json: JsonFlag = False,
-) -> None:
-    """The status vocabulary of each kind of case, with labels and meanings."""
-    table = {kind.value: [{"status": s.value, "label": s.label, "meaning": s.meaning}
-                          for s in statuses] for kind, statuses in STATUSES_BY_KIND.items()}
-    if as_json:
-        print_json(table)
-        return
-    for kind, statuses in table.items():
-        sys.stdout.write(f"{Kind(kind).label}\n")
-        for s in statuses:
-            sys.stdout.write(f"  {s['status']:26} {s['meaning']}\n")
-
-
-@db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Create the database, or migrate it to this version's schema."""
-    settings = load_settings()
-    engine = make_engine(settings.database_url)
-    ensure_schema(engine)
-    from tracker.config import mask_url_password
-    from tracker.db import schema_version
-
-    console(stderr=True).print(
-        f"database {mask_url_password(settings.database_url)} is at revision {schema_version(engine)}")
-
-
-@db_app.command("downgrade")
-def db_downgrade(
-    revision: Annotated[str, typer.Argument(help="A revision id, or base to drop every table.")],
-) -> None:
-    """Migrate the database down to an earlier revision."""
-    from tracker.db import downgrade
-
-    downgrade(make_engine(load_settings().database_url), revision)
-
-
-@db_app.command("revision")
-def db_revision(
-    message: Annotated[str, typer.Option("--message", "-m", help="What the migration does.")],
-) -> None:
-    """Autogenerate a migration from the models (for developers)."""
-    from tracker.db import new_revision
-
-    new_revision(make_engine(load_settings().database_url), message)
-
-
-def _add_staff_commands() -> None:
-    """Review, matters, subscriptions, digests, the scheduler and the web app. Registered only
-    when one of them (or the command list) is asked for: their modules cost `tracker show` a
-    third of its start-up time (bench/cli_latency.py)."""
-    from tracker.mail_cli import digest_app, subscribers_app
-    from tracker.matter_cli import matter_app, matters_command
-    from tracker.review_cli import note_command, review_app, stance_command, tag_command
-    from tracker.scheduler_cli import scheduler_app
-    from tracker.web_cli import staff_app, web_command
-
-    app.add_typer(matter_app, name="matter")
-    app.command("matters")(matters_command)
-    app.add_typer(scheduler_app, name="scheduler")
-    app.add_typer(staff_app, name="staff")
-    app.command("web")(web_command)
-    app.add_typer(subscribers_app, name="subscribers")
-    app.add_typer(digest_app, name="digest")
-    app.add_typer(review_app, name="review")
-    app.command("note")(note_command)
-    app.command("tag")(tag_command)
-    app.command("stance")(stance_command)
-
-
-def _core_commands() -> set[str]:
-    return ({(c.name or c.callback.__name__).replace("_", "-") for c in app.registered_commands}
-            | {g.name for g in app.registered_groups})
-
-
-def main() -> None:
-    """Entry point: run the app, turning the tracker's own errors into one line and an exit code."""
-    words = [word for word in sys.argv[1:] if not word.startswith("-")]
-    if not words or words[0] not in _core_commands():
-        _add_staff_commands()
-    try:
-        app()
-    except NotFoundError as exc:
-        message = f"error: {exc}"
-        if exc.suggestions:
-            message += "\n  did you mean: " + ", ".join(exc.suggestions)
-        sys.stderr.write(message + "\n")
-        sys.exit(exc.exit_code)
-    except TrackerError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        sys.exit(exc.exit_code)
-    except DBAPIError as exc:
-        sys.stderr.write(f"error: database: {exc.orig}\n")
-        sys.exit(2)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)

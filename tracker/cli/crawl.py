@@ -1,0 +1,141 @@
+"""``tracker seed``, ``tracker crawl`` and ``tracker sources``: filling the store and watching
+its sources. Scrapy and the store's writers are imported inside the commands."""
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tracker.config import load_settings
+from tracker.db import open_store
+from tracker.output import JsonFlag, console, print_json
+
+
+def seed(
+    file: Annotated[Path | None, typer.Option(
+        help="Another watchlist file in the same format.", exists=True, dir_okay=False)] = None,
+) -> None:
+    """Load the curated watchlist shipped with the tracker (safe to run again)."""
+    from tracker.linking import propose
+    from tracker.matters import load_matters
+    from tracker.review import apply_rules
+    from tracker.store import Outcome, ingest
+    from tracker.watchlist import load_watchlist
+
+    settings = load_settings()
+    records = load_watchlist(file or settings.watchlist_file)
+    engine, now = open_store(settings.database_url), datetime.now(UTC)
+    report = ingest(engine, records, now=now)
+    matters, memberships = load_matters(engine, now=now)
+    links = propose(engine, [r.key for r in records], similarity=settings.link_title_similarity, now=now)
+    approved = apply_rules(engine, settings.auto_approve_rules(), detected_at=now)
+    console(stderr=True).print(
+        f"watchlist: {len(records)} cases — {report.count(Outcome.INSERTED)} new, "
+        f"{report.count(Outcome.UPDATED)} updated, {report.count(Outcome.UNCHANGED)} unchanged; "
+        f"{report.events_added} events added; {report.changes_added} changes, "
+        f"{len(approved)} approved by rule; matters: {matters} new, {memberships} cases placed; "
+        f"{links} links proposed")
+
+
+def crawl(
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", "-s", help="A source to crawl (repeatable); all by default.")] = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Ignore the last run and fetch everything again.")] = False,
+    timeout: Annotated[int, typer.Option(
+        min=1, help="Seconds a source may take before it is stopped and marked failed.")] = 3600,
+) -> None:
+    """Crawl the sources (each in its own process) and store what changed."""
+    from tracker.crawl import available_sources, crawl_source
+
+    settings = load_settings()
+    engine = open_store(settings.database_url)
+    known = available_sources()
+    names = source or known
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise typer.BadParameter(f"unknown source {', '.join(unknown)}; known: {', '.join(known)}",
+                                 param_hint="'--source'")
+    notes = console(stderr=True)
+    results = []
+    for name in names:
+        try:
+            with notes.status(f"crawling {name}…"):
+                results.append(crawl_source(engine, name, full=full, timeout=timeout,
+                                            on_line=lambda line: notes.print(line, markup=False)))
+        except KeyboardInterrupt:
+            sys.stderr.write(f"interrupted: the {name} crawl was stopped and recorded as failed\n")
+            raise typer.Exit(130) from None
+    _print_crawl_summary(results)
+    if any(run.state == "failed" for run in results):
+        raise typer.Exit(1)
+
+
+def _print_crawl_summary(runs) -> None:
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False, title="crawl summary",
+                  title_justify="left")
+    for column in ("source", "state", "new", "updated", "unchanged", "events", "changes",
+                   "dropped", "errors", "requests", "note"):
+        table.add_column(column, overflow="fold")
+    for run in runs:
+        note = run.last_error or ("" if run.finish_reason == "finished" else run.finish_reason or "")
+        table.add_row(run.source, run.state, *(str(v) for v in (
+            run.cases_new, run.cases_updated, run.cases_unchanged, run.events_added,
+            run.changes_added, run.dropped, run.errors, run.requests)), note)
+    console(stderr=True).print(table)
+
+
+def sources(as_json: JsonFlag = False) -> None:
+    """Each source's health: last run, last success, last failure and whether it is stale."""
+    from tracker.crawl import available_sources
+    from tracker.runs import source_health
+
+    settings = load_settings()
+    health = source_health(open_store(settings.database_url), available_sources(), now=datetime.now(UTC),
+                           intervals=settings.crawl_intervals, stale_after=settings.stale_after,
+                           stale_runs=settings.stale_runs)
+    rows = [{
+        "source": h.source,
+        "interval_hours": h.interval_hours,
+        "stale": h.stale is not None,
+        "stale_reason": h.stale,
+        "last_run": _run_dict(h.last_run),
+        "last_success": _run_dict(h.last_success),
+        "last_failure": _run_dict(h.last_failure),
+    } for h in health]
+    if as_json:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("source", "every", "last run", "last success", "last failure", "stale"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        run, success, failure = row["last_run"], row["last_success"], row["last_failure"]
+        table.add_row(
+            row["source"], f"{row['interval_hours']:g} h",
+            f"{run['started_at']} {run['state']}" if run else "never",
+            success["started_at"] if success else "never",
+            f"{failure['started_at']} {failure['reason'] or ''}".strip() if failure else "",
+            f"STALE: {row['stale_reason']}" if row["stale"] else "")
+    console().print(table)
+
+
+def _run_dict(run) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "started_at": run.started_at.isoformat(timespec="seconds"),
+        "finished_at": run.finished_at.isoformat(timespec="seconds") if run.finished_at else None,
+        "state": run.state,
+        "reason": run.last_error or run.finish_reason,
+        "requests": run.requests, "items": run.items, "dropped": run.dropped, "errors": run.errors,
+        "cases_new": run.cases_new, "cases_updated": run.cases_updated,
+        "events_added": run.events_added, "changes_added": run.changes_added,
+    }
+

@@ -1,0 +1,54 @@
+"""Runs: each crawl of a source, the upstreams' validators, and each scheduled job's run."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+
+class SourceRun(SQLModel, table=True):
+    """One crawl of one source: when, how it ended, what it fetched and stored."""
+
+    __tablename__ = "source_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True, description="The spider's name, e.g. courtlistener")
+    started_at: datetime
+    finished_at: datetime | None = None
+    state: str = Field(default="running", description="running, ok, partial, failed or skipped")
+    finish_reason: str | None = Field(default=None, description="Scrapy's, or why it was skipped")
+    since: datetime | None = Field(default=None, description="Changes since this were asked for")
+    requests: int = 0
+    items: int = 0
+    dropped: int = 0
+    errors: int = 0
+    cases_new: int = 0
+    cases_updated: int = 0
+    cases_unchanged: int = 0
+    events_added: int = 0
+    changes_added: int = 0
+    last_error: str | None = None
+
+
+class FetchValidator(SQLModel, table=True):
+    """What an upstream said about a page the last time it was read in full."""
+
+    __tablename__ = "fetch_validators"
+
+    source: str = Field(primary_key=True)
+    url: str = Field(primary_key=True)
+    etag: str | None = None
+    last_modified: str | None = None
+    updated_at: datetime
+
+
+class JobRun(SQLModel, table=True):
+    """One run of one scheduled job."""
+
+    __tablename__ = "job_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(index=True, description="crawl:courtlistener, digest:daily, alerts...")
+    started_at: datetime
+    finished_at: datetime | None = None
+    outcome: str = Field(default="running", description="running, ok or failed")
+    detail: str | None = Field(default=None, description="What it did, or its error")

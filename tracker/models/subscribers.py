@@ -1,0 +1,65 @@
+"""Subscribers and the outbox of mails to them (``tracker.subscriptions``, ``tracker.mailer``)."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from tracker.vocab import Frequency
+
+# A subscriber's states.
+UNCONFIRMED, ACTIVE, UNSUBSCRIBED, SUSPENDED = "unconfirmed", "active", "unsubscribed", "suspended"
+# An outbox row's states.
+PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+
+
+class Subscriber(SQLModel, table=True):
+    __tablename__ = "subscribers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, description="Normalised: the domain lower-cased, Unicode NFC")
+    name: str | None = None
+    state: str = Field(default=UNCONFIRMED, index=True,
+                       description="unconfirmed, active, unsubscribed or suspended")
+    frequency: str = Field(default=Frequency.WEEKLY, index=True)
+    kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    jurisdictions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    follows: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
+                               description="Case and matter keys followed whatever the filters say")
+    min_significance: str | None = Field(default=None, description="major: major changes only")
+    cursor: int = Field(default=0, description="approval_seq of the last change sent")
+    created_at: datetime
+    confirmed_at: datetime | None = None
+    unsubscribed_at: datetime | None = None
+    last_sent_at: datetime | None = None
+    hard_failures: int = Field(default=0, description="Permanent delivery failures in a row")
+    last_failure: str | None = None
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One mail to one subscriber, rendered, with its Message-ID, until the server accepts it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("subscriber_id", "purpose", "span",
+                                       name="uq_outbox_subscriber_purpose_span"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscribers.id", index=True, ondelete="CASCADE")
+    purpose: str = Field(description="digest or confirm")
+    span: str = Field(description="A digest's approval numbers (cursor-up_to); a confirmation's time")
+    up_to: int | None = Field(default=None, description="The cursor once the digest is accepted")
+    message_id: str = Field(unique=True)
+    to_address: str
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default=PENDING, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime
+    created_at: datetime
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    smtp_code: int | None = None
+    last_error: str | None = None
