@@ -24,7 +24,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder, Upstream("courtlistener") as upstream:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
         env.update(TRACKER_DATABASE_URL=f"sqlite:///{folder}/tracker.db",
-                   TRACKER_COURTLISTENER_URL=upstream.url, TRACKER_COURTLISTENER_DELAY="0",
+                   TRACKER_SOURCES__COURTLISTENER__URL=upstream.url,
+                   TRACKER_SOURCES__COURTLISTENER__DELAY="0",
                    TRACKER_WATCHLIST_FILE=str(FIXTURES / "courtlistener" / "watchlist.yaml"))
         for label in ("first crawl", "no-change re-crawl"):
             upstream.requests.clear()

@@ -29,10 +29,19 @@ class TrackerSpider(scrapy.Spider):
     def __init__(self, *args, since: str | None = None, full: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.config = load_settings()
-        self.rules = Rules(self.config.relevance)
+        self.source = self.config.source(self.name)
+        self.rules = Rules(self.config.relevance_settings)
         self.full = bool(full)
         if since:
             self.since = datetime.fromisoformat(since)
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        # Spacing between requests is the source's own setting ([sources.NAME] delay).
+        delay = load_settings().source(cls.name).delay
+        settings.set("DOWNLOAD_DELAY", delay, priority="spider")
+        settings.set("AUTOTHROTTLE_START_DELAY", max(delay, 0.1), priority="spider")
 
     def watchlist_records(self, kind: Kind) -> list[CaseRecord]:
         return [r for r in load_watchlist(self.config.watchlist_file) if r.kind is kind]

@@ -3,10 +3,10 @@
 Source: Congress.gov API v3 (``/bill``, ``/bill/{congress}/{type}/{number}``, its ``/actions`` and,
 for a changed bill that has any, its ``/relatedbills``).
 Auth: ``CONGRESS_API_KEY`` as the ``api_key`` query parameter; ``DEMO_KEY`` by default, which
-    api.data.gov limits to 30 requests an hour and 50 a day (``congress_daily_requests``).
+    api.data.gov limits to 30 requests an hour and 50 a day (``[sources.congress] daily_requests``).
 Notes:
     - There is no full-text search: the spider reads the bills updated since the last complete
-      run (``fromDateTime``, at most ``congress_list_pages`` pages of 250) and keeps those whose
+      run (``fromDateTime``, at most ``[sources.congress] pages`` pages of 250) and keeps those whose
       titles the relevance rules match, plus every federal bill on the watchlist by number.
     - The default format is XML: every request says ``format=json``. ``next`` links drop the key,
       so it is added again; their host is replaced by the configured one.
@@ -72,10 +72,10 @@ class CongressSpider(TrackerSpider):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.base = self.config.congress_url.rstrip("/")
-        self.key = self.config.congress_api_key.get_secret_value()
-        self.daily_request_budget = self.config.congress_daily_requests
-        self.list_pages = self.config.congress_list_pages
+        self.base = self.source.url.rstrip("/")
+        self.key = self.source.key.get_secret_value() if self.source.key else "DEMO_KEY"
+        self.daily_request_budget = self.source.daily_requests
+        self.list_pages = self.source.pages
         self.watchlist = {r.key: r for r in self.watchlist_records(Kind.FEDERAL_BILL)}
 
     def url(self, path: str, **params) -> str:

@@ -3,8 +3,8 @@
 Source: CourtListener REST API v4 (``search/``, ``dockets/``, ``docket-entries/``).
 Auth: ``COURTLISTENER_TOKEN``, sent as ``Authorization: Token <token>``; without one the API
     allows anonymous reads at a much lower limit, and the spider says so once.
-Limits: free tokens get 5/min, 50/hour and 125/day; ``courtlistener_daily_requests`` is the day's
-    budget (the crawl stops cleanly when it is spent) and ``courtlistener_delay`` spaces requests.
+Limits: free tokens get 5/min, 50/hour and 125/day; ``[sources.courtlistener] daily_requests`` is the day's
+    budget (the crawl stops cleanly when it is spent) and its ``delay`` spaces requests.
 Notes:
     - Candidates come from search (``type=r``) with the queries in ``tracker.relevance``, plus
       every U.S. lawsuit on the watchlist (by CourtListener id, else by court and docket number).
@@ -32,7 +32,6 @@ from w3lib.html import remove_tags
 
 from spiders.base import TrackerSpider
 from spiders.items import CaseItem, EventItem
-from tracker.config import load_settings
 from tracker.records import lawsuit_key
 from tracker.relevance import COURTLISTENER_QUERIES, Match, tracked_fields
 from tracker.vocab import Kind
@@ -74,19 +73,12 @@ class CourtListenerSpider(TrackerSpider):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        config = self.config
-        self.base = config.courtlistener_url.rstrip("/")
-        self.token = config.courtlistener_token.get_secret_value() if config.courtlistener_token else None
-        self.daily_request_budget = config.courtlistener_daily_requests
-        self.search_pages = config.courtlistener_search_pages
+        self.base = self.source.url.rstrip("/")
+        self.token = self.source.key.get_secret_value() if self.source.key else None
+        self.daily_request_budget = self.source.daily_requests
+        self.search_pages = self.source.pages
         self.watchlist = {record.key: record for record in self.watchlist_records(Kind.LAWSUIT)
                           if "court" in record.identifiers and "docket_number" in record.identifiers}
-
-    @classmethod
-    def update_settings(cls, settings):
-        super().update_settings(settings)
-        # Spacing between requests is the tracker's setting (5 a minute on a free token).
-        settings.set("DOWNLOAD_DELAY", load_settings().courtlistener_delay, priority="spider")
 
     def api(self, endpoint: str, **params) -> str:
         query = f"?{urlencode(params)}" if params else ""

@@ -63,7 +63,7 @@ class FederalRegisterSpider(TrackerSpider):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.base = self.config.federal_register_url.rstrip("/")
+        self.base = self.source.url.rstrip("/")
         self.today = datetime.now(UTC).date()
         self.watchlist = {record.identifiers["fr_document_number"]: record
                           for record in self.watchlist_records(Kind.AGENCY_ACTION)

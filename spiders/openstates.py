@@ -3,8 +3,8 @@
 Source: Open States API v3 (``/bills`` search, ``/bills/{jurisdiction}/{session}/{identifier}``).
 Auth: ``OPENSTATES_API_KEY`` in the ``X-API-KEY`` header. Without one the source is skipped,
     with the reason recorded for ``tracker sources``; a refused key (401/403) fails the run.
-Limits: a free key allows 10 requests a minute and 250 a day (``openstates_delay``,
-    ``openstates_daily_requests``).
+Limits: a free key allows 10 requests a minute and 250 a day (``[sources.openstates] delay``
+    and ``daily_requests``).
 Notes:
     - Keyword queries from ``tracker.relevance`` (``q=``, quoted phrases), ``updated_since`` the
       last complete run, ``sort=updated_asc``, 20 a page; a page past ``max_page`` is a 404, so
@@ -28,7 +28,6 @@ import scrapy
 from spiders.base import TrackerSpider
 from spiders.items import CaseItem, EventItem
 from spiders.middlewares import close_spider
-from tracker.config import load_settings
 from tracker.records import state_bill_key
 from tracker.relevance import OPENSTATES_QUERIES, Match, tracked_fields
 from tracker.vocab import ActionClass, Kind
@@ -55,18 +54,12 @@ class OpenStatesSpider(TrackerSpider):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        config = self.config
-        self.base = config.openstates_url.rstrip("/")
-        self.key = config.openstates_api_key.get_secret_value() if config.openstates_api_key else None
-        self.daily_request_budget = config.openstates_daily_requests
+        self.base = self.source.url.rstrip("/")
+        self.key = self.source.key.get_secret_value() if self.source.key else None
+        self.daily_request_budget = self.source.daily_requests
         if not self.key:
             self.skip_reason = "no OPENSTATES_API_KEY (a free key: https://open.pluralpolicy.com/accounts/signup/)"
         self.watchlist = {r.key: r for r in self.watchlist_records(Kind.STATE_BILL)}
-
-    @classmethod
-    def update_settings(cls, settings):
-        super().update_settings(settings)
-        settings.set("DOWNLOAD_DELAY", load_settings().openstates_delay, priority="spider")
 
     def request(self, url: str, callback, **meta) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, headers={"X-API-KEY": self.key},

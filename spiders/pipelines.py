@@ -81,7 +81,7 @@ class StorePipeline:
             raise RuntimeError(str(exc)) from None
         pipeline = cls(crawler, settings.database_url,
                        crawler.settings.getint("TRACKER_BATCH_SIZE", BATCH_SIZE))
-        pipeline.rules = settings.auto_approve_rules()
+        pipeline.rules = settings.auto_approve_rules
         pipeline.similarity = settings.link_title_similarity
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline

@@ -36,7 +36,6 @@ from w3lib.html import remove_tags_with_content, replace_entities, replace_tags
 
 from spiders.base import TrackerSpider
 from spiders.items import CaseItem, EventItem
-from tracker.config import load_settings
 from tracker.records import slug
 from tracker.relevance import Match, tracked_fields
 from tracker.runs import EMPTY, FAILED, OK, PartOutcome
@@ -175,17 +174,10 @@ class StatementsSpider(TrackerSpider):
     # {url: (etag, last_modified)} from the last full read; the pipeline sets it.
     validators: dict[str, tuple[str | None, str | None]] = {}
 
-    @classmethod
-    def update_settings(cls, settings):
-        super().update_settings(settings)
-        delay = load_settings().statements_delay  # these are organisations' own sites: be gentle
-        settings.set("DOWNLOAD_DELAY", delay, priority="spider")
-        settings.set("AUTOTHROTTLE_START_DELAY", max(delay, 0.1), priority="spider")
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = datetime.now(UTC).date()
-        statements = self.config.statement_settings()
+        statements = self.config.statement_settings
         self.lookback = timedelta(days=statements.lookback_days)
         self.progress = {source.name: Progress(source)
                          for source in statements.sources if source.enabled}

@@ -174,7 +174,7 @@ def test_query_commands_import_no_scrapy_apscheduler_or_alembic(seeded):
 def test_config_masks_secrets(env):
     result = tracker("config", "--json", env={**env, "COURTLISTENER_TOKEN": "abcdef123456"})
     shown = json.loads(result.stdout)
-    assert shown["courtlistener_token"] == "********"
+    assert shown["sources.courtlistener.key"] == "********"
     assert "abcdef123456" not in result.stdout
 
 

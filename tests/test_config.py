@@ -24,11 +24,11 @@ def test_default_database_is_sqlite_under_xdg_data_home(tmp_path):
 def test_toml_file_then_environment(monkeypatch, tmp_path):
     config = tmp_path / "tracker.toml"
     config.write_text('database_url = "sqlite:////srv/tracker.db"\n'
-                      'congress_url = "http://127.0.0.1:9999"\n')
+                      '[sources.congress]\nurl = "http://127.0.0.1:9999"\n')
     monkeypatch.setenv("TRACKER_CONFIG", str(config))
     settings = load_settings()
     assert settings.database_url == "sqlite:////srv/tracker.db"
-    assert settings.congress_url == "http://127.0.0.1:9999"
+    assert settings.source("congress").url == "http://127.0.0.1:9999"
     assert settings.config_file == config
     monkeypatch.setenv("TRACKER_DATABASE_URL", "sqlite:////tmp/env.db")
     assert load_settings().database_url == "sqlite:////tmp/env.db"
@@ -37,19 +37,19 @@ def test_toml_file_then_environment(monkeypatch, tmp_path):
 def test_config_file_at_the_xdg_default_is_read(tmp_path):
     default = tmp_path / "config" / "ai-copyright-tracker" / "config.toml"
     default.parent.mkdir(parents=True)
-    default.write_text('openstates_url = "http://127.0.0.1:8001"\n')
-    assert load_settings().openstates_url == "http://127.0.0.1:8001"
+    default.write_text('[sources.openstates]\nurl = "http://127.0.0.1:8001"\n')
+    assert load_settings().source("openstates").url == "http://127.0.0.1:8001"
 
 
 def test_upstream_keys_use_their_providers_names(monkeypatch):
     monkeypatch.setenv("COURTLISTENER_TOKEN", "0123456789abcdef0123456789abcdef01234567")
     monkeypatch.setenv("OPENSTATES_API_KEY", "os-secret")
     settings = load_settings()
-    assert settings.courtlistener_token.get_secret_value().startswith("0123")
+    assert settings.source("courtlistener").key.get_secret_value().startswith("0123")
     shown = describe_settings(settings)
     assert "0123" not in str(shown) and "os-secret" not in str(shown)
-    assert shown["courtlistener_token"] == "********"
-    assert shown["congress_api_key"] == "DEMO_KEY"
+    assert shown["sources.courtlistener.key"] == "********"
+    assert shown["sources.congress.key"] == "DEMO_KEY"
 
 
 def test_database_password_is_masked():
@@ -77,4 +77,72 @@ def test_wrong_type_is_a_clear_error(monkeypatch, tmp_path):
     config.write_text("database_url = 5\n")
     monkeypatch.setenv("TRACKER_CONFIG", str(config))
     with pytest.raises(ConfigError, match="database_url"):
+        load_settings()
+
+
+def test_each_source_has_its_own_table_over_its_defaults(monkeypatch, tmp_path):
+    config = tmp_path / "tracker.toml"
+    config.write_text("[sources.courtlistener]\ndelay = 3\n[sources.openstates]\ninterval = 12\n")
+    monkeypatch.setenv("TRACKER_CONFIG", str(config))
+    monkeypatch.setenv("TRACKER_SOURCES__COURTLISTENER__DAILY_REQUESTS", "5000")
+    settings = load_settings()
+    courtlistener = settings.source("courtlistener")
+    assert (courtlistener.delay, courtlistener.daily_requests) == (3, 5000)  # file, then environment
+    assert courtlistener.url == "https://www.courtlistener.com" and courtlistener.pages == 3  # defaults
+    assert settings.crawl_intervals["openstates"] == 12
+    assert settings.crawl_intervals["congress"] == 6  # untouched: its default
+
+
+def test_a_bad_source_value_is_one_clear_error(monkeypatch):
+    monkeypatch.setenv("TRACKER_SOURCES__COURTLISTENER__DELAY", "soon")
+    with pytest.raises(ConfigError, match=r"^invalid setting: sources\.courtlistener\.delay: "):
+        load_settings()
+
+
+def test_unknown_keys_in_the_file_are_reported_with_a_guess(monkeypatch, tmp_path):
+    config = tmp_path / "typo.toml"
+    config.write_text('databse_url = "sqlite:////tmp/x.db"\n')
+    monkeypatch.setenv("TRACKER_CONFIG", str(config))
+    with pytest.raises(ConfigError, match=r"unknown setting databse_url \(did you mean database_url\?\)"):
+        load_settings()
+    config.write_text("[sources.courtlistner]\ndelay = 3\n")
+    with pytest.raises(ConfigError, match="unknown source courtlistner; known: courtlistener"):
+        load_settings()
+    config.write_text("[sources.courtlistener]\ndely = 3\n")
+    with pytest.raises(ConfigError,
+                       match=r"unknown setting sources\.courtlistener\.dely \(did you mean delay\?\)"):
+        load_settings()
+
+
+def test_the_flat_names_of_the_last_release_still_work_with_a_warning(monkeypatch, tmp_path, capsys):
+    config = tmp_path / "old.toml"
+    config.write_text('courtlistener_delay = 4\n[crawl_intervals]\ncongress = 2\n')
+    monkeypatch.setenv("TRACKER_CONFIG", str(config))
+    monkeypatch.setenv("TRACKER_OPENSTATES_URL", "http://127.0.0.1:8001")
+    settings = load_settings()
+    assert settings.source("courtlistener").delay == 4
+    assert settings.source("congress").interval == 2
+    assert settings.source("openstates").url == "http://127.0.0.1:8001"
+    warnings = capsys.readouterr().err
+    assert "courtlistener_delay is renamed: use [sources.courtlistener] delay" in warnings
+    assert "openstates_url is renamed" in warnings and "crawl_intervals is renamed" in warnings
+
+
+def test_typed_tables_are_checked_once_at_load(monkeypatch, tmp_path):
+    config = tmp_path / "rules.toml"
+    config.write_text('[[review.auto_approve]]\nname = "x"\nsignificance = "huge"\n')
+    monkeypatch.setenv("TRACKER_CONFIG", str(config))
+    with pytest.raises(ConfigError, match=r"^invalid \[review\] setting: auto_approve\.0\.significance"):
+        load_settings()
+    config.write_text('[relevance]\ntopics = { "music" = ["song", "lyrics"] }\n')
+    settings = load_settings()
+    assert list(settings.relevance_settings.topics) == ["music"]
+    assert settings.relevance_settings is settings.relevance_settings  # built once
+
+
+def test_a_config_file_that_is_not_utf8_is_one_clear_error(monkeypatch, tmp_path):
+    config = tmp_path / "latin1.toml"
+    config.write_bytes('base_url = "http://caf\xe9.example"\n'.encode("latin-1"))
+    monkeypatch.setenv("TRACKER_CONFIG", str(config))
+    with pytest.raises(ConfigError, match="not UTF-8"):
         load_settings()

@@ -5,7 +5,8 @@ from tests.spiders.crawling import crawl_environment, tracker
 
 def test_crawl_of_all_sources_with_nothing_reachable_says_so_per_source(tmp_path):
     # Every upstream points at a loopback port nothing listens on; Open States has no key.
-    env = crawl_environment(tmp_path, TRACKER_COURTLISTENER_DELAY="0", TRACKER_OPENSTATES_DELAY="0")
+    env = crawl_environment(tmp_path, TRACKER_SOURCES__COURTLISTENER__DELAY="0",
+                            TRACKER_SOURCES__OPENSTATES__DELAY="0")
     assert tracker("seed", env=env).returncode == 0
     result = tracker("crawl", env=env, cwd=tmp_path)
     assert result.returncode == 1

@@ -22,7 +22,8 @@ from tracker.scheduler import crawl_job, declared_jobs, make_scheduler, recorded
 from .mailserver import MailServer
 from .spiders.crawling import crawl_environment
 
-OFF = '{"courtlistener": 0, "congress": 0, "openstates": 0, "federal_register": 0, "statements": 0}'
+OFF = ('{"courtlistener": {"interval": 0}, "congress": {"interval": 0}, "openstates": {"interval": 0}, '
+       '"federal_register": {"interval": 0}, "statements": {"interval": 0}}')
 
 
 def runs(engine, job_id: str) -> list[JobRun]:
@@ -43,7 +44,7 @@ def until(condition, timeout: float = 60) -> None:
 @pytest.fixture
 def environment(monkeypatch, tmp_path, database_url):
     """Every upstream nowhere, every crawl off unless a test turns it on; the env for children."""
-    env = crawl_environment(tmp_path, TRACKER_DATABASE_URL=database_url, TRACKER_CRAWL_INTERVALS=OFF,
+    env = crawl_environment(tmp_path, TRACKER_DATABASE_URL=database_url, TRACKER_SOURCES=OFF,
                             TRACKER_STANDBY_POLL="0.5", TRACKER_SMTP_URL="smtp://127.0.0.1:9")
     for name in list(os.environ):
         if name.startswith("TRACKER_"):
@@ -60,7 +61,7 @@ def scheduler_parts(environment, store_engine):
 
 
 def test_the_schedule_comes_from_the_settings(monkeypatch, environment):
-    monkeypatch.setenv("TRACKER_CRAWL_INTERVALS", '{"courtlistener": 1, "statements": 0}')
+    monkeypatch.setenv("TRACKER_SOURCES", '{"courtlistener": {"interval": 1}, "statements": {"interval": 0}}')
     monkeypatch.setenv("TRACKER_TIMEZONE", "America/New_York")
     monkeypatch.setenv("TRACKER_DAILY_DIGEST_AT", "07:30")
     monkeypatch.setenv("TRACKER_WEEKLY_DIGEST_ON", "fri")

@@ -1,19 +1,37 @@
 """Settings: environment variables over a TOML file over defaults, read at the entry points.
 
-Every setting has a ``TRACKER_*`` environment variable (the upstream keys keep the names their
-providers use, such as ``COURTLISTENER_TOKEN``) and a key of the same name, lower-cased and
-without the prefix, in the TOML file at ``TRACKER_CONFIG`` (default
-``$XDG_CONFIG_HOME/ai-copyright-tracker/config.toml``). Nothing here is read at import time:
-``load_settings()`` is called by the CLI, the scheduler and the pipeline, which pass values down.
+Every setting has a key in the TOML file at ``TRACKER_CONFIG`` (default
+``$XDG_CONFIG_HOME/ai-copyright-tracker/config.toml``) and a ``TRACKER_*`` environment variable.
+Each source has a table of its own, over the defaults in ``SOURCE_DEFAULTS``::
+
+    [sources.courtlistener]            # TRACKER_SOURCES__COURTLISTENER__DELAY=12
+    delay = 12
+
+The upstream keys also keep the names their providers use (``COURTLISTENER_TOKEN``). Unknown keys
+in the file are an error, not silently ignored; the flat names of earlier releases
+(``courtlistener_delay``, ``crawl_intervals``...) still work, with a warning, for one release.
+Nothing here is read at import time: ``load_settings()`` is called by the CLI, the scheduler and
+the pipeline, which pass values down.
 """
 
 import os
+import sys
 import tomllib
+from difflib import get_close_matches
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,16 +43,57 @@ from tracker.errors import ConfigError
 
 if TYPE_CHECKING:
     from tracker.approval_rules import ApproveRule
+    from tracker.relevance import RelevanceSettings
     from tracker.statement_sources import StatementsSettings
 
 APP_NAME = "ai-copyright-tracker"
-# Hours between crawls, fitted to each upstream's limits and cadence.
-DEFAULT_CRAWL_INTERVALS = {
-    "courtlistener": 1.0,
-    "congress": 6.0,
-    "openstates": 24.0,
-    "federal_register": 24.0,
-    "statements": 2.0,
+
+
+class SourceSettings(BaseModel):
+    """One upstream's table, ``[sources.NAME]``: where it is and how hard the tracker may ask."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(None, description="The upstream's host; the spider adds the API path")
+    key: SecretStr | None = Field(None, description="API key or token, if the upstream takes one")
+    interval: float = Field(24.0, ge=0, description="Hours between scheduled crawls (0: not scheduled)")
+    delay: float = Field(1.0, ge=0, description="Seconds between requests")
+    daily_requests: int | None = Field(None, ge=1, description="Requests a day (the free quota)")
+    pages: int | None = Field(None, ge=1, description="Result pages read per query")
+
+
+# One entry per source: a new source adds its spider module and one line here.
+SOURCE_DEFAULTS: dict[str, dict[str, Any]] = {
+    # Free tokens: 5 a minute, 125 a day; anonymous reads work too.
+    "courtlistener": {"url": "https://www.courtlistener.com", "interval": 1.0, "delay": 12.0,
+                      "daily_requests": 125, "pages": 3},
+    # DEMO_KEY: 30 an hour, 50 a day; pages of 250 recently updated bills.
+    "congress": {"url": "https://api.congress.gov", "key": "DEMO_KEY", "interval": 6.0,
+                 "daily_requests": 50, "pages": 8},
+    # A free key: 10 a minute, 250 a day; skipped without a key.
+    "openstates": {"url": "https://v3.openstates.org", "interval": 24.0, "delay": 6.0,
+                   "daily_requests": 250},
+    "federal_register": {"url": "https://www.federalregister.gov", "interval": 24.0},
+    # The organisations' own sites (listed under [statements]): be gentle.
+    "statements": {"interval": 2.0, "delay": 2.0},
+}
+# The upstream keys under the names their providers use.
+KEY_VARIABLES = {"courtlistener": "COURTLISTENER_TOKEN", "congress": "CONGRESS_API_KEY",
+                 "openstates": "OPENSTATES_API_KEY"}
+# Flat names of earlier releases, for one release: name -> (source, field).
+RENAMED = {
+    f"{source}_{old}": (source, new)
+    for source, fields in {
+        "courtlistener": {"url": "url", "token": "key", "delay": "delay",
+                          "daily_requests": "daily_requests", "search_pages": "pages"},
+        "congress": {"url": "url", "api_key": "key", "daily_requests": "daily_requests",
+                     "list_pages": "pages"},
+        "openstates": {"url": "url", "api_key": "key", "daily_requests": "daily_requests",
+                       "delay": "delay"},
+        "federal_register": {"url": "url"},
+        "statements": {"delay": "delay"},
+    }.items()
+    for old, new in fields.items()
 }
 
 
@@ -57,74 +116,25 @@ def templates_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "templates"
 
 
-def _env(*names: str) -> AliasChoices:
-    return AliasChoices(*names)
-
-
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TRACKER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TRACKER_", env_nested_delimiter="__",
+                                      extra="forbid")
 
     database_url: str = Field(
         default_factory=default_database_url,
         description="Any SQLAlchemy URL; SQLite by default, postgresql+psycopg://... for a team",
     )
-    courtlistener_url: str = Field(
-        "https://www.courtlistener.com", description="CourtListener host; the spider adds /api/rest/v4/"
-    )
-    courtlistener_token: SecretStr | None = Field(
-        None, validation_alias=_env("COURTLISTENER_TOKEN", "TRACKER_COURTLISTENER_TOKEN"),
-        description="CourtListener API token (optional for anonymous reads)",
-    )
-    congress_url: str = Field(
-        "https://api.congress.gov", description="Congress.gov API host; the spider adds /v3/"
-    )
-    congress_api_key: SecretStr = Field(
-        SecretStr("DEMO_KEY"), validation_alias=_env("CONGRESS_API_KEY", "TRACKER_CONGRESS_API_KEY"),
-        description="api.data.gov key for Congress.gov (DEMO_KEY allows 30 requests an hour)",
-    )
-    openstates_url: str = Field("https://v3.openstates.org", description="Open States API v3 host")
-    openstates_api_key: SecretStr | None = Field(
-        None, validation_alias=_env("OPENSTATES_API_KEY", "TRACKER_OPENSTATES_API_KEY"),
-        description="Open States API key (the source is skipped without one)",
-    )
-    federal_register_url: str = Field(
-        "https://www.federalregister.gov", description="Federal Register host; the spider adds /api/v1/"
-    )
-    congress_daily_requests: int = Field(
-        50, ge=1, description="Congress.gov requests a day (DEMO_KEY allows 50; a real key 5,000 an hour)"
-    )
-    congress_list_pages: int = Field(
-        8, ge=1, description="Pages of 250 recently updated bills read per crawl"
-    )
-    openstates_daily_requests: int = Field(
-        250, ge=1, description="Open States requests a day (a free key allows 250)"
-    )
-    openstates_delay: float = Field(
-        6.0, ge=0, description="Seconds between Open States requests (10 a minute on a free key)"
-    )
-    courtlistener_daily_requests: int = Field(
-        125, ge=1, description="CourtListener requests a day (a free token allows 125)"
-    )
-    courtlistener_delay: float = Field(
-        12.0, ge=0, description="Seconds between CourtListener requests (5 a minute on a free token)"
-    )
-    courtlistener_search_pages: int = Field(
-        3, ge=1, description="Search result pages read per relevance query"
-    )
-    statements_delay: float = Field(
-        2.0, ge=0, description="Seconds between requests to one guild's or office's site"
+    sources: dict[str, SourceSettings] = Field(
+        default_factory=dict,
+        description="A table per source, [sources.NAME], over the defaults in SOURCE_DEFAULTS",
     )
     watchlist_file: Path | None = Field(
         None, description="A watchlist file to use instead of the one shipped with the tracker"
     )
-    crawl_intervals: dict[str, float] = Field(
-        default_factory=lambda: dict(DEFAULT_CRAWL_INTERVALS),
-        description="Hours between crawls, per source (0: not scheduled)",
-    )
     relevance: dict[str, Any] = Field(
         default_factory=dict,
         description="What counts as an AI-copyright matter: [relevance] in the TOML file, over "
-        "the defaults in tracker/relevance.py (checked at load, compiled when a crawl needs it)",
+        "the defaults in tracker/relevance.py",
     )
     stale_after: float = Field(
         3.0, gt=0, description="A source is stale after this many intervals without a success"
@@ -135,7 +145,7 @@ class Settings(BaseSettings):
     statements: dict[str, Any] = Field(
         default_factory=dict,
         description="Guild, coalition and office pages: [[statements.sources]] in the TOML file, "
-        "over the defaults in tracker/statement_sources.py (read with statement_settings())",
+        "over the defaults in tracker/statement_sources.py",
     )
     base_url: str = Field(
         "http://127.0.0.1:8000", description="Where the web app answers; every link in a mail starts here"
@@ -184,22 +194,86 @@ class Settings(BaseSettings):
     review: dict[str, Any] = Field(
         default_factory=dict,
         description="Staff review: [[review.auto_approve]] rules in the TOML file, over the "
-        "default in tracker/approval_rules.py (read with auto_approve_rules())",
+        "default in tracker/approval_rules.py (read with auto_approve_rules)",
     )
     config_file: Path | None = Field(None, exclude=True, description="The TOML file read, if any")
 
-    # The statement sources and the review rules are tables of their own, checked when the
-    # settings load but built only by the commands that use them: their models are a tenth of
-    # every command's start-up (bench/cli_latency.py).
+    # The [relevance], [statements] and [review] tables are checked once, at load, and kept as
+    # their typed models; a table left unset builds its defaults on first use, since their
+    # modules are a tenth of every command's start-up (bench/cli_latency.py).
+    @cached_property
+    def relevance_settings(self) -> "RelevanceSettings":
+        from tracker.relevance import RelevanceSettings
+
+        return RelevanceSettings.model_validate(self.relevance)
+
+    @cached_property
     def statement_settings(self) -> "StatementsSettings":
         from tracker.statement_sources import StatementsSettings
 
         return StatementsSettings.model_validate(self.statements)
 
+    @cached_property
     def auto_approve_rules(self) -> list["ApproveRule"]:
         from tracker.approval_rules import ReviewSettings
 
         return ReviewSettings.model_validate(self.review).auto_approve
+
+    def source(self, name: str) -> SourceSettings:
+        """The settings in force for one source (its defaults when the configuration is silent)."""
+        return self.sources.get(name) or SourceSettings.model_validate(SOURCE_DEFAULTS.get(name, {}))
+
+    @property
+    def crawl_intervals(self) -> dict[str, float]:
+        """Hours between scheduled crawls, per source."""
+        return {name: self.source(name).interval for name in SOURCE_DEFAULTS}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_settings(cls, data: Any) -> Any:
+        """Move the flat names of earlier releases into their source tables, with a warning."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        sources = {name: dict(table) for name, table in (data.get("sources") or {}).items()}
+        for old, (source, field) in RENAMED.items():
+            value = data.pop(old, None)
+            if value is None:
+                value = os.environ.get(f"TRACKER_{old.upper()}")
+            if value is not None:
+                _warn(f"the setting {old} is renamed: use [sources.{source}] {field} "
+                      f"(TRACKER_SOURCES__{source.upper()}__{field.upper()})")
+                sources.setdefault(source, {}).setdefault(field, value)
+        intervals = data.pop("crawl_intervals", None) or os.environ.get("TRACKER_CRAWL_INTERVALS")
+        if intervals is not None:
+            _warn("the setting crawl_intervals is renamed: use [sources.NAME] interval")
+            if isinstance(intervals, str):
+                import json
+
+                try:
+                    intervals = json.loads(intervals)
+                except ValueError:
+                    raise ValueError("crawl_intervals must be a JSON object of hours per source, "
+                                     'e.g. {"courtlistener": 2}') from None
+            if not isinstance(intervals, dict):
+                raise ValueError("crawl_intervals must be a table of hours per source")
+            for source, hours in intervals.items():
+                sources.setdefault(source, {}).setdefault("interval", hours)
+        for source, variable in KEY_VARIABLES.items():
+            key = os.environ.get(variable)
+            if key:
+                sources.setdefault(source, {})["key"] = key
+        data["sources"] = sources
+        return data
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _over_defaults(cls, given: Any) -> dict[str, Any]:
+        """Each source's table over its defaults; a source the tracker has no spider for is an error."""
+        given = given or {}
+        if unknown := sorted(set(given) - set(SOURCE_DEFAULTS)):
+            raise ValueError(f"unknown source {', '.join(unknown)}; known: {', '.join(SOURCE_DEFAULTS)}")
+        return {name: {**defaults, **(given.get(name) or {})} for name, defaults in SOURCE_DEFAULTS.items()}
 
     @field_validator("timezone")
     @classmethod
@@ -225,43 +299,52 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
 
 
+def _warn(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings in force.
 
-    :raises ConfigError: when the TOML file cannot be read or a value is invalid
+    :raises ConfigError: when the TOML file cannot be read or a value or key is invalid
     """
     config_file = Path(os.environ.get("TRACKER_CONFIG") or default_config_path())
+    if "TRACKER_CONFIG" in os.environ and not config_file.is_file():
+        raise ConfigError(f"TRACKER_CONFIG names {config_file}, which is not a readable file")
     try:
         settings = Settings(**overrides)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"cannot parse the config file {config_file}: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read the config file {config_file}: it is not UTF-8 text") from None
     except OSError as exc:
         raise ConfigError(f"cannot read the config file {config_file}: {exc.strerror}") from None
     except ValidationError as exc:
         raise ConfigError(f"invalid setting: {_problems(exc)}") from None
-    if settings.relevance:
-        from tracker.relevance import RelevanceSettings  # only a config that sets rules pays for it
-
-        try:
-            RelevanceSettings.model_validate(settings.relevance)
-        except ValidationError as exc:
-            raise ConfigError(f"invalid [relevance] setting: {_problems(exc)}") from None
-    for name, check in (("statements", Settings.statement_settings),
-                        ("review", Settings.auto_approve_rules)):
-        if getattr(settings, name):
+    for table, typed in (("relevance", "relevance_settings"), ("statements", "statement_settings"),
+                         ("review", "auto_approve_rules")):
+        if getattr(settings, table):  # an unset table keeps its defaults, built on first use
             try:
-                check(settings)
+                getattr(settings, typed)
             except ValidationError as exc:
-                raise ConfigError(f"invalid [{name}] setting: {_problems(exc)}") from None
-    if "TRACKER_CONFIG" in os.environ and not config_file.is_file():
-        raise ConfigError(f"TRACKER_CONFIG names {config_file}, which is not a readable file")
+                raise ConfigError(f"invalid [{table}] setting: {_problems(exc)}") from None
     settings.config_file = config_file if config_file.is_file() else None
     return settings
 
 
 def _problems(exc: ValidationError) -> str:
-    """``database_url: Input should be a valid string; ...``"""
-    return "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+    """``database_url: Input should be a valid string; ...``, and for an unknown key the known
+    one it was probably meant to be."""
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            known = list(Settings.model_fields) if len(err["loc"]) == 1 else list(SourceSettings.model_fields)
+            guess = get_close_matches(str(err["loc"][-1]), known, n=1)
+            problems.append(f"unknown setting {where}" + (f" (did you mean {guess[0]}?)" if guess else ""))
+        else:
+            problems.append(f"{where}: {err['msg']}")
+    return "; ".join(problems)
 
 
 def mask_url_password(url: str) -> str:
@@ -274,21 +357,35 @@ def mask_url_password(url: str) -> str:
     return f"{scheme}://{user}:***@{host}"
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, SecretStr):
+        secret = value.get_secret_value()
+        return "DEMO_KEY" if secret == "DEMO_KEY" else ("*" * 8 if secret else "")
+    return "" if value is None else str(value)
+
+
 def describe_settings(settings: Settings) -> dict[str, str]:
-    """The settings in force as strings, with every secret masked."""
+    """The settings in force as strings, with every secret masked; a source's settings as
+    ``sources.NAME.FIELD``, and the relevance, review and statements tables as the rules in force."""
     shown: dict[str, str] = {}
     for name in Settings.model_fields:
-        value = getattr(settings, name)
-        if isinstance(value, SecretStr):
-            secret = value.get_secret_value()
-            value = "DEMO_KEY" if secret == "DEMO_KEY" else ("*" * 8 if secret else "")
-        shown[name] = "" if value is None else str(value)
+        if name == "sources":
+            for source in SOURCE_DEFAULTS:
+                table = settings.source(source)
+                for field in SourceSettings.model_fields:
+                    shown[f"sources.{source}.{field}"] = _shown(getattr(table, field))
+        else:
+            shown[name] = _shown(getattr(settings, name))
     shown["database_url"] = mask_url_password(settings.database_url)
     shown["smtp_url"] = mask_url_password(settings.smtp_url.get_secret_value())
+    relevance = settings.relevance_settings
+    shown["relevance"] = "; ".join(
+        f"{name}: {', '.join(words)}" for name, words in relevance.model_dump().items()
+        if words and name != "topics") + "; topics: " + ", ".join(relevance.topics)
     shown["review"] = "; ".join(f"{r.name}: {r.describe()}"
-                                for r in settings.auto_approve_rules()) or "(no auto-approve rules)"
+                                for r in settings.auto_approve_rules) or "(no auto-approve rules)"
     shown["statements"] = ", ".join(
         f"{s.name} ({s.type}{'' if s.enabled else ', disabled'})"
-        for s in settings.statement_settings().sources) or "(none)"
+        for s in settings.statement_settings.sources) or "(none)"
     shown["templates_dir"] = str(templates_dir())
     return shown

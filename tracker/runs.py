@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session, col
 
-from tracker.config import DEFAULT_CRAWL_INTERVALS
 from tracker.db import write_session
 from tracker.models.runs import FetchValidator, SourceRun
 
@@ -128,7 +127,7 @@ def source_health(engine: Engine, sources: list[str], *, now: datetime,
                 return session.exec(query).scalars().first()
 
             parent = name.split(":")[0]  # a part runs with its source
-            interval = intervals.get(parent, DEFAULT_CRAWL_INTERVALS.get(parent, 24.0))
+            interval = intervals.get(parent, 24.0)
             success = latest(SourceRun.state == OK)
             recent = session.exec(
                 select(SourceRun.state, SourceRun.finish_reason)

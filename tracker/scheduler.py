@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Engine, select, text, update
 from sqlmodel import Session, col
 
-from tracker.config import DEFAULT_CRAWL_INTERVALS, Settings, load_settings
+from tracker.config import Settings, load_settings
 from tracker.db import open_store, write_session
 from tracker.errors import TrackerError
 from tracker.models.runs import JobRun
@@ -126,7 +126,7 @@ def declared_jobs(settings: Settings, sources: list[str]) -> list[Declared]:
 
     zone = settings.timezone
     jobs = []
-    intervals = {**DEFAULT_CRAWL_INTERVALS, **settings.crawl_intervals}
+    intervals = settings.crawl_intervals
     for source in sources:
         hours = intervals.get(source, 24.0)
         if hours <= 0:  # an interval of 0 turns the source's crawls off

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Where every source points unless a test gives it a stand-in: a loopback port nothing listens
 # on, so that no test can reach a real upstream, whatever it crawls.
 NOWHERE = "http://127.0.0.1:9"
-UPSTREAM_SETTINGS = ("TRACKER_COURTLISTENER_URL", "TRACKER_CONGRESS_URL",
-                     "TRACKER_OPENSTATES_URL", "TRACKER_FEDERAL_REGISTER_URL")
+UPSTREAM_SETTINGS = ("TRACKER_SOURCES__COURTLISTENER__URL", "TRACKER_SOURCES__CONGRESS__URL",
+                     "TRACKER_SOURCES__OPENSTATES__URL", "TRACKER_SOURCES__FEDERAL_REGISTER__URL")
 KEYS = ("COURTLISTENER_TOKEN", "CONGRESS_API_KEY", "OPENSTATES_API_KEY")
 
 

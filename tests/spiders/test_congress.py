@@ -16,7 +16,7 @@ FOLDER = FIXTURES / "congress"
 
 @pytest.fixture
 def spider(monkeypatch):
-    return open_spider(CongressSpider, monkeypatch, TRACKER_CONGRESS_URL=BASE,
+    return open_spider(CongressSpider, monkeypatch, TRACKER_SOURCES__CONGRESS__URL=BASE,
                        TRACKER_WATCHLIST_FILE=str(FOLDER / "watchlist.yaml"))
 
 
@@ -72,7 +72,7 @@ def upstream():
 
 
 def test_crawl_folds_statuses_and_a_new_action_is_one_change(upstream, tmp_path):
-    env = crawl_environment(tmp_path, TRACKER_CONGRESS_URL=upstream.url,
+    env = crawl_environment(tmp_path, TRACKER_SOURCES__CONGRESS__URL=upstream.url,
                             TRACKER_WATCHLIST_FILE=str(FOLDER / "watchlist.yaml"))
     first = tracker("crawl", "--source", "congress", env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr

@@ -24,7 +24,7 @@ TOKEN = "0123456789abcdef0123456789abcdef01234567"
 
 @pytest.fixture
 def spider(monkeypatch):
-    return open_spider(CourtListenerSpider, monkeypatch, TRACKER_COURTLISTENER_URL=BASE,
+    return open_spider(CourtListenerSpider, monkeypatch, TRACKER_SOURCES__COURTLISTENER__URL=BASE,
                        TRACKER_WATCHLIST_FILE=str(WATCHLIST))
 
 
@@ -96,9 +96,9 @@ def upstream():
 
 @pytest.fixture
 def crawl_env(upstream, tmp_path):
-    return crawl_environment(tmp_path, TRACKER_COURTLISTENER_URL=upstream.url,
+    return crawl_environment(tmp_path, TRACKER_SOURCES__COURTLISTENER__URL=upstream.url,
                              TRACKER_WATCHLIST_FILE=str(WATCHLIST),
-                             TRACKER_COURTLISTENER_DELAY="0", COURTLISTENER_TOKEN=TOKEN)
+                             TRACKER_SOURCES__COURTLISTENER__DELAY="0", COURTLISTENER_TOKEN=TOKEN)
 
 
 def test_crawl_stores_ai_suits_and_recrawl_changes_nothing(upstream, crawl_env, tmp_path):
@@ -158,7 +158,7 @@ def test_scrapy_crawl_directly_records_the_run(upstream, crawl_env):
 
 
 def test_spent_budget_stops_cleanly_and_the_next_run_resumes(upstream, crawl_env, tmp_path):
-    limited = {**crawl_env, "TRACKER_COURTLISTENER_DAILY_REQUESTS": "6"}
+    limited = {**crawl_env, "TRACKER_SOURCES__COURTLISTENER__DAILY_REQUESTS": "6"}
     result = tracker("crawl", "--source", "courtlistener", env=limited, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     health = json.loads(tracker("sources", "--json", env=limited).stdout)
@@ -183,7 +183,7 @@ def test_unreachable_upstream_fails_fast_with_the_reason(crawl_env, tmp_path):
     with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    env = {**crawl_env, "TRACKER_COURTLISTENER_URL": f"http://127.0.0.1:{closed_port}"}
+    env = {**crawl_env, "TRACKER_SOURCES__COURTLISTENER__URL": f"http://127.0.0.1:{closed_port}"}
     assert tracker("seed", env=env).returncode == 0
     result = tracker("crawl", "--source", "courtlistener", env=env, cwd=tmp_path)
     assert result.returncode == 1
@@ -209,7 +209,7 @@ def test_ctrl_c_stops_the_crawl_process_and_records_why(upstream, crawl_env, tmp
     import signal
     import time
 
-    slow = {**crawl_env, "TRACKER_COURTLISTENER_DELAY": "5"}
+    slow = {**crawl_env, "TRACKER_SOURCES__COURTLISTENER__DELAY": "5"}
     crawl = subprocess.Popen([sys.executable, "-m", "tracker", "crawl", "--source", "courtlistener"],
                              env=slow, cwd=tmp_path,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -16,7 +16,7 @@ FOLDER = FIXTURES / "federal_register"
 
 @pytest.fixture
 def spider(monkeypatch):
-    return open_spider(FederalRegisterSpider, monkeypatch, TRACKER_FEDERAL_REGISTER_URL=BASE,
+    return open_spider(FederalRegisterSpider, monkeypatch, TRACKER_SOURCES__FEDERAL_REGISTER__URL=BASE,
                        TRACKER_WATCHLIST_FILE=str(FOLDER / "watchlist.yaml"))
 
 
@@ -65,7 +65,7 @@ def upstream():
 
 
 def test_crawl_twice_then_one_new_document(upstream, tmp_path):
-    env = crawl_environment(tmp_path, TRACKER_FEDERAL_REGISTER_URL=upstream.url,
+    env = crawl_environment(tmp_path, TRACKER_SOURCES__FEDERAL_REGISTER__URL=upstream.url,
                             TRACKER_WATCHLIST_FILE=str(FOLDER / "watchlist.yaml"))
     first = tracker("crawl", "--source", "federal_register", env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr

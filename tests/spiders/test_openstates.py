@@ -18,7 +18,7 @@ FOLDER = FIXTURES / "openstates"
 
 @pytest.fixture
 def spider(monkeypatch):
-    return open_spider(OpenStatesSpider, monkeypatch, TRACKER_OPENSTATES_URL=BASE,
+    return open_spider(OpenStatesSpider, monkeypatch, TRACKER_SOURCES__OPENSTATES__URL=BASE,
                        OPENSTATES_API_KEY="k3y", TRACKER_WATCHLIST_FILE=str(FOLDER / "watchlist.yaml"))
 
 
@@ -58,8 +58,8 @@ def upstream():
 
 
 def environment(upstream, tmp_path, **settings):
-    return crawl_environment(tmp_path, TRACKER_OPENSTATES_URL=upstream.url,
-                             TRACKER_OPENSTATES_DELAY="0",
+    return crawl_environment(tmp_path, TRACKER_SOURCES__OPENSTATES__URL=upstream.url,
+                             TRACKER_SOURCES__OPENSTATES__DELAY="0",
                              TRACKER_WATCHLIST_FILE=str(FOLDER / "watchlist.yaml"), **settings)
 
 

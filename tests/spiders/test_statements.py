@@ -188,7 +188,7 @@ def upstream():
 def crawl_env(upstream, tmp_path):
     config = tmp_path / "statements.toml"
     config.write_text((FOLDER / "config.toml").read_text().replace("{base}", upstream.url))
-    return crawl_environment(tmp_path, TRACKER_CONFIG=str(config), TRACKER_STATEMENTS_DELAY="0")
+    return crawl_environment(tmp_path, TRACKER_CONFIG=str(config), TRACKER_SOURCES__STATEMENTS__DELAY="0")
 
 
 def sources(env) -> dict[str, dict]:
@@ -250,7 +250,7 @@ def test_a_site_that_brings_nothing_run_after_run_is_stale(upstream, tmp_path):
     config.write_text(f'[[statements.sources]]\nname = "dga"\norganisation = "DGA"\n'
                       f'url = "{upstream.url}/dga/rss"\n')
     env = crawl_environment(tmp_path, TRACKER_CONFIG=str(config), TRACKER_STALE_RUNS="2",
-                            TRACKER_STATEMENTS_DELAY="0")
+                            TRACKER_SOURCES__STATEMENTS__DELAY="0")
     assert tracker("crawl", "--source", "statements", env=env, cwd=tmp_path).returncode == 0
     assert sources(env)["statements:dga"]["stale"] is False
     assert tracker("crawl", "--source", "statements", env=env, cwd=tmp_path).returncode == 0

@@ -30,7 +30,7 @@ def seed(
     report = ingest(engine, records, now=now)
     matters, memberships = load_matters(engine, now=now)
     links = propose(engine, [r.key for r in records], similarity=settings.link_title_similarity, now=now)
-    approved = apply_rules(engine, settings.auto_approve_rules(), detected_at=now)
+    approved = apply_rules(engine, settings.auto_approve_rules, detected_at=now)
     console(stderr=True).print(
         f"watchlist: {len(records)} cases — {report.count(Outcome.INSERTED)} new, "
         f"{report.count(Outcome.UPDATED)} updated, {report.count(Outcome.UNCHANGED)} unchanged; "

@@ -222,7 +222,7 @@ def review_edit(
 @review_app.command("rules")
 def review_rules(as_json: JsonFlag = False) -> None:
     """The auto-approve rules in force."""
-    rules = load_settings().auto_approve_rules()
+    rules = load_settings().auto_approve_rules
     if as_json:
         print_json([rule.model_dump(mode="json") | {"describes": rule.describe()} for rule in rules])
         return

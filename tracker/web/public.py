@@ -22,12 +22,15 @@ from tracker.web.pages import checked_form, db, environment, render
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
 FEED_SIZE = 50
-TOPICS = ("training-data", "likeness", "deepfakes", "transparency", "output-infringement",
-          "dmca-1202", "ai-authorship", "labour")
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _topics(request: Request) -> list[str]:
+    """The topic tags in force: the [relevance] table's, so a topic configured there is offered."""
+    return list(request.app.state.settings.relevance_settings.topics)
 
 
 async def home(request: Request) -> Response:
@@ -51,7 +54,7 @@ async def case_list(request: Request) -> Response:
 
     cases, total = await db(read)
     return render(request, "cases.html", cases=cases, total=total, filters=filters, kinds=list(Kind),
-                  topics=TOPICS, query=request.query_params)
+                  topics=_topics(request), query=request.query_params)
 
 
 def case_detail(engine, key: str, *, as_dict: bool = False):
@@ -120,24 +123,24 @@ async def feed_topic(request: Request) -> Response:
     return await db(_feed, request, f"AI copyright: {topic}", f"/feeds/topics/{topic}.atom", topic=topic)
 
 
-def _preferences(form) -> Preferences:
+def _preferences(form, topics: list[str]) -> Preferences:
     return Preferences(
         name=str(form.get("name") or "").strip() or None,
         frequency=Frequency(form.get("frequency") or Frequency.WEEKLY),
         kinds=[Kind(k) for k in form.getlist("kind") if k in Kind._value2member_map_],
         jurisdictions=list(str(form.get("jurisdictions") or "").replace(",", " ").split()),
-        topics=[t for t in form.getlist("topic") if t in TOPICS],
+        topics=[t for t in form.getlist("topic") if t in topics],
         min_significance=Significance.MAJOR if form.get("major_only") else None)
 
 
 async def subscribe_page(request: Request) -> Response:
-    context = {"kinds": list(Kind), "topics": TOPICS, "frequencies": list(Frequency)}
+    context = {"kinds": list(Kind), "topics": _topics(request), "frequencies": list(Frequency)}
     if request.method == "GET":
         return render(request, "subscribe.html", **context)
     form = await checked_form(request)
     settings, engine = request.app.state.settings, request.app.state.engine
     try:
-        preferences = _preferences(form)
+        preferences = _preferences(form, context["topics"])
         subscriber, needs = await db(subscribe, engine, str(form.get("email", "")), preferences,
                                      now=_now(), from_stranger=True)
     except (TrackerError, ValueError) as exc:  # a bad address or choice: say so on the form
@@ -177,13 +180,13 @@ async def confirm_page(request: Request) -> Response:
 
 async def preferences_page(request: Request) -> Response:
     subscriber = await db(_subscriber, request, PREFERENCES)
-    context = {"subscriber": subscriber, "kinds": list(Kind), "topics": TOPICS,
+    context = {"subscriber": subscriber, "kinds": list(Kind), "topics": _topics(request),
                "frequencies": list(Frequency),
                "unsubscribe": request.app.state.tokens.make(UNSUBSCRIBE, subscriber.id)}
     if request.method == "GET":
         return render(request, "preferences.html", **context)
     form = await checked_form(request)
-    preferences = _preferences(form)
+    preferences = _preferences(form, context["topics"])
     preferences.follows = subscriber.follows
     context["subscriber"] = await db(update_preferences, request.app.state.engine, subscriber.id,
                                      preferences)
