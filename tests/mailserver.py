@@ -2,7 +2,7 @@
 
 Replies can be scripted: ``refuse(address, "550 ...")`` refuses a recipient, and
 ``answer_data("421 ...", "250 OK")`` answers the next DATA commands in turn. aiosmtpd cannot pick
-a free port itself (``../shared/RELIABILITY.md`` §1), so one is found first.
+a free port itself (it needs a number before it binds), so one is found first.
 """
 
 import email

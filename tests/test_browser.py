@@ -22,9 +22,10 @@ from tracker.tokens import Tokens
 from .test_web import mail, now, site  # noqa: F401  (the fixtures: the app and its mail server)
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="Debian's chromium and chromium-driver are not installed (.ci/run installs them)")
+MISSING = "Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
+# Under CI=true a missing browser fails the run instead of skipping it.
+pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER) and os.environ.get("CI") != "true",
+                                reason=MISSING)
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
 
@@ -33,6 +34,8 @@ def browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.fail(f"{MISSING} (CI=true requires the browser tests to run)")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",

@@ -14,7 +14,7 @@ from tracker.watchlist import WATCHLIST_FILE, load_watchlist
 from .conftest import NOW
 
 RECORDS = load_watchlist()
-# Natural keys, one pattern per kind (DESIGN.md "Words").
+# Natural keys, one pattern per kind (the README's "Keys").
 LAWSUIT_KEY = re.compile(r"^[a-z]{2,6}-\d:\d{2}-(?:cv|md)-\d{5}$")
 FEDERAL_BILL_KEY = re.compile(r"^us-\d{3}-(?:s|hr|sres|hres|sjres|hjres)-\d+$")
 STATE_BILL_KEY = re.compile(r"^[a-z]{2}-[a-z0-9-]+-(?:ab|sb|hb|s|a)-\d+$")

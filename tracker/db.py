@@ -2,8 +2,8 @@
 
 SQLite gets WAL (readers never block the writer), a busy timeout, foreign keys, and write
 transactions that begin ``IMMEDIATE``: a deferred transaction that reads and then writes fails
-at once with "database is locked" when another writer got in between, whatever the busy timeout
-(RELIABILITY.md §4.3). Reads keep plain deferred ``BEGIN`` so the CLI never waits on a crawl.
+at once with "database is locked" when another writer got in between, whatever the busy timeout.
+Reads keep plain deferred ``BEGIN`` so the CLI never waits on a crawl.
 
 The schema is Alembic's. Query commands must not import Alembic (it costs start-up time), so
 ``ensure_schema`` compares the database's ``alembic_version`` with ``HEAD`` in plain SQL and

@@ -13,7 +13,6 @@ time; it claims a row, sends it, and records the server's answer:
 A sender killed mid-batch leaves at most one row ``sending``; the next run (holding the lock,
 so that sender is gone) puts it back. Only a kill after the server's 250 and before the row was
 marked can send a mail twice, and then with the same Message-ID: SMTP cannot close that window.
-(``../shared/RELIABILITY.md`` §1.6, §1.10.)
 """
 
 import email.policy

@@ -7,7 +7,7 @@ declared is removed and said, so a renamed job never silently vanishes. Every jo
 ``max_instances=1``, ``coalesce`` and a misfire grace, so a machine that slept through three runs
 does one.
 
-APScheduler 3 cannot share a job store between processes (its FAQ; ``RELIABILITY.md`` §2.3), so
+APScheduler 3 cannot share a job store between processes (its FAQ), so
 the process holds a lock for its lifetime (a PostgreSQL advisory lock, or a lock file beside the
 SQLite file); a second one stands by and takes over when the first dies. A crawl is a child
 process (``tracker.crawl``: Twisted's reactor cannot restart in one process) with a time limit.

@@ -3,7 +3,7 @@
 ``[[statements.sources]]`` in the configuration file lists them; a file that names any replaces
 the defaults below. A source is a ``feed`` (RSS or Atom) or an ``html`` listing page read with
 CSS or XPath selectors (an XPath starts with ``/``, ``./`` or ``(``). None of the default URLs
-or selectors could be checked against a live page when they were written (``sources.md`` §7);
+or selectors could be checked against a live page when they were written (no network where they were written);
 the README marks each to be checked on the first run, and ``tracker sources`` names the
 selector that found nothing when a layout changes.
 """
@@ -75,7 +75,7 @@ DEFAULT_SOURCES = (
         name="human-artistry-campaign", organisation="Human Artistry Campaign", type="html",
         url="https://www.humanartistrycampaign.com/news",
         item="article", title="h1 a, h2 a", link="h1 a, h2 a", date="time"),
-    # No official site was found for the Creators Coalition on AI (sources.md, ANCHORS.md):
+    # No official site was found for the Creators Coalition on AI in the research behind the defaults:
     # enable it with its URL and selectors once known.
     StatementSource(name="creators-coalition-on-ai", organisation="Creators Coalition on AI",
                     enabled=False),
