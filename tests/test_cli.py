@@ -192,3 +192,42 @@ def test_every_command_has_help(env):
                  ["db", "upgrade", "--help"]):
         result = tracker(*args, env=env)
         assert result.returncode == 0 and "Usage" in result.stdout
+
+
+def test_show_gives_staff_the_research_fields(seeded):
+    # Issue #16: as_of, confidence and research notes are shown by the CLI, a staff tool.
+    text = tracker("show", ANDERSEN, env=seeded).stdout
+    assert "facts as of" in text and "Research notes (staff only)" in text and "conflict" in text
+    curation = json.loads(tracker("show", ANDERSEN, "--json", env=seeded).stdout)["curation"]
+    assert curation["as_of"] and curation["confidence"] in {"high", "medium"}
+    rows = list(csv.DictReader(io.StringIO(tracker("export", "--format", "csv", env=seeded).stdout)))
+    assert {"as_of", "confidence", "research_notes"} <= set(rows[0])
+
+
+def test_watchlist_check_passes_on_the_shipped_file(env):
+    result = tracker("watchlist", "check", "--today", "2026-11-30", env=env)
+    assert result.returncode == 0, result.stdout
+    assert "0 errors" in result.stderr
+    assert all(line.startswith(("error: ", "warning: ")) for line in result.stdout.splitlines())
+
+
+def test_watchlist_check_exits_1_on_an_error(env, tmp_path):
+    bad = tmp_path / "watchlist.yaml"
+    bad.write_text("""- key: cand-3:26-cv-00001
+  kind: lawsuit
+  jurisdiction: cand
+  title: A v. B
+  sources: [http://example.org/a]
+  confidence: high
+  as_of: '2026-11-01'
+  why_tracked: a test
+  tags: [test]
+  events:
+  - date: '2026-10-01'
+    text: Complaint filed.
+""")
+    result = tracker("watchlist", "check", "--file", str(bad), "--today", "2026-11-30", env=env)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "error: cand-3:26-cv-00001: http://example.org/a: not over https [source]"]
+    assert tracker("watchlist", "check", "--today", "someday", env=env).returncode == 2

@@ -13,7 +13,7 @@ from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.models.review import Change
 from tracker.models.subscribers import Subscriber
-from tracker.records import CaseRecord, EventRecord
+from tracker.records import CaseRecord, CuratedRecord, EventRecord
 from tracker.review import approve
 from tracker.staff import add_staff
 from tracker.store import ingest
@@ -23,9 +23,11 @@ from .mailserver import MailServer
 from .webserver import WebServer
 
 HOSTILE = '<script>alert("pwned")</script> Hostile v. AI'
+RESEARCH_NOTE = "Trial date conflict (unverified): a staff-only research note"
 CASES = [
-    CaseRecord(key="cand-3:23-cv-00201", kind=Kind.LAWSUIT, jurisdiction="cand",
+    CuratedRecord(key="cand-3:23-cv-00201", kind=Kind.LAWSUIT, jurisdiction="cand",
                title="Andersen v. Stability AI Ltd.", source="courtlistener", tags=["training-data"],
+               as_of=datetime(2026, 11, 30).date(), confidence="medium", research_notes=RESEARCH_NOTE,
                events=[EventRecord(datetime(2023, 1, 13).date(), "COMPLAINT filed", "courtlistener",
                                    source_url="https://example.org/docket/1")]),
     CaseRecord(key="cand-3:26-cv-00666", kind=Kind.LAWSUIT, jurisdiction="cand", title=HOSTILE,
@@ -219,3 +221,14 @@ def test_feeds_and_json(site):
     cases = client(site).get("/api/cases", params={"tag": "training-data"}).json()
     assert [c["key"] for c in cases] == ["cand-3:23-cv-00201"]
     assert client(site).get("/api/cases/cand-3:23-cv-00201").json()["events"][0]["text"] == "COMPLAINT filed"
+
+
+def test_research_notes_stay_off_the_public_pages_api_and_feeds(site):
+    # Issue #16: confidence, as_of and research notes are for staff, never for the public.
+    browser = client(site)
+    for path in ("/cases", "/cases/cand-3:23-cv-00201", "/api/cases", "/api/cases/cand-3:23-cv-00201",
+                 "/feeds/changes.atom", "/feeds/cases/cand-3:23-cv-00201.atom"):
+        answer = browser.get(path)
+        assert answer.status_code == 200, path
+        assert "staff-only research note" not in answer.text and "curation" not in answer.text, path
+    assert "confidence" not in browser.get("/api/cases/cand-3:23-cv-00201").json()

@@ -201,8 +201,10 @@ def staff_of(session: Session, case_ids: list[int]) -> dict[int, dict[str, Any]]
 
 def case_to_dict(case: Case, parties: dict[str, list[str]],
                  events: list[Event] | None = None,
-                 staff: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
+                 staff: dict[str, Any] | None = None, *, curation: bool = False) -> dict[str, Any]:
+    """A case as JSON. ``curation`` adds the watchlist's staff-only research fields (as_of,
+    confidence, research_notes): the CLI asks for them, the public web app never does."""
+    data = {
         "key": case.key,
         "kind": case.kind,
         "jurisdiction": case.jurisdiction,
@@ -226,10 +228,15 @@ def case_to_dict(case: Case, parties: dict[str, list[str]],
         "notes": list((staff or {}).get("notes", [])),
         "events": [event_to_dict(e) for e in events or []],
     }
+    if curation:
+        data["curation"] = {"as_of": case.as_of.isoformat() if case.as_of else None,
+                            "confidence": case.confidence, "research_notes": case.research_notes}
+    return data
 
 
-def case_dicts(session: Session, cases: list[Case]) -> list[dict[str, Any]]:
+def case_dicts(session: Session, cases: list[Case], *, curation: bool = False) -> list[dict[str, Any]]:
     """``case_to_dict`` for many cases, with two queries in all rather than two per case."""
     ids = [c.id for c in cases]
     parties, events, staff = parties_of(session, ids), events_of(session, ids), staff_of(session, ids)
-    return [case_to_dict(c, parties[c.id], events[c.id], staff[c.id]) for c in cases]
+    return [case_to_dict(c, parties[c.id], events[c.id], staff[c.id], curation=curation)
+            for c in cases]

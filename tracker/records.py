@@ -89,6 +89,20 @@ class CaseRecord:
     events: list[EventRecord] = field(default_factory=list)
 
 
+@dataclass
+class CuratedRecord(CaseRecord):
+    """A case from the curated watchlist, with its staff-only fields.
+
+    The day its facts were last checked, how sure the research was, and its notes: shown by the
+    CLI (a staff tool), never on public pages, digests or feeds. A subclass, so the spiders'
+    items (and their golden files) stay as they are.
+    """
+
+    as_of: date | None = None
+    confidence: str | None = None
+    research_notes: str | None = None
+
+
 def check_record(record: CaseRecord) -> None:
     """Refuse a record the store cannot keep.
 

@@ -38,6 +38,7 @@ EVENTS = Event.__table__
 CHANGES = Change.__table__
 MERGED_LISTS = ("urls", "sources", "tags")
 REPLACED_FIELDS = ("kind", "jurisdiction", "title", "summary", "why_tracked")
+CURATED_FIELDS = ("as_of", "confidence", "research_notes")
 
 
 class Outcome(StrEnum):
@@ -251,6 +252,10 @@ def _field_updates(record: CaseRecord, existing: Any) -> dict[str, Any]:
             updates[name] = merged
     if record.on_watchlist and not existing.on_watchlist:
         updates["on_watchlist"] = True
+    for name in CURATED_FIELDS:  # only a CuratedRecord (the watchlist) carries these
+        value = getattr(record, name, None)
+        if value is not None and value != getattr(existing, name):
+            updates[name] = value
     return updates
 
 
@@ -264,6 +269,7 @@ def _insert_cases(connection, new: list[_Pending], now: datetime) -> dict[str, i
         "sources": list(dict.fromkeys(p.record.sources)),
         "summary": p.record.summary, "tags": list(dict.fromkeys(p.record.tags)),
         "why_tracked": p.record.why_tracked, "on_watchlist": p.record.on_watchlist,
+        **{name: getattr(p.record, name, None) for name in CURATED_FIELDS},
         "status": p.folded.status, "status_date": p.folded.status_date,
         "first_seen": now, "last_seen": now.date(),
     } for p in new]

@@ -2,8 +2,10 @@
 
 ``tracker/data/watchlist.yaml`` lists the major AI-copyright matters with their natural keys,
 identifiers, parties, tags, why each is tracked, the public sources its facts were read in,
-and a dated history. ``tracker seed`` hands these records to ``tracker.store.ingest`` like any
-other source, so seeding twice changes nothing and a later crawl simply extends the history.
+and a dated history; and, for staff only, the day its facts were last checked (``as_of``), how
+sure the research was (``confidence``) and its notes (``research_notes``). ``tracker seed``
+hands these records to ``tracker.store.ingest`` like any other source, so seeding twice changes
+nothing and a later crawl simply extends the history.
 """
 
 from datetime import date
@@ -13,7 +15,7 @@ from typing import Any
 import yaml
 
 from tracker.errors import ConfigError, InvalidRecord
-from tracker.records import CaseRecord, EventRecord, check_record
+from tracker.records import CuratedRecord, EventRecord, check_record
 from tracker.vocab import Kind
 
 WATCHLIST_FILE = Path(__file__).resolve().parent / "data" / "watchlist.yaml"
@@ -21,7 +23,7 @@ SOURCE = "watchlist"
 SHIPPED_CONFIDENCE = {"high", "medium"}
 
 
-def load_watchlist(path: Path | None = None) -> list[CaseRecord]:
+def load_watchlist(path: Path | None = None) -> list[CuratedRecord]:
     """Read a watchlist file (the shipped one by default) into case records.
 
     :raises ConfigError: when the file cannot be read or parsed, or an entry is unusable
@@ -44,7 +46,7 @@ def load_watchlist(path: Path | None = None) -> list[CaseRecord]:
     return records
 
 
-def parse_entry(entry: dict[str, Any]) -> CaseRecord:
+def parse_entry(entry: dict[str, Any]) -> CuratedRecord:
     if entry.get("confidence") not in SHIPPED_CONFIDENCE:
         raise ValueError(f"{entry.get('key')}: only high- or medium-confidence facts are shipped")
     sources = list(entry.get("sources") or [])
@@ -58,7 +60,7 @@ def parse_entry(entry: dict[str, Any]) -> CaseRecord:
         )
         for event in entry.get("events") or []
     ]
-    return CaseRecord(
+    return CuratedRecord(
         key=entry["key"],
         kind=Kind(entry["kind"]),
         jurisdiction=entry["jurisdiction"],
@@ -74,7 +76,17 @@ def parse_entry(entry: dict[str, Any]) -> CaseRecord:
         why_tracked=entry.get("why_tracked"),
         on_watchlist=True,
         events=events,
+        as_of=_date(entry["as_of"]) if entry.get("as_of") else None,
+        confidence=entry["confidence"],
+        research_notes=_notes(entry.get("research_notes")),
     )
+
+
+def _notes(value: Any) -> str | None:
+    """Research notes as one text: a list of notes becomes one note a line."""
+    if isinstance(value, list):
+        return "\n".join(str(note).strip() for note in value if str(note).strip()) or None
+    return str(value).strip() or None if value is not None else None
 
 
 def _date(value: Any) -> date:

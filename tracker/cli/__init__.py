@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tracker.cli import cases, crawl, reference
 from tracker.cli.db import db_app
+from tracker.cli.watchlist import watchlist_app
 from tracker.errors import NotFoundError, TrackerError
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ app.command()(crawl.sources)
 app.command("config")(reference.show_config)
 app.command()(reference.vocab)
 app.add_typer(db_app, name="db")
+app.add_typer(watchlist_app, name="watchlist")
 
 
 def _add_staff_commands() -> None:

@@ -106,7 +106,7 @@ def cases(
             _print_by_defendant(session, filters, as_json)
             return
         if as_json:
-            print_json(case_dicts(session, list_cases(session, filters, limit=limit)))
+            print_json(case_dicts(session, list_cases(session, filters, limit=limit), curation=True))
             return
         shown_limit = DEFAULT_TABLE_LIMIT if limit is None else limit
         rows = list_cases(session, filters, limit=shown_limit)
@@ -174,7 +174,7 @@ def show(
         detail = get_case(session, key)
         if detail is None:
             raise NotFoundError(f"no case with key {key!r}", suggest_keys(session, key))
-        data = case_to_dict(detail.case, detail.parties, detail.events, detail.staff)
+        data = case_to_dict(detail.case, detail.parties, detail.events, detail.staff, curation=True)
         data["related"] = [r.to_dict() for r in related_cases(session, detail.case)]
         data["matter"] = matter_of_case(session, detail.case.id)
         data["links"] = links_of_case(session, detail.case)
@@ -207,6 +207,8 @@ def _print_case(data: dict[str, Any]) -> None:
         ("links", data["urls"]),
         ("sources", data["sources"]),
         ("on watchlist", "yes" if data["on_watchlist"] else ""),
+        ("facts as of", (data.get("curation") or {}).get("as_of") or ""),
+        ("confidence", (data.get("curation") or {}).get("confidence") or ""),
         ("matter", f"{data['matter']['key']} ({data['matter']['role']}): {data['matter']['title']}"
                    if data.get("matter") else ""),
         ("first seen", data["first_seen"]),
@@ -217,6 +219,11 @@ def _print_case(data: dict[str, Any]) -> None:
         for index, part in enumerate(value if isinstance(value, list) else [value]):
             if part:
                 lines += _wrap(part, width, f"{name if index == 0 else '':14}")
+    research = (data.get("curation") or {}).get("research_notes")
+    if research:
+        lines += ["", "Research notes (staff only)"]
+        for note in research.splitlines():
+            lines += _wrap(note, width, "  ")
     if data["notes"]:
         lines += ["", "Staff notes"]
         for note in data["notes"]:
@@ -271,7 +278,7 @@ def export(
     filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist, stance)
     engine = open_store(load_settings().database_url)
     with Session(engine) as session:
-        data = case_dicts(session, list_cases(session, filters))
+        data = case_dicts(session, list_cases(session, filters), curation=True)
     try:
         stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
     except OSError as exc:
@@ -288,7 +295,7 @@ def export(
 CSV_COLUMNS = ("key", "kind", "jurisdiction", "title", "status", "status_label", "status_date",
                "identifiers", "plaintiffs", "defendants", "urls", "tags", "why_tracked",
                "summary", "on_watchlist", "first_seen", "last_seen", "events",
-               "last_event_date", "last_event")
+               "last_event_date", "last_event", "as_of", "confidence", "research_notes")
 
 
 def _write_csv(out, data: list[dict[str, Any]]) -> None:
@@ -306,6 +313,7 @@ def _write_csv(out, data: list[dict[str, Any]]) -> None:
             "events": len(case["events"]),
             "last_event_date": last.get("date", ""),
             "last_event": last.get("text", ""),
+            **(case.get("curation") or {}),
         })
 
 

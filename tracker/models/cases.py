@@ -38,6 +38,11 @@ class Case(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     why_tracked: str | None = None
     on_watchlist: bool = Field(default=False, description="On the curated watchlist")
+    # Staff only (issue #16): shown by the CLI, its --json and exports; never by public pages,
+    # the public API, digests or feeds.
+    as_of: date | None = Field(default=None, description="Day the curated facts were last checked")
+    confidence: str | None = Field(default=None, description="How sure the curated research was")
+    research_notes: str | None = Field(default=None, description="Staff notes on the research")
     first_seen: datetime
     last_seen: date
 
