@@ -39,7 +39,7 @@ from spiders.items import CaseItem, EventItem
 from tracker.config import load_settings
 from tracker.records import slug
 from tracker.relevance import Match, tracked_fields
-from tracker.runs import EMPTY, FAILED, OK, PartOutcome
+from tracker.runs import EMPTY, FAILED, OK, PartOutcome, Validators
 from tracker.statement_sources import StatementSource
 from tracker.vocab import Kind
 
@@ -172,8 +172,6 @@ class Progress:
 class StatementsSpider(TrackerSpider):
     name = "statements"
     many_hosts = True  # one unreachable site stops only itself (spiders/middlewares.py)
-    # {url: (etag, last_modified)} from the last full read; the pipeline sets it.
-    validators: dict[str, tuple[str | None, str | None]] = {}
 
     @classmethod
     def update_settings(cls, settings):
@@ -364,7 +362,7 @@ class StatementsSpider(TrackerSpider):
     def part_outcomes(self) -> list[PartOutcome]:
         return [progress.outcome() for progress in self.progress.values()]
 
-    def validators_to_save(self) -> dict[str, tuple[str | None, str | None]]:
+    def validators_to_save(self) -> Validators:
         """The new validators of each source read in full without a failure."""
         return {p.source.url: p.validators for p in self.progress.values()
                 if p.validators and p.outcome().state == OK}

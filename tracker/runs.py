@@ -27,6 +27,8 @@ VALIDATORS = FetchValidator.__table__
 OK, PARTIAL, FAILED, SKIPPED, RUNNING = "ok", "partial", "failed", "skipped", "running"
 # A part's finish reason when it answered but held nothing (not a 304, which is news too).
 EMPTY = "empty"
+# A source's conditional-request validators: {url: (etag, last_modified)}.
+Validators = dict[str, tuple[str | None, str | None]]
 
 
 @dataclass
@@ -67,7 +69,7 @@ def record_parts(engine: Engine, source: str, parts: Iterable[PartOutcome], *, s
             last_error=part.reason if part.state == FAILED else None) for part in parts)
 
 
-def load_validators(engine: Engine, source: str) -> dict[str, tuple[str | None, str | None]]:
+def load_validators(engine: Engine, source: str) -> Validators:
     """``{url: (etag, last_modified)}`` as last saved for ``source``."""
     with Session(engine) as session:
         rows = session.execute(select(VALIDATORS.c.url, VALIDATORS.c.etag, VALIDATORS.c.last_modified)
@@ -75,8 +77,7 @@ def load_validators(engine: Engine, source: str) -> dict[str, tuple[str | None, 
         return {url: (etag, modified) for url, etag, modified in rows}
 
 
-def save_validators(engine: Engine, source: str, validators: dict[str, tuple[str | None, str | None]],
-                    *, now: datetime) -> None:
+def save_validators(engine: Engine, source: str, validators: Validators, *, now: datetime) -> None:
     if not validators:
         return
     with write_session(engine) as session:
