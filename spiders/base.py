@@ -22,12 +22,12 @@ class TrackerSpider(scrapy.Spider):
     """A source's spider: it turns responses into records and never touches the database.
 
     Everything the crawl's other parts read from a spider is declared here, with a default that
-    suits a spider with nothing to say. The store pipeline (``spiders/pipelines.py``)
+    suits a spider with nothing to say. The run-record extension (``spiders/extensions.py``)
     sets the first group before the crawl starts; a spider sets or overrides the rest.
     ``-a since=ISO`` and ``-a full=1`` override the incremental start from the command line.
     """
 
-    # Set by the pipeline before the crawl starts.
+    # Set by the extension before the crawl starts.
     since: datetime | None = None  # ask for changes since: the last ok run (None: everything)
     known_keys: set[str] = set()  # the cases the store has already
     request_budget: int | None = None  # what is left of today's daily_request_budget, if any

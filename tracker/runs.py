@@ -1,9 +1,10 @@
 """Source health: every crawl of every source is recorded, and judged by what it recorded.
 
-``scrapy crawl`` exits 0 even when a crawl failed, so a run's outcome is what the pipeline wrote
-here from the crawl's own stats: its state (``ok``, ``partial`` when the request budget ran out,
-``failed``, ``skipped`` with the reason), its counts and its last error. ``tracker sources`` and
-the scheduler read it back; an incremental crawl asks for changes since the last ``ok`` run.
+``scrapy crawl`` exits 0 even when a crawl failed, so a run's outcome is what the run-record
+extension (spiders/extensions.py) wrote here from the crawl's own stats: its state (``ok``,
+``partial`` when the request budget ran out, ``failed``, ``skipped`` with the reason), its counts
+and its last error. ``tracker sources`` and the scheduler read it back; an incremental crawl asks
+for changes since the last ``ok`` run.
 
 A source made of parts with their own health (each feed of the statements source) records a
 run per part too, named ``source:part``; and a source's conditional-request validators (ETag,
