@@ -1,5 +1,6 @@
-"""What every source's spider shares: its settings, incremental state, relevance rules, watchlist
-records, and reading a response's JSON without ever crashing the crawl."""
+"""What every source's spider shares: its settings, what it is told and tells the crawl (declared
+with defaults), relevance rules, watchlist records, and reading a response's JSON without ever
+crashing the crawl."""
 
 import logging
 from datetime import datetime
@@ -10,6 +11,7 @@ import scrapy
 from tracker.config import load_settings
 from tracker.records import CaseRecord
 from tracker.relevance import Rules
+from tracker.runs import PartOutcome, Validators
 from tracker.vocab import Kind
 from tracker.watchlist import load_watchlist
 
@@ -17,14 +19,35 @@ logger = logging.getLogger(__name__)
 
 
 class TrackerSpider(scrapy.Spider):
-    """A source's spider. The pipeline sets ``since`` (the last complete run), ``known_keys``
-    and ``request_budget`` before the crawl starts (spiders/pipelines.py); ``-a since=ISO`` and
-    ``-a full=1`` override it from the command line."""
+    """A source's spider: it turns responses into records and never touches the database.
 
-    since: datetime | None = None
-    known_keys: set[str] = set()
-    request_budget: int | None = None
-    skip_reason: str | None = None
+    Everything the crawl's other parts read from a spider is declared here, with a default that
+    suits a spider with nothing to say. The run-record extension (``spiders/extensions.py``)
+    sets the first group before the crawl starts; a spider sets or overrides the rest.
+    ``-a since=ISO`` and ``-a full=1`` override the incremental start from the command line.
+    """
+
+    # Set by the extension before the crawl starts.
+    since: datetime | None = None  # ask for changes since: the last ok run (None: everything)
+    known_keys: set[str] = set()  # the cases the store has already
+    request_budget: int | None = None  # what is left of today's daily_request_budget, if any
+    validators: Validators = {}  # {url: (etag, last_modified)} saved after the last full read
+
+    # Told by the spider.
+    full: bool = False  # fetch everything again, whatever the last run (-a full=1)
+    daily_request_budget: int | None = None  # requests a day the upstream allows (None: no limit)
+    many_hosts: bool = False  # reads many sites: one unreachable site stops only itself
+    skip_reason: str | None = None  # why this run fetches nothing (no key, nothing configured)
+
+    def part_outcomes(self) -> list[PartOutcome]:
+        """How each part of a crawl made of parts went, each recorded as a run of its own
+        (``source:part``); a spider of one part has none."""
+        return []
+
+    def validators_to_save(self) -> Validators:
+        """The validators of the pages read in full this crawl, saved when every item was stored;
+        a spider that makes no conditional requests has none."""
+        return {}
 
     def __init__(self, *args, since: str | None = None, full: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)

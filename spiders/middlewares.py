@@ -116,7 +116,7 @@ class UnreachableMiddleware:
                 or host in self.dead_hosts:
             return None
         message = f"cannot reach {host}: {exception or exception.__class__.__name__}"
-        if getattr(self.crawler.spider, "many_hosts", False):
+        if self.crawler.spider.many_hosts:
             self.dead_hosts[host] = message  # the spider's errback records it for that site
             logger.warning(message)
             return None
@@ -138,7 +138,7 @@ class RequestBudgetMiddleware:
         return cls(crawler)
 
     def process_request(self, request, spider=None):
-        budget = getattr(self.crawler.spider, "request_budget", None)
+        budget = self.crawler.spider.request_budget
         if budget is None:
             return None
         if self.sent >= budget:

@@ -45,6 +45,8 @@ REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES = {"spiders.pipelines.StorePipeline": 300}
+# Begins each source's run record when the spider opens and finishes it when the spider closes.
+EXTENSIONS = {"spiders.extensions.RunRecorder": 500}
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.RequestBudgetMiddleware": 50,
     # Below RetryMiddleware (550): it sees a connection failure only once retries are spent.

@@ -38,7 +38,7 @@ from spiders.base import TrackerSpider
 from spiders.items import CaseItem, EventItem
 from tracker.records import slug
 from tracker.relevance import Match, tracked_fields
-from tracker.runs import EMPTY, FAILED, OK, PartOutcome
+from tracker.runs import EMPTY, FAILED, OK, PartOutcome, Validators
 from tracker.statement_sources import StatementSource
 from tracker.vocab import Kind
 
@@ -171,8 +171,6 @@ class Progress:
 class StatementsSpider(TrackerSpider):
     name = "statements"
     many_hosts = True  # one unreachable site stops only itself (spiders/middlewares.py)
-    # {url: (etag, last_modified)} from the last full read; the pipeline sets it.
-    validators: dict[str, tuple[str | None, str | None]] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -356,7 +354,7 @@ class StatementsSpider(TrackerSpider):
     def part_outcomes(self) -> list[PartOutcome]:
         return [progress.outcome() for progress in self.progress.values()]
 
-    def validators_to_save(self) -> dict[str, tuple[str | None, str | None]]:
+    def validators_to_save(self) -> Validators:
         """The new validators of each source read in full without a failure."""
         return {p.source.url: p.validators for p in self.progress.values()
                 if p.validators and p.outcome().state == OK}

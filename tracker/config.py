@@ -10,8 +10,8 @@ Each source has a table of its own, over the defaults in ``SOURCE_DEFAULTS``::
 The upstream keys also keep the names their providers use (``COURTLISTENER_TOKEN``). Unknown keys
 in the file are an error, not silently ignored; the flat names of earlier releases
 (``courtlistener_delay``, ``crawl_intervals``...) still work, with a warning, for one release.
-Nothing here is read at import time: ``load_settings()`` is called by the CLI, the scheduler and
-the pipeline, which pass values down.
+Nothing here is read at import time: ``load_settings()`` is called by the CLI, the scheduler, the web
+app and the crawl's pipeline and extension, which pass values down.
 """
 
 import os

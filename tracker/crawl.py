@@ -4,8 +4,8 @@ Each crawl is its own ``python -m scrapy crawl NAME`` process: Twisted's reactor
 restarted inside one process, and a crash or a hang in one source then costs only that source.
 The child finds the Scrapy project through ``SCRAPY_SETTINGS_MODULE``, so this works from any
 working directory. ``scrapy crawl`` exits 0 even when the crawl failed, so the outcome is read
-from the ``source_runs`` row the pipeline wrote from the crawl's own stats; a child that died or
-was stopped before writing one is recorded as failed here.
+from the ``source_runs`` row the run-record extension (spiders/extensions.py) wrote from the
+crawl's own stats; a child that died or was stopped before writing one is recorded as failed here.
 """
 
 import os

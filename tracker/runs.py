@@ -1,9 +1,10 @@
 """Source health: every crawl of every source is recorded, and judged by what it recorded.
 
-``scrapy crawl`` exits 0 even when a crawl failed, so a run's outcome is what the pipeline wrote
-here from the crawl's own stats: its state (``ok``, ``partial`` when the request budget ran out,
-``failed``, ``skipped`` with the reason), its counts and its last error. ``tracker sources`` and
-the scheduler read it back; an incremental crawl asks for changes since the last ``ok`` run.
+``scrapy crawl`` exits 0 even when a crawl failed, so a run's outcome is what the run-record
+extension (spiders/extensions.py) wrote here from the crawl's own stats: its state (``ok``,
+``partial`` when the request budget ran out, ``failed``, ``skipped`` with the reason), its counts
+and its last error. ``tracker sources`` and the scheduler read it back; an incremental crawl asks
+for changes since the last ``ok`` run.
 
 A source made of parts with their own health (each feed of the statements source) records a
 run per part too, named ``source:part``; and a source's conditional-request validators (ETag,
@@ -26,6 +27,8 @@ VALIDATORS = FetchValidator.__table__
 OK, PARTIAL, FAILED, SKIPPED, RUNNING = "ok", "partial", "failed", "skipped", "running"
 # A part's finish reason when it answered but held nothing (not a 304, which is news too).
 EMPTY = "empty"
+# A source's conditional-request validators: {url: (etag, last_modified)}.
+Validators = dict[str, tuple[str | None, str | None]]
 
 
 @dataclass
@@ -66,7 +69,7 @@ def record_parts(engine: Engine, source: str, parts: Iterable[PartOutcome], *, s
             last_error=part.reason if part.state == FAILED else None) for part in parts)
 
 
-def load_validators(engine: Engine, source: str) -> dict[str, tuple[str | None, str | None]]:
+def load_validators(engine: Engine, source: str) -> Validators:
     """``{url: (etag, last_modified)}`` as last saved for ``source``."""
     with Session(engine) as session:
         rows = session.execute(select(VALIDATORS.c.url, VALIDATORS.c.etag, VALIDATORS.c.last_modified)
@@ -74,8 +77,7 @@ def load_validators(engine: Engine, source: str) -> dict[str, tuple[str | None, 
         return {url: (etag, modified) for url, etag, modified in rows}
 
 
-def save_validators(engine: Engine, source: str, validators: dict[str, tuple[str | None, str | None]],
-                    *, now: datetime) -> None:
+def save_validators(engine: Engine, source: str, validators: Validators, *, now: datetime) -> None:
     if not validators:
         return
     with write_session(engine) as session:

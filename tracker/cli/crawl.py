@@ -18,25 +18,23 @@ def seed(
         help="Another watchlist file in the same format.", exists=True, dir_okay=False)] = None,
 ) -> None:
     """Load the curated watchlist shipped with the tracker (safe to run again)."""
-    from tracker.linking import propose
-    from tracker.matters import load_matters
-    from tracker.review import apply_rules
-    from tracker.store import Outcome, ingest
+    from tracker.intake import intake
+    from tracker.matters import MATTERS_FILE
     from tracker.watchlist import load_watchlist
 
     settings = load_settings()
     records = load_watchlist(file or settings.watchlist_file)
-    engine, now = open_store(settings.database_url), datetime.now(UTC)
-    report = ingest(engine, records, now=now)
-    matters, memberships = load_matters(engine, now=now)
-    links = propose(engine, [r.key for r in records], similarity=settings.link_title_similarity, now=now)
-    approved = apply_rules(engine, settings.auto_approve_rules, detected_at=now)
+    engine = open_store(settings.database_url)
+    report = intake(engine, records, rules=settings.auto_approve_rules,
+                    similarity=settings.link_title_similarity, now=datetime.now(UTC),
+                    matters=MATTERS_FILE)
+    counts = report.counts()
     console(stderr=True).print(
-        f"watchlist: {len(records)} cases — {report.count(Outcome.INSERTED)} new, "
-        f"{report.count(Outcome.UPDATED)} updated, {report.count(Outcome.UNCHANGED)} unchanged; "
-        f"{report.events_added} events added; {report.changes_added} changes, "
-        f"{len(approved)} approved by rule; matters: {matters} new, {memberships} cases placed; "
-        f"{links} links proposed")
+        f"watchlist: {len(records)} cases — {counts['cases_new']} new, "
+        f"{counts['cases_updated']} updated, {counts['cases_unchanged']} unchanged; "
+        f"{counts['events_added']} events added; {counts['changes_added']} changes, "
+        f"{report.auto_approved} approved by rule; matters: {report.matters_created} new, "
+        f"{report.memberships_added} cases placed; {report.links_proposed} links proposed")
 
 
 def crawl(
