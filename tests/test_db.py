@@ -8,7 +8,15 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from tracker.db import MIGRATIONS_DIR, downgrade, ensure_schema, make_engine, schema_version, write_session
+from tracker.db import (
+    MIGRATIONS_DIR,
+    downgrade,
+    ensure_schema,
+    make_engine,
+    schema_version,
+    upgrade,
+    write_session,
+)
 from tracker.errors import ConfigError
 from tracker.migrations import HEAD
 from tracker.store import ingest
@@ -116,3 +124,40 @@ def test_models_and_migrations_agree(store_engine):
     with store_engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_0011_points_each_link_change_at_its_link_and_keeps_the_review_log(database_url):
+    """Changes proposing links found their link by its sentence until 0011; the migration matches
+    them once, renames the linker's correction and RIN/docket links, and rebuilding ``changes``
+    on SQLite deletes none of its review log."""
+    engine = make_engine(database_url)
+    upgrade(engine, "0010")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO cases (id, key, kind, jurisdiction, title, identifiers, urls, sources, tags, "
+            "on_watchlist, first_seen, last_seen) VALUES (1, 'fr-2023-19240', 'agency_action', 'us', "
+            "'Correction', '{}', '[]', '[]', '[]', false, :now, :now)"), {"now": NOW})
+        connection.execute(text(
+            "INSERT INTO case_links (id, case_id, other_key, relation, reason, detected_at) VALUES "
+            "(7, 1, 'fr-2023-18624', 'related', 'correction', :now), "
+            "(8, 1, 'fr-2023-1862', 'related', 'RIN/docket 0710-AA01', :now)"), {"now": NOW})
+        connection.execute(text(
+            "INSERT INTO changes (id, case_id, kind, after, detected_at, review_state) VALUES "
+            "(1, 1, 'new_link', 'related of fr-2023-18624 (correction)', :now, 'approved'), "
+            "(2, 1, 'new_link', 'related of fr-2023-1862 (RIN/docket 0710-AA01)', :now, 'pending'), "
+            "(3, 1, 'new_case', 'published', :now, 'pending')"), {"now": NOW})
+        connection.execute(text("INSERT INTO review_log (change_id, action, actor, at) "
+                                "VALUES (1, 'approved', 'maria', :now)"), {"now": NOW})
+    ensure_schema(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id, link_id FROM changes ORDER BY id")).all() == [
+            (1, 7), (2, 8), (3, None)]
+        assert connection.execute(text("SELECT relation FROM case_links ORDER BY id")).scalars().all() == [
+            "correction", "same_docket"]
+        assert connection.execute(text("SELECT count(*) FROM review_log")).scalar() == 1
+    downgrade(engine, "0010")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT relation FROM case_links ORDER BY id")).scalars().all() == [
+            "related", "related"]
+        assert connection.execute(text("SELECT count(*) FROM review_log")).scalar() == 1
+    engine.dispose()

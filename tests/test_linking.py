@@ -3,15 +3,16 @@
 import json
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from tracker.approval_rules import ApproveRule
 from tracker.linking import propose
-from tracker.matters import matter_view
+from tracker.matters import create_matter, matter_view
 from tracker.models.cases import Case
+from tracker.models.matters import CaseLink
 from tracker.models.review import Change
-from tracker.queries import matter_of_case
+from tracker.queries import case_links, matter_of_case
 from tracker.records import CaseRecord, EventRecord
 from tracker.review import apply_rules, approve
 from tracker.store import ingest
@@ -258,3 +259,47 @@ def test_open_states_bills_copied_across_states_above_the_threshold_only(store_e
     run(store_engine, later, when=NOW + timedelta(days=1))
     assert proposed(store_engine) == [
         ("ky-2026rs-hb-512", "same_as of il-103rd-hb-4875 (title 100% alike il-103rd-hb-4875)")]
+
+
+def test_a_link_change_refers_to_its_link_by_key_not_by_its_sentence(store_engine):
+    run(store_engine, [suit("nysd-1:25-md-03143", "In re OpenAI Copyright Infringement Litigation"),
+                       suit("nysd-1:23-cv-11195", "NYT v. Microsoft", mdl="MDL No. 3143")])
+    with Session(store_engine) as session:
+        (change,) = session.exec(select(Change).where(Change.kind == "new_link")).scalars().all()
+        (link,) = session.exec(select(CaseLink)).scalars().all()
+    assert change.link_id == link.id
+    with store_engine.begin() as connection:  # a sentence that no longer says the link
+        connection.execute(update(Change).where(Change.id == change.id).values(after="reworded"))
+    approve(store_engine, [change.id], by="maria", now=NOW)
+    with Session(store_engine) as session:
+        assert matter_of_case(session, 2)["key"] == matter_of_case(session, 1)["key"]
+
+
+def test_a_link_without_a_dispute_shows_on_both_cases_and_forms_no_matter(store_engine):
+    run(store_engine, [document("fr-2023-18624", "Notice", "Artificial Intelligence and Copyright", "2023-6"),
+                       document("fr-2025-01234", "Notice", "Copyright and AI: the report", "2023-6")])
+    assert proposed(store_engine) == [("fr-2025-01234", "same_docket of fr-2023-18624 (RIN/docket 2023-6)")]
+    with Session(store_engine) as session:
+        (change,) = session.exec(select(Change.id).where(Change.kind == "new_link")).scalars().all()
+    approve(store_engine, [change], by="maria", now=NOW)
+    with Session(store_engine) as session:
+        assert matter_of_case(session, 1) is None and matter_of_case(session, 2) is None
+        notice, report = (session.get(Case, case_id) for case_id in (1, 2))
+        assert [(r["relation"], r["key"]) for r in case_links(session, notice)[1]] == [
+            ("same docket", "fr-2025-01234")]
+        assert [(r["relation"], r["key"]) for r in case_links(session, report)[1]] == [
+            ("same docket", "fr-2023-18624")]
+
+
+def test_cases_one_matter_already_holds_are_still_linked(store_engine):
+    records = [bill("us-118-s-5379", Kind.FEDERAL_BILL, "TRAIN Act of 2024", congress=118),
+               bill("us-119-s-2455", Kind.FEDERAL_BILL, "TRAIN Act of 2025", congress=119)]
+    ingest(store_engine, records, now=NOW)
+    create_matter(store_engine, "TRAIN Act", [r.key for r in records], by="maria", now=NOW)
+    assert propose(store_engine, [r.key for r in records], similarity=0.9, now=NOW) == 1
+    with Session(store_engine) as session:
+        (change,) = session.exec(select(Change.id).where(Change.kind == "new_link")).scalars().all()
+    approve(store_engine, [change], by="maria", now=NOW)  # the matter stays as the person made it
+    with Session(store_engine) as session:
+        assert matter_view(session, "train-act").lead is not None
+        assert {m.role for m in matter_view(session, "train-act").members} == {"member"}

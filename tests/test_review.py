@@ -245,7 +245,8 @@ def test_cli_review_routine(filed, database_url, tmp_path):
         1, "error: no change #42; `tracker review` lists the pending ones")
     rules = tracker("review", "rules", env=env)
     assert rules.stdout.strip() == ("major events on watchlist cases: major new major event or "
-                                    "status change on watchlist cases")
+                                    "status change on watchlist cases\n"
+                                    "deterministic links: new link from identifiers or same title")
     shown = tracker("review", "show", "1", env=env)
     assert "approved   maria  (note: First suit by visual artists; priority: high)" in shown.stdout
     assert tracker("note", KEY, "Hearing set for January", env=env).returncode == 0

@@ -232,3 +232,21 @@ def test_research_notes_stay_off_the_public_pages_api_and_feeds(site):
         assert answer.status_code == 200, path
         assert "staff-only research note" not in answer.text and "curation" not in answer.text, path
     assert "confidence" not in browser.get("/api/cases/cand-3:23-cv-00201").json()
+
+
+def test_the_case_page_and_its_json_list_the_links_with_their_review(site):
+    from tracker.linking import propose
+
+    correction = CaseRecord(key="fr-2023-19240", kind=Kind.AGENCY_ACTION, jurisdiction="us",
+                            title="Artificial Intelligence and Copyright; Correction",
+                            source="federal_register", identifiers={"correction_of": "fr-2023-18624"})
+    notice = CaseRecord(key="fr-2023-18624", kind=Kind.AGENCY_ACTION, jurisdiction="us",
+                        title="Artificial Intelligence and Copyright", source="federal_register")
+    ingest(site.engine, [correction, notice], now=now())
+    propose(site.engine, [correction.key, notice.key], similarity=0.9, now=now())
+    page = client(site).get("/cases/fr-2023-18624").text
+    assert "fr-2023-19240 is its correction</a>" in page and "(correction) · pending" in page
+    data = client(site).get("/api/cases/fr-2023-18624").json()
+    assert data["links"] == [{"direction": "from", "relation": "correction", "key": "fr-2023-19240",
+                              "reason": "correction", "review_state": "pending"}]
+    assert data["related"] == [] and data["matter"] is None  # related: approved links only

@@ -1,19 +1,23 @@
 """Auto-approve rules: the changes staff let through without a look.
 
 ``[[review.auto_approve]]`` in the configuration file lists them; a file that names any replaces
-the default, which is conservative: a major event (or a status change a major event made) on a
-watchlist case goes out; everything else waits for a person. Each condition a rule leaves out
-matches anything; a rule matches when all its conditions do.
+the defaults, which are conservative: a major event (or a status change a major event made) on a
+watchlist case goes out, and so does a link read deterministically, from identifiers or the same
+title (``tracker.linking``), as ``tracker show`` listed such related cases before they were
+links; everything else waits for a person. Each condition a rule leaves out matches anything; a
+rule matches when all its conditions do. A link change's source is what the link was read from
+(``tracker.vocab.LinkEvidence``).
 """
 
 from pydantic import BaseModel, Field
 
-from tracker.vocab import ChangeKind, Kind, Significance
+from tracker.vocab import ChangeKind, Kind, LinkEvidence, Significance
 
 
 class ApproveRule(BaseModel):
     name: str
-    sources: list[str] = Field(default_factory=list, description="Spiders (or seed) that found it")
+    sources: list[str] = Field(default_factory=list, description="Spiders (or seed) that found it; "
+                               "for a link, what it was read from: identifiers, same_title...")
     changes: list[ChangeKind] = Field(default_factory=list, description="Change kinds")
     significance: Significance | None = Field(None, description="The change's event's significance")
     case_kinds: list[Kind] = Field(default_factory=list)
@@ -42,7 +46,9 @@ class ApproveRule(BaseModel):
         if self.tags:
             parts.append("tagged " + " or ".join(self.tags))
         if self.sources:
-            parts.append("from " + " or ".join(self.sources))
+            parts.append("from " + " or ".join(
+                LinkEvidence(s).label.lower() if s in LinkEvidence._value2member_map_ else s
+                for s in self.sources))
         return " ".join(parts)
 
 
@@ -50,6 +56,8 @@ DEFAULT_RULES = (
     ApproveRule(name="major events on watchlist cases",
                 changes=[ChangeKind.NEW_MAJOR_EVENT, ChangeKind.STATUS_CHANGE],
                 significance=Significance.MAJOR, watchlist=True),
+    ApproveRule(name="deterministic links", changes=[ChangeKind.NEW_LINK],
+                sources=[LinkEvidence.IDENTIFIERS, LinkEvidence.SAME_TITLE]),
 )
 
 

@@ -133,14 +133,34 @@ def _alembic_config(engine: Engine):
     return config
 
 
+@contextmanager
+def _migrating(engine: Engine) -> Iterator:
+    """Alembic's config, on a connection in one transaction. On SQLite, foreign keys are off
+    meanwhile (and checked after), as SQLite's own procedure for rebuilding a table asks: batch
+    mode drops and recreates a table, and with them on, dropping ``changes`` would delete its
+    review log through the cascade."""
+    config = _alembic_config(engine)
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection if engine.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")  # outside a transaction, or it does nothing
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                yield config
+                if raw is not None and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise ConfigError("the migration left rows whose foreign keys point nowhere")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run Alembic's migrations up to ``revision`` on ``engine``."""
     from alembic import command
 
-    config = _alembic_config(engine)
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
+        with _migrating(engine) as config:
             command.upgrade(config, revision)
     except DBAPIError as exc:
         raise ConfigError(f"cannot migrate the database {engine.url!r}: {exc.orig}") from None
@@ -150,9 +170,7 @@ def downgrade(engine: Engine, revision: str) -> None:
     """Run Alembic's migrations down to ``revision`` (``base`` removes every table)."""
     from alembic import command
 
-    config = _alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
+    with _migrating(engine) as config:
         command.downgrade(config, revision)
 
 
@@ -161,7 +179,5 @@ def new_revision(engine: Engine, message: str) -> None:
     from alembic import command
 
     ensure_schema(engine)
-    config = _alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
+    with _migrating(engine) as config:
         command.revision(config, message=message, autogenerate=True)

@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from tracker.db import write_session
 from tracker.errors import NotFoundError, TrackerError
 from tracker.models.cases import Case, Event
-from tracker.models.matters import Matter, MatterMember
+from tracker.models.matters import CaseLink, Matter, MatterMember
 from tracker.records import slug
 
 ROLES = ("lead", "member", "appeal", "transfer", "consolidated", "companion", "reintroduction",
@@ -30,10 +30,6 @@ WHITESPACE = re.compile(r"\s+")
 
 class MatterError(TrackerError):
     exit_code = 1
-
-
-
-
 
 
 def _case(session: Session, key: str) -> Case:
@@ -236,13 +232,14 @@ def list_matters(session: Session) -> list[MatterSummary]:
     return summaries
 
 
-# A link's relation as the two cases' roles in their matter: (the linking case's, the other's).
-# The lead is the case whose status is the matter's: the MDL docket, the latest bill (so a
-# reintroduction takes the lead from the bill before it), the final rule.
+# A relation that carries a dispute, as the two cases' roles in their matter: (the linking
+# case's, the other's). The lead is the case whose status is the matter's: the MDL docket, the
+# latest bill (so a reintroduction takes the lead from the bill before it), the final rule. The
+# other relations (a correction, the same docket, related, a statement about) form no matter.
 LINK_ROLES = {"member": ("member", "lead"), "appeal": ("appeal", "member"),
               "transfer": ("member", "transfer"), "reintroduction": ("lead", "reintroduction"),
               "companion": ("companion", "lead"), "same_as": ("same_as", "lead"),
-              "final_rule": ("lead", "member"), "related": ("related", "member")}
+              "final_rule": ("lead", "member")}
 
 
 def _join(session: Session, matter_id: int, case_id: int, role: str, demoted: str, by: str,
@@ -255,18 +252,15 @@ def _join(session: Session, matter_id: int, case_id: int, role: str, demoted: st
     session.add(MatterMember(case_id=case_id, matter_id=matter_id, role=role, source=by, added_at=now))
 
 
-def place_link(session: Session, case_id: int, change_after: str, *, by: str, now: datetime) -> str | None:
-    """Put an approved link's two cases in one matter: the other's, the case's, or a new one
-    named after its lead, each in the role its relation gives (``LINK_ROLES``). Cases already
-    in two different matters are left for a person to merge. Returns what was done, for the
-    review log."""
-    from tracker.models.matters import CaseLink
-
-    link = next((link for link in session.exec(select(CaseLink).where(CaseLink.case_id == case_id))
-                 .scalars() if change_after.startswith(f"{link.relation} of {link.other_key} ")), None)
-    if link is None:
+def place_link(session: Session, link_id: int, *, by: str, now: datetime) -> str | None:
+    """Put an approved link's two cases in one matter, if the link carries a dispute: the
+    other's, the case's, or a new one named after its lead, each in the role its relation gives
+    (``LINK_ROLES``). Cases already in two different matters are left for a person to merge.
+    Returns what was done, for the review log."""
+    link = session.get(CaseLink, link_id)
+    if link is None or link.relation not in LINK_ROLES:
         return None
-    case = session.get(Case, case_id)
+    case = session.get(Case, link.case_id)
     other = session.exec(select(Case).where(Case.key == link.other_key)).scalars().first()
     if other is None:
         return f"{link.other_key} is not tracked yet: no matter made"
@@ -276,7 +270,7 @@ def place_link(session: Session, case_id: int, change_after: str, *, by: str, no
             return None
         return (f"{case.key} and {other.key} are in two matters; "
                 f"`tracker matter merge` them if they are one dispute")
-    case_role, other_role = LINK_ROLES.get(link.relation, ("related", "member"))
+    case_role, other_role = LINK_ROLES[link.relation]
     if theirs:
         _join(session, theirs.matter_id, case.id, case_role, other_role, by, now)
         return f"{case.key} added to {session.get(Matter, theirs.matter_id).key} as {case_role}"

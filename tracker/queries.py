@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from tracker.db import chunks
 from tracker.models.cases import Case, Event, Party
 from tracker.models.review import CaseNote, CaseStance, CaseTag
-from tracker.vocab import Kind, Stance, Status
+from tracker.vocab import Kind, Relation, Stance, Status
 
 
 @dataclass
@@ -164,21 +164,38 @@ def matter_of_case(session: Session, case_id: int) -> dict[str, str] | None:
     return {"key": row[0], "title": row[1], "role": row[2]} if row else None
 
 
-def links_of_case(session: Session, case: Case) -> list[dict[str, str | None]]:
-    """The links proposed from and to a case, with where their review stands (plain SQL, as
-    ``matter_of_case``: the store owns ``case_links``)."""
+def case_links(session: Session, case: Case) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The links from and to a case with where their review stands, and the tracked cases its
+    approved links relate it to, each once (``tracker show``'s ``links`` and ``related``).
+    Plain SQL, as ``matter_of_case``: the store owns ``case_links``."""
     rows = session.execute(text(
-        "SELECT 'to', l.relation, l.other_key, l.reason, c.review_state FROM case_links l "
-        "LEFT JOIN changes c ON c.case_id = l.case_id AND c.kind = 'new_link' "
-        "AND c.after LIKE l.relation || ' of ' || l.other_key || ' %' WHERE l.case_id = :id "
+        "SELECT 'to', l.relation, l.other_key, l.reason, c.review_state, o.title, o.status "
+        "FROM case_links l LEFT JOIN changes c ON c.link_id = l.id "
+        "LEFT JOIN cases o ON o.key = l.other_key WHERE l.case_id = :id "
         "UNION ALL "
-        "SELECT 'from', l.relation, s.key, l.reason, c.review_state FROM case_links l "
-        "JOIN cases s ON s.id = l.case_id "
-        "LEFT JOIN changes c ON c.case_id = l.case_id AND c.kind = 'new_link' "
-        "AND c.after LIKE l.relation || ' of ' || l.other_key || ' %' WHERE l.other_key = :key"),
+        "SELECT 'from', l.relation, s.key, l.reason, c.review_state, s.title, s.status "
+        "FROM case_links l JOIN cases s ON s.id = l.case_id "
+        "LEFT JOIN changes c ON c.link_id = l.id WHERE l.other_key = :key ORDER BY 3, 1"),
         {"id": case.id, "key": case.key}).all()
-    return [{"direction": direction, "relation": relation, "key": key, "reason": reason,
-             "review_state": state} for direction, relation, key, reason, state in rows]
+    links = [{"direction": direction, "relation": relation, "key": key, "reason": reason,
+              "review_state": state} for direction, relation, key, reason, state, _, _ in rows]
+    related: dict[str, dict[str, Any]] = {}
+    for direction, relation, key, _, state, title, status in rows:
+        if state == "approved" and title is not None and key not in related:
+            known = Relation._value2member_map_.get(relation)
+            said = (known.label if direction == "to" else known.inverse) if known else relation
+            related[key] = {"relation": said, "key": key, "title": title, "status": status,
+                            "status_label": status_label(status)}
+    return links, list(related.values())
+
+
+def link_said(link: dict[str, Any]) -> str:
+    """A link as its case sees it: ``member of nysd-1:25-md-03143``, ``nysd-1:23-cv-11195 is its
+    member``."""
+    known = Relation._value2member_map_.get(link["relation"])
+    if link["direction"] == "to":
+        return f"{known.label if known else link['relation']} {link['key']}"
+    return f"{link['key']} is its {known.noun if known else link['relation']}"
 
 
 def staff_of(session: Session, case_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -240,3 +257,11 @@ def case_dicts(session: Session, cases: list[Case], *, curation: bool = False) -
     parties, events, staff = parties_of(session, ids), events_of(session, ids), staff_of(session, ids)
     return [case_to_dict(c, parties[c.id], events[c.id], staff[c.id], curation=curation)
             for c in cases]
+
+
+def show_dict(session: Session, detail: CaseDetail, *, curation: bool = False) -> dict[str, Any]:
+    """``tracker show --json`` and the web's case JSON: ``case_to_dict`` with the case's matter,
+    its links and the cases they relate it to."""
+    links, related = case_links(session, detail.case)
+    return {**case_to_dict(detail.case, detail.parties, detail.events, detail.staff, curation=curation),
+            "related": related, "matter": matter_of_case(session, detail.case.id), "links": links}

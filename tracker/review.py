@@ -199,8 +199,8 @@ def _approve_one(engine: Engine, change_id: int, *, by: str, now: datetime, note
             values["before"] = folds[0].before
         _decide(session, change.id, values)
         placed = None
-        if change.kind == ChangeKind.NEW_LINK:  # an approved link puts both cases in one matter
-            placed = place_link(session, change.case_id, change.after or "", by=by, now=now)
+        if change.link_id is not None:  # an approved link of a dispute puts both cases in one matter
+            placed = place_link(session, change.link_id, by=by, now=now)
         session.add(ReviewEntry(change_id=change.id, action="approved", actor=by, at=now, note=note,
                                 headline=headline, priority=priority, rule=rule, reason=placed))
         for earlier in folds:

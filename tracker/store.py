@@ -36,6 +36,7 @@ CASES = Case.__table__
 PARTIES = Party.__table__
 EVENTS = Event.__table__
 CHANGES = Change.__table__
+LINKS = CaseLink.__table__
 MERGED_LISTS = ("urls", "sources", "tags")
 REPLACED_FIELDS = ("kind", "jurisdiction", "title", "summary", "why_tracked")
 CURATED_FIELDS = ("as_of", "confidence", "research_notes")
@@ -368,31 +369,27 @@ def _update_cases(connection, updates: list[dict[str, Any]]) -> None:
 
 def _change(case_id: int, kind: ChangeKind, before: str | None, after: str | None,
             now: datetime, source: str, event: dict[str, Any] | None = None,
-            event_id: int | None = None) -> dict[str, Any]:
-    return {"case_id": case_id, "event_id": event_id, "kind": str(kind),
+            event_id: int | None = None, link_id: int | None = None) -> dict[str, Any]:
+    return {"case_id": case_id, "event_id": event_id, "link_id": link_id, "kind": str(kind),
             "before": before and str(before), "after": after and str(after),
             "detected_at": now, "source": source,
             "significance": event["significance"] if event else None,
             "review_state": str(ReviewState.PENDING)}
 
 
-
-
-
-LINKS = CaseLink.__table__
-
-
 @dataclass(frozen=True)
 class Link:
     case_key: str
     other_key: str
-    relation: str
+    relation: str  # a tracker.vocab.Relation
     reason: str
+    evidence: str  # a tracker.vocab.LinkEvidence: the source of the change that proposes it
 
 
 def propose_links(engine: Engine, links: Iterable[Link], *, now: datetime) -> int:
-    """Store links not seen before, each with a ``new_link`` change for review; a link already
-    proposed (whatever became of it) is not proposed again.
+    """Store links not seen before (of two from one case to another, the first), each with a
+    ``new_link`` change for review that refers to it; a link already proposed (whatever became
+    of it) is not proposed again.
 
     :return: how many were new
     """
@@ -403,8 +400,9 @@ def propose_links(engine: Engine, links: Iterable[Link], *, now: datetime) -> in
         connection = session.connection()
         keys = {link.case_key for link in links}
         ids = dict(connection.execute(select(CASES.c.key, CASES.c.id).where(CASES.c.key.in_(keys))).all())
-        known = set(connection.execute(select(LINKS.c.case_id, LINKS.c.other_key)
-                                       .where(LINKS.c.case_id.in_(list(ids.values())))).all())
+        stored = select(LINKS.c.case_id, LINKS.c.other_key, LINKS.c.id).where(
+            LINKS.c.case_id.in_(list(ids.values())))
+        known = {(case_id, other) for case_id, other, _ in connection.execute(stored)}
         fresh = {}
         for link in links:
             if link.case_key in ids and (ids[link.case_key], link.other_key) not in known:
@@ -412,7 +410,9 @@ def propose_links(engine: Engine, links: Iterable[Link], *, now: datetime) -> in
         _insert_many(connection, LINKS, [
             {"case_id": case_id, "other_key": other, "relation": link.relation, "reason": link.reason,
              "detected_at": now} for (case_id, other), link in fresh.items()])
+        link_ids = {(case_id, other): link_id for case_id, other, link_id in connection.execute(stored)}
         _insert_many(connection, CHANGES, [
             _change(case_id, ChangeKind.NEW_LINK, None, f"{link.relation} of {other} ({link.reason})",
-                    now, "linker") for (case_id, other), link in fresh.items()])
+                    now, link.evidence, link_id=link_ids[case_id, other])
+            for (case_id, other), link in fresh.items()])
     return len(fresh)

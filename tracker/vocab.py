@@ -219,9 +219,62 @@ class ChangeKind(Described):
     )
     TITLE_CHANGE = "title_change", "Title change", "The case's title changed."
     NEW_LINK = "new_link", "New link", (
-        "The case belongs with another (an MDL member, a reintroduced bill); approving it puts "
-        "both in one matter."
+        "The case belongs with another (an MDL member, a reintroduced bill, a correction); "
+        "approving a link that carries a dispute puts both in one matter."
     )
+
+
+class Relation(Described):
+    """A link's relation (``case_links.relation``): how the linking case stands towards the
+    other. ``label`` reads from the linking case ("member of" the MDL docket), ``inverse`` from
+    the other ("has member"), and the other names the linking case its ``noun`` ("its member").
+    The first seven carry a dispute: approved, such a link places both cases in one matter
+    (``tracker.matters.LINK_ROLES``); the others show on both cases without forming one."""
+
+    inverse: str
+    noun: str
+
+    def __new__(cls, value: str, label: str, inverse: str, noun: str, meaning: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label, member.inverse, member.noun, member.meaning = label, inverse, noun, meaning
+        return member
+
+    MEMBER = "member", "member of", "has member", "member", "A docket in an MDL, to the MDL docket."
+    TRANSFER = "transfer", "transferred from", "transferred to", "transfer", (
+        "A suit transferred in, to the docket it came from.")
+    APPEAL = "appeal", "appeal from", "appealed in", "appeal", "An appeal, to the docket it came from."
+    COMPANION = "companion", "companion", "companion", "companion", (
+        "The other chamber's bill of the same congress or session.")
+    REINTRODUCTION = "reintroduction", "reintroduction of", "reintroduced as", "reintroduction", (
+        "A bill, to its forerunner in an earlier congress or session.")
+    SAME_AS = "same_as", "state copy of", "copied as", "state copy", (
+        "A state bill, to the earlier one of another state it copies.")
+    FINAL_RULE = "final_rule", "final rule of", "finalised as", "final rule", (
+        "A final rule, to its proposal.")
+    CORRECTION = "correction", "correction of", "corrected by", "correction", (
+        "A document, to the one it corrects.")
+    SAME_DOCKET = "same_docket", "same docket", "same docket", "fellow on the docket", (
+        "Agency documents sharing a docket or a regulation identifier number.")
+    RELATED = "related", "related case", "related case", "related case", (
+        "A case the sources relate to another without a dispute in common.")
+    STATEMENT_ABOUT = "statement_about", "statement about", "subject of statement", "statement", (
+        "A statement, to the case it is about.")
+
+
+class LinkEvidence(Described):
+    """What a link was read from: the ``source`` of the change that proposes it, which
+    auto-approve rules match like a spider's name."""
+
+    IDENTIFIERS = "identifiers", "Identifiers", (
+        "One case names the other (a correction, a companion's number, a related case or bill), "
+        "or both carry one docket or regulation identifier number.")
+    SAME_TITLE = "same_title", "Same title", (
+        "Bills of one jurisdiction whose titles, less the year, are the same.")
+    SIMILAR_TITLE = "similar_title", "Similar title", (
+        "Another state's bill whose title is at least link_title_similarity alike.")
+    DOCKET = "docket", "Docket", (
+        "CourtListener's dockets and entries: an MDL number, a transfer, an appeal's origin.")
 
 
 class ReviewState(Described):

@@ -26,10 +26,11 @@ from tracker.output import PIPED_WIDTH, JsonFlag, console, print_json
 from tracker.queries import (
     CaseFilter,
     case_dicts,
-    case_to_dict,
     count_cases,
     get_case,
+    link_said,
     list_cases,
+    show_dict,
     status_label,
     suggest_keys,
 )
@@ -166,18 +167,12 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """One case: identifiers, parties, links, tags, why it is tracked, and its full timeline."""
-    from tracker.queries import links_of_case, matter_of_case
-    from tracker.related import related_cases
-
     engine = open_store(load_settings().database_url)
     with Session(engine) as session:
         detail = get_case(session, key)
         if detail is None:
             raise NotFoundError(f"no case with key {key!r}", suggest_keys(session, key))
-        data = case_to_dict(detail.case, detail.parties, detail.events, detail.staff, curation=True)
-        data["related"] = [r.to_dict() for r in related_cases(session, detail.case)]
-        data["matter"] = matter_of_case(session, detail.case.id)
-        data["links"] = links_of_case(session, detail.case)
+        data = show_dict(session, detail, curation=True)
     if as_json:
         print_json(data)
     else:
@@ -228,17 +223,15 @@ def _print_case(data: dict[str, Any]) -> None:
         lines += ["", "Staff notes"]
         for note in data["notes"]:
             lines += _wrap(note["text"], width, f"{note['at'][:10]}  {note['author']:12.12}  ")
-    if data.get("related"):
-        lines += ["", "Related"]
-        for other in data["related"]:
-            text = f"{other['key']}  {other['status_label'] or '—'}  {other['title']}"
-            lines += _wrap(text, width, f"{other['relation']:42}  ")
     if data.get("links"):
-        lines += ["", "Links (approving one puts both cases in a matter)"]
+        lines += ["", "Links (approved, one that carries a dispute puts both cases in a matter)"]
+        related = {other["key"]: other for other in data["related"]}
         for link in data["links"]:
-            said = (f"{link['relation']} of {link['key']}" if link["direction"] == "to"
-                    else f"{link['key']} is its {link['relation']}")
-            lines += _wrap(f"{said} ({link['reason']})", width, f"{link['review_state'] or '—':12}  ")
+            lines += _wrap(f"{link_said(link)} ({link['reason']})", width,
+                           f"{link['review_state'] or '—':12}  ")
+            if link["key"] in related:
+                other = related[link["key"]]
+                lines += _wrap(f"{other['status_label'] or '—'}: {other['title']}", width, " " * 14)
     events = data["events"]
     lines += ["", f"Timeline ({len(events)} event{'s' if len(events) != 1 else ''})"]
     for event in events:

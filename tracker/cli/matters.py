@@ -11,7 +11,7 @@ from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.matters import ROLES, add_case, create_matter, list_matters, matter_view, merge, remove_case
 from tracker.output import JsonFlag, print_json
-from tracker.queries import event_to_dict, links_of_case, status_label
+from tracker.queries import case_links, event_to_dict, link_said, status_label
 from tracker.review import reviewer
 
 matter_app = typer.Typer(help="One dispute across dockets, bills and agency actions.",
@@ -55,7 +55,7 @@ def matter_dict(session: Session, view) -> dict[str, Any]:
         "members": [{"key": m.case.key, "title": m.case.title, "kind": m.case.kind, "role": m.role,
                      "source": m.source, "status": m.case.status,
                      "status_label": status_label(m.case.status),
-                     "links": [link for link in links_of_case(session, m.case) if link["direction"] == "to"]}
+                     "links": [link for link in case_links(session, m.case)[0] if link["direction"] == "to"]}
                     for m in view.members],
         "timeline": [{"case": case.key, **event_to_dict(event)} for event, case in view.timeline],
     }
@@ -76,7 +76,7 @@ def matter_show(key: Annotated[str, typer.Argument(help="A matter key.")], as_js
         lines.append(f"  {member['role']:15} {member['key']:26} {member['status_label'] or '—':22} "
                      f"{member['title']}")
         for link in member["links"]:
-            lines.append(f"  {'':15} {'':26} {link['relation']} of {link['key']} ({link['reason']}; "
+            lines.append(f"  {'':15} {'':26} {link_said(link)} ({link['reason']}; "
                          f"{link['review_state'] or 'no review'})")
     lines += ["", f"Timeline ({len(data['timeline'])} events)"]
     for event in data["timeline"]:

@@ -1,5 +1,5 @@
-"""Matters (one dispute across dockets and bills), their members, and the links between
-cases that place cases in them (``tracker.linking``, ``tracker.matters``)."""
+"""Matters (one dispute across dockets and bills), their members, and the links between cases,
+some of which place cases in them (``tracker.linking``, ``tracker.matters``)."""
 
 from datetime import datetime
 
@@ -30,9 +30,11 @@ class MatterMember(SQLModel, table=True):
 
 
 class CaseLink(SQLModel, table=True):
-    """A link between two cases found in what the sources say (an MDL number, a reintroduced
-    title, a shared regulation number), proposed for review as a change; approved, it places
-    both cases in one matter."""
+    """A link between two cases, the one record of which cases belong together: read from what
+    the sources say (an MDL number, a correction, a companion's number, a reintroduced title, a
+    shared regulation number) and proposed for review by a ``new_link`` change that refers to it
+    (``Change.link_id``). Approved, a link that carries a dispute places both cases in one
+    matter; the others show on both cases without forming one."""
 
     __tablename__ = "case_links"
     __table_args__ = (UniqueConstraint("case_id", "other_key", name="uq_case_links_case_id_other_key"),)
@@ -40,7 +42,7 @@ class CaseLink(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True, ondelete="CASCADE")
     other_key: str = Field(index=True, description="The linked case's key")
-    relation: str = Field(description="The case's role towards the other: member, appeal, "
-                          "reintroduction, same_as, final_rule, related...")
+    relation: str = Field(description="A tracker.vocab.Relation value: the case's role towards "
+                          "the other (member, appeal, reintroduction, correction, same_docket...)")
     reason: str = Field(description="What in the sources made the link, e.g. 'MDL No. 3143'")
     detected_at: datetime

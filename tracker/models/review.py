@@ -15,6 +15,8 @@ class Change(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True, ondelete="CASCADE")
     event_id: int | None = Field(default=None, foreign_key="events.id", ondelete="SET NULL")
+    link_id: int | None = Field(default=None, foreign_key="case_links.id", index=True,
+                                ondelete="SET NULL", description="The link a new_link change proposes")
     kind: str = Field(description="A tracker.vocab.ChangeKind value")
     before: str | None = None
     after: str | None = None

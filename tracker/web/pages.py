@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 
 from tracker.config import templates_dir
 from tracker.errors import NotFoundError, TrackerError
-from tracker.queries import status_label
+from tracker.queries import link_said, status_label
 from tracker.tokens import BadToken
 from tracker.vocab import Kind
 
@@ -25,6 +25,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["status"] = lambda value: status_label(value) or "—"
     env.filters["kind"] = lambda value: Kind(value).label if value in Kind._value2member_map_ else value
+    env.filters["said"] = link_said
     return env
 
 

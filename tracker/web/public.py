@@ -13,7 +13,7 @@ from tracker.mailer import MailError, deliver, queue_confirmation
 from tracker.models.cases import Case, Event
 from tracker.models.review import Change
 from tracker.models.subscribers import UNSUBSCRIBED, Subscriber
-from tracker.queries import CaseFilter, case_dicts, count_cases, get_case, list_cases
+from tracker.queries import CaseFilter, case_dicts, count_cases, get_case, list_cases, show_dict
 from tracker.subscriptions import Preferences, confirm, subscribe, unsubscribe, update_preferences
 from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE
 from tracker.vocab import Frequency, Kind, ReviewState, Significance
@@ -58,7 +58,7 @@ async def case_list(request: Request) -> Response:
 
 
 def case_detail(engine, key: str, *, as_dict: bool = False):
-    """A case with its parties, events and staff notes (or its JSON shape).
+    """A case with its parties, events and staff notes (or its JSON shape, ``tracker show``'s).
 
     :raises NotFoundError: when there is no such case (a 404 page)
     """
@@ -66,13 +66,12 @@ def case_detail(engine, key: str, *, as_dict: bool = False):
         detail = get_case(session, key)
         if detail is None:
             raise NotFoundError(f"There is no case {key}.")
-        return case_dicts(session, [detail.case])[0] if as_dict else detail
+        return show_dict(session, detail) if as_dict else detail
 
 
 async def case_page(request: Request) -> Response:
-    detail = await db(case_detail, request.app.state.engine, request.path_params["key"])
-    return render(request, "case.html", case=detail.case, parties=detail.parties,
-                  events=list(reversed(detail.events)), staff=detail.staff)
+    case = await db(case_detail, request.app.state.engine, request.path_params["key"], as_dict=True)
+    return render(request, "case.html", case=case, events=list(reversed(case["events"])))
 
 
 async def cases_json(request: Request) -> Response:
