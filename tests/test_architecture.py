@@ -39,5 +39,5 @@ def test_no_module_is_over_about_400_lines():
 def test_nothing_refers_to_files_outside_the_repository():
     mentions = [f"{path.relative_to(ROOT)}: {word}"
                 for path in tracked("*.py", "*.md", "*.toml", "*.cfg", "*.html", "*.txt", ".ci/*")
-                for word in OUTSIDE if word in path.read_text(encoding="utf-8")]
+                if path != Path(__file__) for word in OUTSIDE if word in path.read_text(encoding="utf-8")]
     assert not mentions

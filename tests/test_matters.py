@@ -55,7 +55,7 @@ def suits(store_engine):
 
 def test_the_watchlist_seeds_the_well_known_matters(store_engine):
     ingest(store_engine, load_watchlist(), now=NOW)
-    assert load_matters(store_engine, now=NOW) == (6, 20)
+    assert load_matters(store_engine, now=NOW) == (6, 18)
     assert load_matters(store_engine, now=NOW) == (0, 0)  # again: nothing
     with Session(store_engine) as session:
         openai = matter_view(session, "in-re-openai-copyright")
@@ -63,7 +63,7 @@ def test_the_watchlist_seeds_the_well_known_matters(store_engine):
         assert openai.members[0].role == "lead"
         no_fakes = matter_view(session, "no-fakes-act")
         assert {m.case.key for m in no_fakes.members} == {
-            "us-118-hr-9551", "us-119-s-1367", "us-119-s-4591", "us-119-hr-8915"}
+            "us-118-hr-9551", "us-119-s-1367", "us-119-s-4591"}
         assert {s.matter.key for s in list_matters(session)} >= {"copyright-office-ai-inquiry"}
 
 
