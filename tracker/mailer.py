@@ -2,8 +2,8 @@
 
 Queueing renders each due subscriber's digest (or a confirmation) into an ``outbox`` row with a
 Message-ID made once, in one transaction; the row's ``span`` (the approval numbers it covers)
-makes queueing the same digest again a no-op. Sending holds a lock, so one sender runs at a
-time; it claims a row, sends it, and records the server's answer:
+makes queueing the same digest again a no-op. Sending holds a lock (``tracker.locks``), so one
+sender runs at a time; it claims a row, sends it, and records the server's answer:
 
 - 250: the row is sent and, for a digest, the subscriber's cursor moves to what it covered;
 - 4xx or a dropped connection: retried with backoff, then left for the next run;
@@ -13,26 +13,25 @@ time; it claims a row, sends it, and records the server's answer:
 A sender killed mid-batch leaves at most one row ``sending``; the next run (holding the lock,
 so that sender is gone) puts it back. Only a kill after the server's 250 and before the row was
 marked can send a mail twice, and then with the same Message-ID: SMTP cannot close that window.
-(``../shared/RELIABILITY.md`` §1.6, §1.10.)
+(``../shared/RELIABILITY.md`` §1.6, §1.10.) The sender asks before each mail whether its lock is
+still held, and stops if not: a sender started since would put back the row this one had claimed
+and send it again.
 """
 
 import email.policy
-import fcntl
 import secrets
 import smtplib
 import ssl
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -40,6 +39,7 @@ from tracker.config import Settings
 from tracker.db import chunks, write_session
 from tracker.digest import Mail, build_digests, render_confirmation, render_digest
 from tracker.errors import TrackerError
+from tracker.locks import LockHeld, try_acquire
 from tracker.models.subscribers import (
     ACTIVE,
     CANCELLED,
@@ -59,7 +59,7 @@ DIGEST, CONFIRMATION = "digest", "confirm"
 # How long since the last digest before a subscriber is due another.
 DUE_AFTER = {Frequency.IMMEDIATE: timedelta(0), Frequency.DAILY: timedelta(hours=20),
              Frequency.WEEKLY: timedelta(days=6)}
-SENDER_LOCK = 0x7472_6d6c  # pg_advisory_lock key: "trml"
+SENDER_LOCK = "sender"
 QUEUE_BATCH = 200
 
 
@@ -210,38 +210,6 @@ class Permanent(Exception):
         self.code = code
 
 
-@contextmanager
-def sender_lock(engine: Engine):
-    """One sender at a time: a PostgreSQL advisory lock, or a lock file beside the SQLite file.
-
-    :raises MailError: when another sender holds it
-    """
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            if not connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": SENDER_LOCK}).scalar():
-                raise MailError("another `tracker digest send` is running; try again when it ends")
-            try:
-                yield
-            finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SENDER_LOCK})
-                connection.commit()
-        return
-    database = engine.url.database
-    path = Path(f"{database}.send.lock") if database and database != ":memory:" else None
-    if path is None:
-        yield
-        return
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise MailError("another `tracker digest send` is running; try again when it ends") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 # Headers are not folded below SMTP's own limit: folding a long unsubscribe URL would turn it into
 # RFC 2047 encoded-words, which mail clients do not read as a link.
 POLICY = email.policy.default.clone(max_line_length=998)
@@ -294,17 +262,28 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
     :param on_event: told ``sending`` before each mail and ``accepted`` when the server took it
         (before that is recorded), for progress
     :param should_stop: asked before each mail; SIGTERM sets it, so the mail in flight finishes
-    :raises MailError: when the SMTP server cannot be reached (every unsent mail waits)
+    :raises MailError: when the SMTP server cannot be reached, another sender holds the lock, or
+        the lock was lost mid-batch (in each case every unsent mail waits)
     """
     target = SmtpTarget.parse(settings.smtp_url.get_secret_value())
     sender = parseaddr(settings.mail_from)[1]
     report = DeliveryReport()
     client: smtplib.SMTP | None = None
-    with sender_lock(engine):
+    try:
+        lease = try_acquire(engine, SENDER_LOCK)
+    except LockHeld as held:
+        raise MailError(f"another `tracker digest send` is running; try again when it ends ({held})") \
+            from None
+    with lease:
         with write_session(engine) as session:  # a sender that died left these; it is gone
             session.execute(update(OUTBOX).where(OUTBOX.c.state == SENDING).values(state=PENDING))
         try:
-            while not should_stop() and (row := _claim(engine, clock())) is not None:
+            while not should_stop():
+                if not lease.held():  # another sender may have it now: its rows are not ours
+                    raise MailError(f"lost the sender lock: {lease.lost}; stopped after {report.sent} "
+                                    "sent, every unsent mail waits for the next run")
+                if (row := _claim(engine, clock())) is None:
+                    break
                 if row.subscriber_state not in (ACTIVE, UNCONFIRMED) or (
                         row.purpose == DIGEST and row.subscriber_state != ACTIVE):
                     _finish(engine, row, CANCELLED, clock())
