@@ -229,6 +229,8 @@ def run(settings: Settings, sources: list[str], *, once: bool = False,
                 _run_due(scheduler, lease)
             else:
                 _lead(scheduler, lease, settings.standby_poll)
+            if lease.lost:  # found by the scheduler's thread, which set STOP
+                lease.check()
         except LockLost as lost:
             STOP.set()  # the running jobs wind down: another scheduler may be running them now
             raise SchedulerError(f"{lost}; stopped the jobs, since another scheduler may be running "
@@ -241,12 +243,10 @@ def _lead(scheduler, lease: Lease, poll: float) -> None:
     """Run the jobs until STOP is set, checking the lease every ``poll`` seconds (the scheduler's
     thread also checks it before each pass of due jobs, and sets STOP if it is lost).
 
-    :raises LockLost: when the lease was lost
+    :raises LockLost: when this thread finds the lease lost
     """
     scheduler.resume()
     while not STOP.wait(poll):
-        lease.check()
-    if lease.lost:  # found by the scheduler's thread, which set STOP
         lease.check()
 
 
