@@ -40,7 +40,7 @@ from sqlmodel import Session
 from tracker.errors import TrackerError
 
 # The advisory key for :name: the first 64 bits of md5(schema/name), stable across servers and
-# versions (hashtext() is neither promised to be).
+# versions (hashtext() is promised to be neither).
 _KEY = "('x' || left(md5(coalesce(current_schema(), '') || '/' || :name), 16))::bit(64)::bigint"
 # A bigint advisory key shows in pg_locks as classid (high 32 bits) and objid (low), objsubid 1.
 _HOLDERS = f"""
@@ -104,7 +104,10 @@ class Lease:
         self._released = False
 
     def held(self) -> bool:
-        """Whether the lock is still ours; asks the database (or the file system) each time."""
+        """Whether the lock is still ours; asks the database (or the file system) each time.
+
+        A failure to ask counts as lost: the holder cannot tell, so it must stop.
+        """
         with self._guard:
             if self.lost is None and not self._released:
                 self.lost = self._verify()
