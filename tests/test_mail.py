@@ -13,11 +13,13 @@ from sqlmodel import Session
 
 from tracker.config import load_settings
 from tracker.errors import NotFoundError
-from tracker.mailer import OUTBOX, MailError, deliver, queue_confirmation, queue_digests
+from tracker.locks import try_acquire
+from tracker.mailer import OUTBOX, SENDER_LOCK, deliver, queue_confirmation, queue_digests
 from tracker.models.review import Change
 from tracker.models.subscribers import OutboxMessage, Subscriber
 from tracker.records import CaseRecord, EventRecord
 from tracker.review import add_note, approve, set_stance, set_tags
+from tracker.smtp import MailError
 from tracker.store import ingest
 from tracker.subscriptions import Preferences, SubscriptionError, confirm, subscribe, unsubscribe
 from tracker.tokens import CONFIRM, UNSUBSCRIBE, BadToken, Tokens
@@ -25,6 +27,7 @@ from tracker.vocab import Frequency, Kind, Stance
 
 from .mailserver import MailServer
 from .spiders.crawling import crawl_environment, tracker
+from .test_locks import lose
 from .test_store import COMPLAINT, KEY, andersen
 
 BASE = "https://tracker.example.org"
@@ -289,6 +292,40 @@ def test_a_sender_killed_mid_batch_then_run_again_loses_nothing(approved, settin
         assert twice == {}
     with approved.connect() as connection:
         assert set(connection.execute(select(OUTBOX.c.state)).scalars()) == {"sent"}
+
+
+def test_a_second_sender_is_refused_and_told_who_is_sending(approved, settings, server):
+    subscriber(approved, "ana@example.org")
+    queue_digests(approved, settings, now=now())
+    with try_acquire(approved, SENDER_LOCK), pytest.raises(
+            MailError, match=r"^another `tracker digest send` is running; try again when it ends "
+                             rf"\(the sender lock is held by pid {os.getpid()} on "):
+        deliver(approved, settings, clock=now)
+    assert server.messages == []
+
+
+def test_a_sender_that_loses_its_lock_stops_before_the_next_mail(approved, settings, server):
+    people = [f"reader{n}@example.org" for n in range(4)]
+    for address in people:
+        subscriber(approved, address)
+    assert queue_digests(approved, settings, now=now()).queued == 4
+    accepted = []
+
+    def lose_after_the_second(event, row):
+        if event == "accepted":
+            accepted.append(row.id)
+            if len(accepted) == 2:
+                lose(approved, SENDER_LOCK)
+
+    with pytest.raises(MailError) as stopped:
+        deliver(approved, settings, clock=now, on_event=lose_after_the_second)
+    assert re.fullmatch(r"lost the sender lock: .+; stopped after 2 sent, every unsent mail waits "
+                        r"for the next run", str(stopped.value))
+    with approved.connect() as connection:
+        assert sorted(connection.execute(select(OUTBOX.c.state)).scalars()) == [
+            "pending", "pending", "sent", "sent"]  # none left claimed
+    assert deliver(approved, settings, clock=now).sent == 2  # the next sender sends the rest
+    assert sorted(len(server.to(address)) for address in people) == [1, 1, 1, 1]
 
 
 def test_cli_subscribers_and_digests(approved, settings, server, tmp_path):

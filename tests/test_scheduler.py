@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -16,11 +17,13 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from tracker.config import load_settings
+from tracker.locks import holder, try_acquire
 from tracker.models.runs import JobRun
-from tracker.scheduler import crawl_job, declared_jobs, make_scheduler, recorded
+from tracker.scheduler import SCHEDULER_LOCK, crawl_job, declared_jobs, make_scheduler, recorded
 
 from .mailserver import MailServer
 from .spiders.crawling import crawl_environment
+from .test_locks import lose
 
 OFF = ('{"courtlistener": {"interval": 0}, "congress": {"interval": 0}, "openstates": {"interval": 0}, '
        '"federal_register": {"interval": 0}, "statements": {"interval": 0}}')
@@ -193,6 +196,86 @@ def test_two_schedulers_on_one_database_run_each_job_once(environment, store_eng
     assert second.returncode == 0
     assert "another scheduler is running on this database; standing by to take over" in said
     assert "scheduler stopped" in said
+
+
+class Said:
+    """A child's stderr, read as it comes, so a test can wait for a line."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=lambda: self.lines.extend(process.stderr), daemon=True)
+        self.reader.start()
+
+    def wait_for(self, words: str) -> None:
+        until(lambda: any(words in line for line in self.lines))
+
+    def all(self) -> str:
+        self.reader.join(timeout=60)
+        return "".join(self.lines)
+
+
+def fired(said: str) -> list[datetime]:
+    """When each alerts run that a scheduler started was due, from APScheduler's log line."""
+    return [datetime.fromisoformat(due) for due in
+            re.findall(r'Running job "alerts \(.*\)" \(scheduled at ([^)]+)\)', said)]
+
+
+# #14: a standby given SIGTERM died of "generator didn't yield" (a return before the yield).
+def test_a_standing_by_scheduler_exits_0_on_sigterm(environment, store_engine):
+    with try_acquire(store_engine, SCHEDULER_LOCK):  # another scheduler, as far as it can tell
+        standby = scheduler_process(environment)
+        said = Said(standby)
+        try:
+            said.wait_for(f"standing by to take over from pid {os.getpid()} on ")
+        finally:
+            standby.send_signal(signal.SIGTERM)
+            standby.wait(timeout=60)
+    assert standby.returncode == 0, said.all()
+    assert "Traceback" not in said.all() and said.lines[-1] == "scheduler stopped\n"
+    assert runs(store_engine, "alerts") == []
+
+
+# #14: a scheduler whose PostgreSQL session was terminated ran on beside the standby that took over.
+def test_a_scheduler_that_loses_its_lock_stops_and_the_standby_alone_runs_the_jobs(environment,
+                                                                                   store_engine):
+    def finished():
+        return [r for r in runs(store_engine, "alerts") if r.finished_at]
+
+    env = {**environment, "TRACKER_ALERT_MINUTES": str(1 / 60)}
+    first = scheduler_process(env)
+    first_said = Said(first)
+    until(lambda: len(finished()) >= 2)
+    second = scheduler_process(env)
+    second_said = Said(second)
+    try:
+        second_said.wait_for("standing by to take over")
+        assert holder(store_engine, SCHEDULER_LOCK).process.startswith(f"pid {first.pid} ")
+        # The fault, between two runs: the last one finished, the next not due for most of a second.
+        until(lambda: len(finished()) == len(runs(store_engine, "alerts")))
+        lose(store_engine, SCHEDULER_LOCK)
+        lost_at = datetime.now(UTC)
+        assert first.wait(timeout=60) == 1
+        until(lambda: len([r for r in finished() if r.started_at > lost_at]) >= 3)
+        assert holder(store_engine, SCHEDULER_LOCK).process.startswith(f"pid {second.pid} ")
+    finally:
+        first.kill()
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=60)
+    said = first_said.all()
+    assert "Traceback" not in said
+    last = said.splitlines()[-1]
+    assert last.startswith("error: lost the scheduler lock: ")
+    assert last.endswith("; stopped the jobs, since another scheduler may be running them now")
+    assert second.returncode == 0, second_said.all()
+    done = finished()
+    assert len(done) == len(runs(store_engine, "alerts"))
+    # One scheduler at a time throughout: each run started after the one before it finished...
+    pairs = zip(done, done[1:], strict=False)
+    assert all(later.started_at >= earlier.finished_at for earlier, later in pairs)
+    # ...and each firing ran in one of them only, the first starting none due after its loss.
+    firings = [fired(first_said.all()), fired(second_said.all())]
+    assert firings[0] and firings[1] and max(firings[0]) < lost_at
+    assert len(set(firings[0] + firings[1])) == len(firings[0]) + len(firings[1])
 
 
 class HeldServer(MailServer):

@@ -2,8 +2,8 @@
 
 Queueing renders each due subscriber's digest (or a confirmation) into an ``outbox`` row with a
 Message-ID made once, in one transaction; the row's ``span`` (the approval numbers it covers)
-makes queueing the same digest again a no-op. Sending holds a lock, so one sender runs at a
-time; it claims a row, sends it, and records the server's answer:
+makes queueing the same digest again a no-op. Sending holds a lock (``tracker.locks``), so one
+sender runs at a time; it claims a row, sends it, and records the server's answer:
 
 - 250: the row is sent and, for a digest, the subscriber's cursor moves to what it covered;
 - 4xx or a dropped connection: retried with backoff, then left for the next run;
@@ -13,32 +13,30 @@ time; it claims a row, sends it, and records the server's answer:
 A sender killed mid-batch leaves at most one row ``sending``; the next run (holding the lock,
 so that sender is gone) puts it back. Only a kill after the server's 250 and before the row was
 marked can send a mail twice, and then with the same Message-ID: SMTP cannot close that window.
+The sender asks before each mail whether its lock is
+still held, and stops if not: a sender started since would put back the row this one had claimed
+and send it again.
 """
 
 import email.policy
-import fcntl
 import secrets
 import smtplib
-import ssl
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from tracker.config import Settings
 from tracker.db import chunks, write_session
 from tracker.digest import Mail, build_digests, render_confirmation, render_digest
-from tracker.errors import TrackerError
+from tracker.locks import LockHeld, try_acquire
 from tracker.models.subscribers import (
     ACTIVE,
     CANCELLED,
@@ -51,6 +49,7 @@ from tracker.models.subscribers import (
     OutboxMessage,
     Subscriber,
 )
+from tracker.smtp import MailError, Permanent, SmtpTarget, Temporary, close, connect, send
 from tracker.tokens import Tokens, secret_key
 from tracker.vocab import Frequency
 
@@ -58,16 +57,8 @@ DIGEST, CONFIRMATION = "digest", "confirm"
 # How long since the last digest before a subscriber is due another.
 DUE_AFTER = {Frequency.IMMEDIATE: timedelta(0), Frequency.DAILY: timedelta(hours=20),
              Frequency.WEEKLY: timedelta(days=6)}
-SENDER_LOCK = 0x7472_6d6c  # pg_advisory_lock key: "trml"
+SENDER_LOCK = "sender"
 QUEUE_BATCH = 200
-
-
-class MailError(TrackerError):
-    """Mail cannot go out: no SMTP server, a bad SMTP URL, another sender running."""
-
-    exit_code = 1
-
-
 
 
 OUTBOX = OutboxMessage.__table__
@@ -159,88 +150,6 @@ class DeliveryReport:
     suspended: list[str] = field(default_factory=list)
 
 
-@dataclass
-class SmtpTarget:
-    scheme: str
-    host: str
-    port: int
-    user: str | None
-    password: str | None
-
-    @classmethod
-    def parse(cls, url: str) -> "SmtpTarget":
-        parts = urlsplit(url)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise MailError("TRACKER_SMTP_URL must look like smtp://host:587 or smtps://host:465")
-        port = parts.port or (465 if parts.scheme == "smtps" else 25)
-        return cls(parts.scheme, parts.hostname, port, parts.username and unquote(parts.username),
-                   parts.password and unquote(parts.password))
-
-    def __str__(self) -> str:
-        return f"{self.scheme}://{self.host}:{self.port}"
-
-    def connect(self, timeout: float = 30) -> smtplib.SMTP:
-        context = ssl.create_default_context()
-        if self.scheme == "smtps":
-            client = smtplib.SMTP_SSL(self.host, self.port, timeout=timeout, context=context)
-        else:
-            client = smtplib.SMTP(self.host, self.port, timeout=timeout)
-            client.ehlo()
-            if client.has_extn("starttls"):
-                client.starttls(context=context)
-                client.ehlo()
-            elif self.user:
-                client.quit()
-                raise MailError(f"{self} offers no STARTTLS; the password will not be sent in clear")
-        if self.user:
-            client.login(self.user, self.password or "")
-        return client
-
-
-class Temporary(Exception):
-    """A 4xx or a dropped connection: try this mail again later."""
-
-
-class Permanent(Exception):
-    """A 5xx: this address will not take this mail."""
-
-    def __init__(self, code: int, message: str):
-        super().__init__(message)
-        self.code = code
-
-
-@contextmanager
-def sender_lock(engine: Engine):
-    """One sender at a time: a PostgreSQL advisory lock, or a lock file beside the SQLite file.
-
-    :raises MailError: when another sender holds it
-    """
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            if not connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": SENDER_LOCK}).scalar():
-                raise MailError("another `tracker digest send` is running; try again when it ends")
-            try:
-                yield
-            finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SENDER_LOCK})
-                connection.commit()
-        return
-    database = engine.url.database
-    path = Path(f"{database}.send.lock") if database and database != ":memory:" else None
-    if path is None:
-        yield
-        return
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise MailError("another `tracker digest send` is running; try again when it ends") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 # Headers are not folded below SMTP's own limit: folding a long unsubscribe URL would turn it into
 # RFC 2047 encoded-words, which mail clients do not read as a link.
 POLICY = email.policy.default.clone(max_line_length=998)
@@ -265,25 +174,6 @@ def build_message(row: "Claimed", settings: Settings) -> EmailMessage:
     return message
 
 
-def _send(client: smtplib.SMTP, message: EmailMessage, sender: str, recipient: str) -> None:
-    try:
-        client.send_message(message, from_addr=sender, to_addrs=[recipient])
-    except smtplib.SMTPRecipientsRefused as exc:
-        code, reply = next(iter(exc.recipients.values()))
-        _classify(code, reply)
-    except smtplib.SMTPResponseException as exc:  # data, sender refused; 421 closing
-        _classify(exc.smtp_code, exc.smtp_error)
-    except (smtplib.SMTPServerDisconnected, OSError) as exc:
-        raise Temporary(f"connection lost: {exc}") from None
-
-
-def _classify(code: int, reply: bytes | str) -> None:
-    message = f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
-    if 500 <= code < 600:
-        raise Permanent(code, message)
-    raise Temporary(message)
-
-
 def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime],
             on_event: Callable[[str, "Claimed"], None] | None = None,
             should_stop: Callable[[], bool] = lambda: False,
@@ -293,17 +183,28 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
     :param on_event: told ``sending`` before each mail and ``accepted`` when the server took it
         (before that is recorded), for progress
     :param should_stop: asked before each mail; SIGTERM sets it, so the mail in flight finishes
-    :raises MailError: when the SMTP server cannot be reached (every unsent mail waits)
+    :raises MailError: when the SMTP server cannot be reached, another sender holds the lock, or
+        the lock was lost mid-batch (in each case every unsent mail waits)
     """
     target = SmtpTarget.parse(settings.smtp_url.get_secret_value())
     sender = parseaddr(settings.mail_from)[1]
     report = DeliveryReport()
     client: smtplib.SMTP | None = None
-    with sender_lock(engine):
+    try:
+        lease = try_acquire(engine, SENDER_LOCK)
+    except LockHeld as held:
+        raise MailError(f"another `tracker digest send` is running; try again when it ends ({held})") \
+            from None
+    with lease:
         with write_session(engine) as session:  # a sender that died left these; it is gone
             session.execute(update(OUTBOX).where(OUTBOX.c.state == SENDING).values(state=PENDING))
         try:
-            while not should_stop() and (row := _claim(engine, clock())) is not None:
+            while not should_stop():
+                if not lease.held():  # another sender may have it now: its rows are not ours
+                    raise MailError(f"lost the sender lock: {lease.lost}; stopped after {report.sent} "
+                                    "sent, every unsent mail waits for the next run")
+                if (row := _claim(engine, clock())) is None:
+                    break
                 if row.subscriber_state not in (ACTIVE, UNCONFIRMED) or (
                         row.purpose == DIGEST and row.subscriber_state != ACTIVE):
                     _finish(engine, row, CANCELLED, clock())
@@ -313,14 +214,15 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
                     on_event("sending", row)
                 if client is None:
                     try:
-                        client = _connect(target, settings, sleep)
+                        client = connect(target, attempts=settings.smtp_attempts,
+                                         retry_delay=settings.smtp_retry_delay, sleep=sleep)
                     except MailError:  # this mail was never tried: it waits like the rest
                         _finish(engine, row, PENDING, clock(), attempts=row.attempts - 1)
                         raise
                 try:
-                    _send(client, build_message(row, settings), sender, parseaddr(row.to_address)[1])
+                    send(client, build_message(row, settings), sender, parseaddr(row.to_address)[1])
                 except Temporary as exc:
-                    client = _close(client)
+                    client = close(client)
                     if _retry(engine, row, str(exc), settings, clock(), sleep):
                         report.retried += 1
                     else:
@@ -337,7 +239,7 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
                 _accepted(engine, row, clock())
                 report.sent += 1
         finally:
-            _close(client)
+            close(client)
     return report
 
 
@@ -372,30 +274,6 @@ def _claim(engine: Engine, now: datetime) -> Claimed | None:
             state=SENDING, claimed_at=now, attempts=OUTBOX.c.attempts + 1))
         return Claimed(**{name: row[name] for name in Claimed.__dataclass_fields__
                           if name != "attempts"}, attempts=row["attempts"] + 1)
-
-
-def _connect(target: SmtpTarget, settings: Settings, sleep) -> smtplib.SMTP:
-    """A connection, after retries with backoff; the run stops if the server cannot be reached."""
-    for attempt in range(settings.smtp_attempts):
-        try:
-            return target.connect()
-        except (OSError, smtplib.SMTPException) as exc:
-            if isinstance(exc, smtplib.SMTPAuthenticationError):
-                raise MailError(f"the SMTP server {target} refused the login: {exc.smtp_code}") from None
-            error = exc
-            if attempt + 1 < settings.smtp_attempts:
-                sleep(settings.smtp_retry_delay * 2 ** attempt)
-    raise MailError(f"cannot reach the SMTP server {target}: {error}; every unsent mail waits "
-                    "for the next run")
-
-
-def _close(client: smtplib.SMTP | None) -> None:
-    if client is not None:
-        try:
-            client.quit()
-        except (OSError, smtplib.SMTPException):
-            client.close()
-    return None
 
 
 def _finish(engine: Engine, row: Claimed, state: str, now: datetime, **values) -> None:

@@ -18,20 +18,22 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, func, select, text, update
+from sqlalchemy import Engine, and_, func, select, update
 from sqlmodel import Session, col
 
 from tracker.approval_rules import ApproveRule
 from tracker.db import write_session
 from tracker.errors import NotFoundError, TrackerError
+from tracker.locks import lock_for_transaction
 from tracker.matters import place_link
 from tracker.models.cases import Case, Event
 from tracker.models.review import CaseNote, CaseStance, CaseTag, Change, ReviewEntry
 from tracker.vocab import ChangeKind, Priority, ReviewState, Stance
 
 CHANGES = Change.__table__
-# pg_advisory_xact_lock key for numbering approvals: approvals commit in the order they number.
-APPROVAL_LOCK = 0x7472_6163  # "trac"
+# Numbering approvals takes this lock for its transaction, so approvals commit in the order they
+# number.
+APPROVAL_LOCK = "approvals"
 
 
 class ReviewError(TrackerError):
@@ -174,17 +176,10 @@ def _each(change_ids: list[int], decide) -> list[Decision]:
     return decisions
 
 
-def _lock_approvals(session: Session) -> None:
-    """Serialise approvals, so their numbers are handed out in commit order (SQLite's
-    ``BEGIN IMMEDIATE`` already does)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPROVAL_LOCK})
-
-
 def _approve_one(engine: Engine, change_id: int, *, by: str, now: datetime, note, headline, priority,
                  rule) -> Decision:
     with write_session(engine) as session:
-        _lock_approvals(session)
+        lock_for_transaction(session, APPROVAL_LOCK)
         change = _decidable(session, change_id)
         folds = []
         if change.kind == ChangeKind.STATUS_CHANGE:

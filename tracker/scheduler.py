@@ -8,37 +8,41 @@ declared is removed and said, so a renamed job never silently vanishes. Every jo
 does one.
 
 APScheduler 3 cannot share a job store between processes (its FAQ), so
-the process holds a lock for its lifetime (a PostgreSQL advisory lock, or a lock file beside the
-SQLite file); a second one stands by and takes over when the first dies. A crawl is a child
-process (``tracker.crawl``: Twisted's reactor cannot restart in one process) with a time limit.
-SIGTERM stops cleanly: no new job starts, a digest run finishes the mail in flight, a crawl's
-child is told to stop. Every run is recorded in ``job_runs``.
+the scheduler that runs the jobs holds the ``scheduler`` lock (``tracker.locks``) while it does; a
+second one stands by, trying every ``standby_poll`` seconds, and takes over when the first dies.
+The one running checks that it still holds the lock before each pass of due jobs and every
+``standby_poll`` seconds. If it has lost it (its PostgreSQL session was terminated, its lock file
+removed), a standby may already be running the jobs, so it stops as SIGTERM would and exits 1
+with one line saying so. It exits rather than standing by again: the process ending is what makes
+sure none of its jobs' threads runs on, and a supervisor (systemd ``Restart=on-failure``) restarts
+it as a standby. A standby given SIGTERM just exits 0.
+
+A crawl is a child process (``tracker.crawl``: Twisted's reactor cannot restart in one process)
+with a time limit. SIGTERM stops cleanly: no new job starts, a digest run finishes the mail in
+flight, a crawl's child is told to stop. Every run is recorded in ``job_runs``.
 """
 
-import fcntl
 import logging
-import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
 from tracker.config import Settings, load_settings
 from tracker.db import open_store, write_session
 from tracker.errors import TrackerError
+from tracker.locks import Holder, Lease, LockHeld, LockLost, try_acquire, wait_for
 from tracker.models.runs import JobRun
 from tracker.vocab import Frequency
 
 logger = logging.getLogger(__name__)
 
 JOBS_TABLE = "apscheduler_jobs"
-SCHEDULER_LOCK = 0x7472_7363  # pg advisory lock key: "trsc"
+SCHEDULER_LOCK = "scheduler"
 # Set by SIGTERM / SIGINT (or a test): running jobs wind down, no new one starts.
 STOP = threading.Event()
 
@@ -145,8 +149,12 @@ def declared_jobs(settings: Settings, sources: list[str]) -> list[Declared]:
     return jobs
 
 
-def make_scheduler(engine: Engine, settings: Settings, jobs: list[Declared]):
-    """A started-but-paused BackgroundScheduler with the declared jobs reconciled into its store."""
+def make_scheduler(engine: Engine, settings: Settings, jobs: list[Declared], *, lease: Lease | None = None):
+    """A started-but-paused BackgroundScheduler with the declared jobs reconciled into its store.
+
+    :param lease: the scheduler lock; checked before each pass of due jobs, and if it was lost
+        no job is started and STOP is set
+    """
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -159,7 +167,12 @@ def make_scheduler(engine: Engine, settings: Settings, jobs: list[Declared]):
             # APScheduler 3.11's thread makes one more pass after shutdown() has stopped the
             # executors: it logs "cannot schedule new futures after shutdown" and moves a job
             # that was due past its run, which is then lost. Stopped means stopped.
-            return None if self.state == STATE_STOPPED else super()._process_jobs()
+            if self.state == STATE_STOPPED:
+                return None
+            if lease is not None and not lease.held():
+                STOP.set()  # run() sees the lease lost, and stops the jobs
+                return None
+            return super()._process_jobs()
 
     scheduler = Scheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
@@ -186,86 +199,69 @@ def make_scheduler(engine: Engine, settings: Settings, jobs: list[Declared]):
     return scheduler
 
 
-@contextmanager
-def scheduler_lock(engine: Engine, *, wait: bool, poll: float = 5.0,
-                   on_wait: Callable[[], None] = lambda: None) -> Iterator[None]:
-    """Hold the one-scheduler lock for as long as the block runs.
-
-    :param wait: stand by until the lock is free (the other scheduler died); else raise
-    :raises SchedulerError: when another scheduler holds it and ``wait`` is false
-    """
-    busy = "another scheduler is running on this database"
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            told = False
-            while not connection.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                                         {"k": SCHEDULER_LOCK}).scalar():
-                connection.commit()
-                if not wait:
-                    raise SchedulerError(busy)
-                if not told:
-                    on_wait()
-                    told = True
-                if STOP.wait(poll):
-                    return
-            connection.commit()
-            try:
-                yield
-            finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEDULER_LOCK})
-                connection.commit()
-        return
-    path = Path(f"{engine.url.database}.scheduler.lock")
-    with path.open("a+") as handle:
-        told = False
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not wait:
-                    raise SchedulerError(busy) from None
-                if not told:
-                    on_wait()
-                    told = True
-                if STOP.wait(poll):
-                    return
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def run(settings: Settings, sources: list[str], *, once: bool = False,
-        on_wait: Callable[[], None] = lambda: None) -> None:
-    """Run the scheduler until STOP is set; with ``once``, run what is due now and return."""
+        on_wait: Callable[[Holder | None], None] = lambda holder: None) -> None:
+    """Run the scheduler until STOP is set; with ``once``, run what is due now and return.
+
+    Without ``once``, stand by while another scheduler holds the lock (``on_wait`` is told who,
+    once); return quietly if STOP is set meanwhile.
+
+    :raises SchedulerError: with ``once``, when another scheduler holds the lock; or when the
+        lock is lost while the jobs run (they are told to stop first)
+    """
     engine = open_store(settings.database_url)
-    with scheduler_lock(engine, wait=not once, poll=settings.standby_poll, on_wait=on_wait):
+    if once:
+        try:
+            lease = try_acquire(engine, SCHEDULER_LOCK)
+        except LockHeld as held:
+            raise SchedulerError(f"another scheduler is running on this database ({held})") from None
+    else:
+        lease = wait_for(engine, SCHEDULER_LOCK, poll=settings.standby_poll, stop=STOP, on_wait=on_wait)
+        if lease is None:
+            return
+    with lease:
         if STOP.is_set():
             return
-        scheduler = make_scheduler(engine, settings, declared_jobs(settings, sources))
+        logger.info("holding the scheduler lock: running the jobs")
+        scheduler = make_scheduler(engine, settings, declared_jobs(settings, sources), lease=lease)
         try:
             if once:
-                _run_due(scheduler)
+                _run_due(scheduler, lease)
             else:
-                scheduler.resume()
-                STOP.wait()
+                _lead(scheduler, lease, settings.standby_poll)
+            if lease.lost:  # found by the scheduler's thread, which set STOP
+                lease.check()
+        except LockLost as lost:
+            STOP.set()  # the running jobs wind down: another scheduler may be running them now
+            raise SchedulerError(f"{lost}; stopped the jobs, since another scheduler may be running "
+                                 "them now") from None
         finally:
             scheduler.shutdown(wait=True)  # a running job finishes (and is told to hurry)
 
 
-def _run_due(scheduler) -> None:
-    """Each job that is due, once, in this thread; then its next run is set as if it had fired."""
+def _lead(scheduler, lease: Lease, poll: float) -> None:
+    """Run the jobs until STOP is set, checking the lease every ``poll`` seconds (the scheduler's
+    thread also checks it before each pass of due jobs, and sets STOP if it is lost).
+
+    :raises LockLost: when this thread finds the lease lost
+    """
+    scheduler.resume()
+    while not STOP.wait(poll):
+        lease.check()
+
+
+def _run_due(scheduler, lease: Lease) -> None:
+    """Each job that is due, once, in this thread; then its next run is set as if it had fired.
+
+    :raises LockLost: before a job, when the lease was lost
+    """
     now = datetime.now(UTC)
     for job in scheduler.get_jobs():
         if STOP.is_set():
             return
         if job.next_run_time is None or job.next_run_time > now:
             continue
+        lease.check()
         job.func(*job.args)
         following = job.trigger.get_next_fire_time(job.next_run_time, datetime.now(UTC))
         while following is not None and following <= datetime.now(UTC):

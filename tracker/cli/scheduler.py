@@ -34,8 +34,9 @@ def scheduler_run(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     settings = load_settings()
-    run(settings, available_sources(), once=once, on_wait=lambda: sys.stderr.write(
-        "another scheduler is running on this database; standing by to take over\n"))
+    run(settings, available_sources(), once=once, on_wait=lambda holder: sys.stderr.write(
+        "another scheduler is running on this database; standing by to take over from "
+        f"{holder or 'it'}\n"))
     sys.stderr.write("scheduler stopped\n")
 
 

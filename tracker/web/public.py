@@ -9,11 +9,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from tracker.errors import NotFoundError, TrackerError
-from tracker.mailer import MailError, deliver, queue_confirmation
+from tracker.mailer import deliver, queue_confirmation
 from tracker.models.cases import Case, Event
 from tracker.models.review import Change
 from tracker.models.subscribers import UNSUBSCRIBED, Subscriber
 from tracker.queries import CaseFilter, case_dicts, count_cases, get_case, list_cases, show_dict
+from tracker.smtp import MailError
 from tracker.subscriptions import Preferences, confirm, subscribe, unsubscribe, update_preferences
 from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE
 from tracker.vocab import Frequency, Kind, ReviewState, Significance
