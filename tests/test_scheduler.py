@@ -180,7 +180,11 @@ def test_two_schedulers_on_one_database_run_each_job_once(environment, store_eng
     first = scheduler_process(env)
     until(lambda: len(runs(store_engine, "alerts")) >= 1)
     second = scheduler_process(env)
+    second_said = Said(second)
     try:
+        # The first is killed only once the second has come up and stood by (not after a time a
+        # busy machine may need just to start it).
+        second_said.wait_for("standing by to take over")
         until(lambda: len([r for r in runs(store_engine, "alerts") if r.finished_at]) >= 4)
         done = [r for r in runs(store_engine, "alerts") if r.finished_at]
         # One scheduler at a time: each run starts after the one before it finished.
@@ -192,7 +196,8 @@ def test_two_schedulers_on_one_database_run_each_job_once(environment, store_eng
         until(lambda: len(runs(store_engine, "alerts")) >= count + 2)  # the second took over
     finally:
         second.send_signal(signal.SIGTERM)
-        _, said = second.communicate(timeout=60)
+        second.wait(timeout=60)
+    said = second_said.all()
     assert second.returncode == 0
     assert "another scheduler is running on this database; standing by to take over" in said
     assert "scheduler stopped" in said
