@@ -14,7 +14,7 @@ import sys
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from tracker.cli import cases, crawl, reference
+from tracker.cli import cases, crawl, demo, reference
 from tracker.cli.db import db_app
 from tracker.errors import NotFoundError, TrackerError
 
@@ -31,6 +31,7 @@ app.command()(cases.export)
 app.command()(crawl.seed)
 app.command()(crawl.crawl)
 app.command()(crawl.sources)
+app.command()(demo.demo)
 app.command("config")(reference.show_config)
 app.command()(reference.vocab)
 app.add_typer(db_app, name="db")
