@@ -233,3 +233,14 @@ def case_dicts(session: Session, cases: list[Case]) -> list[dict[str, Any]]:
     ids = [c.id for c in cases]
     parties, events, staff = parties_of(session, ids), events_of(session, ids), staff_of(session, ids)
     return [case_to_dict(c, parties[c.id], events[c.id], staff[c.id]) for c in cases]
+
+
+def known_jurisdictions(session: Session) -> list[str]:
+    """Every jurisdiction a case has, sorted."""
+    return sorted(session.exec(select(Case.jurisdiction).distinct()))
+
+
+def known_tags(session: Session) -> set[str]:
+    """Every tag a case has, the sources' and the staff's."""
+    tags = {tag for row in session.exec(select(Case.tags)) for tag in row or []}
+    return tags | set(session.exec(select(CaseTag.tag).distinct()))

@@ -11,7 +11,6 @@ import shutil
 import sys
 import textwrap
 from contextlib import nullcontext
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
+from tracker.cli.params import check_filters, since_option
 from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.errors import NotFoundError, TrackerError
@@ -50,13 +50,14 @@ class ExportFormat(StrEnum):
 
 # Options shared by ``cases`` and ``export``.
 KindOption = Annotated[list[Kind] | None, typer.Option(
-    "--kind", "-k", help="lawsuit, federal_bill, state_bill, agency_action or statement; repeatable.")]
+    "--kind", "-k", help="lawsuit, federal_bill, state_bill, agency_action or statement; repeatable.",
+    case_sensitive=False, metavar="KIND")]
 StatusOption = Annotated[list[Status] | None, typer.Option(
-    "--status", "-s", help="A status from `tracker vocab`; repeatable.", show_choices=False)]
+    "--status", "-s", help="A status from `tracker vocab`; repeatable.", show_choices=False,
+    case_sensitive=False)]
 JurisdictionOption = Annotated[list[str] | None, typer.Option(
     "--jurisdiction", "-j", help="us, a state (ca) or a court id (cand, nysd); repeatable.")]
-SinceOption = Annotated[datetime | None, typer.Option(
-    help="Status date on or after this day (YYYY-MM-DD).", formats=["%Y-%m-%d"])]
+SinceOption = since_option("Status date on or after this day.")
 SearchOption = Annotated[str | None, typer.Option(
     "--search", "-q", help="Words in the key, title or summary.")]
 PartyOption = Annotated[str | None, typer.Option(help="Part of a plaintiff's or defendant's name.")]
@@ -75,7 +76,7 @@ def _filters(kind, status, jurisdiction, since, search, party, tag, watchlist,
                 f"{code!r} is not a jurisdiction code (us, ca, cand, nysd...)",
                 param_hint="'--jurisdiction'")
     return CaseFilter(kinds=kind or [], statuses=status or [], jurisdictions=jurisdictions,
-                      since=since.date() if since else None, search=search, party=party,
+                      since=since, search=search, party=party,
                       tag=tag, watchlist_only=watchlist, stance=stance)
 
 
@@ -102,6 +103,7 @@ def cases(
     filters.defendant = defendant
     engine = open_store(load_settings().database_url)
     with Session(engine) as session:
+        check_filters(session, filters)
         if group_by is GroupBy.PARTY:
             _print_by_defendant(session, filters, as_json)
             return
@@ -111,7 +113,8 @@ def cases(
         shown_limit = DEFAULT_TABLE_LIMIT if limit is None else limit
         rows = list_cases(session, filters, limit=shown_limit)
         total = count_cases(session, filters) if shown_limit and len(rows) == shown_limit else len(rows)
-    _print_case_table(rows, total)
+        empty = not rows and not count_cases(session, CaseFilter())
+    _print_case_table(rows, total, empty)
 
 
 def _print_by_defendant(session: Session, filters: CaseFilter, as_json: bool) -> None:
@@ -139,12 +142,13 @@ def _print_by_defendant(session: Session, filters: CaseFilter, as_json: bool) ->
     sys.stdout.write("\n".join(lines) + ("\n" if lines else ""))
 
 
-def _print_case_table(rows, total: int) -> None:
+def _print_case_table(rows, total: int, empty: bool = False) -> None:
     from rich.table import Table
 
     out, notes = console(), console(stderr=True)
     if not rows:
-        notes.print("No cases match. (`tracker seed` loads the watchlist.)")
+        notes.print("No cases yet: `tracker seed` loads the watchlist." if empty
+                    else "No cases match these filters; drop one to see more.")
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("key", no_wrap=True)
@@ -271,6 +275,7 @@ def export(
     filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist, stance)
     engine = open_store(load_settings().database_url)
     with Session(engine) as session:
+        check_filters(session, filters)
         data = case_dicts(session, list_cases(session, filters))
     try:
         stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
