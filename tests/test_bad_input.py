@@ -203,3 +203,21 @@ def test_usage_errors_are_one_line_and_help_shows_no_python_types(user, monkeypa
         main()
     shown = capsys.readouterr().out
     assert "<bool>" not in shown and "list[" not in shown and "STATUS" in shown
+
+
+def test_filters_name_what_is_known(user, monkeypatch, capsys):
+    code, err = run(["cases", "--jurisdiction", "cnad"], monkeypatch, capsys)
+    assert code == 0 and "No cases yet: `tracker seed` loads the watchlist." in err  # an empty store
+    assert run(["seed"], monkeypatch, capsys)[0] == 0
+    code, err = run(["cases", "--jurisdiction", "cnad"], monkeypatch, capsys)
+    assert code == 2 and "no case has the jurisdiction 'cnad'" in err and "cand" in err
+    code, err = run(["cases", "--tag", "trainingdata"], monkeypatch, capsys)
+    assert code == 2 and "no case has the tag 'trainingdata' (did you mean training-data?)" in err
+    code, err = run(["cases", "--search", "no such words anywhere"], monkeypatch, capsys)
+    assert code == 0 and "No cases match these filters" in err and "seed" not in err
+    monkeypatch.setattr(sys, "argv", ["tracker", "cases", "--kind", "LAWSUIT", "--json"])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 0
+    assert {'"kind": "lawsuit"'} == {line.strip().rstrip(",") for line in capsys.readouterr().out.splitlines()
+                                    if '"kind"' in line}
