@@ -15,6 +15,7 @@ from sqlalchemy import String, cast, exists, func, or_, text
 from sqlmodel import Session, col, select
 
 from tracker.db import chunks
+from tracker.errors import NotFoundError
 from tracker.models.cases import Case, Event, Party
 from tracker.models.review import CaseNote, CaseStance, CaseTag
 from tracker.vocab import Kind, Stance, Status
@@ -119,6 +120,22 @@ def get_case(session: Session, key: str) -> CaseDetail | None:
         return None
     return CaseDetail(case, parties_of(session, [case.id])[case.id],
                       events_of(session, [case.id])[case.id], staff_of(session, [case.id])[case.id])
+
+
+def resolve_key(session: Session, key: str) -> str:
+    """The key itself when a case has it, else the one key it is a prefix of (a shortened key as
+    ``tracker cases`` shows it, "…" and all); else ``key`` unchanged.
+
+    :raises NotFoundError: when it is the start of several keys, naming them
+    """
+    wanted = key.strip().lower().removesuffix("…")
+    if not wanted or session.exec(select(Case.id).where(Case.key == wanted)).first() is not None:
+        return wanted
+    starting = list(session.exec(select(Case.key).where(
+        col(Case.key).startswith(wanted, autoescape=True)).order_by(col(Case.key)).limit(6)))
+    if len(starting) > 1:
+        raise NotFoundError(f"{key!r} is the start of several keys; give more of it", starting[:5])
+    return starting[0] if starting else wanted
 
 
 def suggest_keys(session: Session, key: str, *, n: int = 5) -> list[str]:
