@@ -85,13 +85,15 @@ def count_cases(session: Session, filters: CaseFilter) -> int:
     return session.exec(_where(select(func.count()).select_from(Case), filters)).one()
 
 
-def list_cases(session: Session, filters: CaseFilter, *, limit: int | None = None) -> list[Case]:
-    """Matching cases, the most recently moved first."""
+def list_cases(session: Session, filters: CaseFilter, *, limit: int | None = None, offset: int = 0,
+               order: str = "date") -> list[Case]:
+    """Matching cases, the most recently moved first (``order="status"``: by status, then so)."""
+    latest = (col(Case.status_date).desc().nulls_last(), col(Case.key))
     query = _where(select(Case), filters).order_by(
-        col(Case.status_date).desc().nulls_last(), col(Case.key))
+        *((col(Case.status).nulls_last(), *latest) if order == "status" else latest))
     if limit:
         query = query.limit(limit)
-    return list(session.exec(query))
+    return list(session.exec(query.offset(offset) if offset else query))
 
 
 def parties_of(session: Session, case_ids: list[int]) -> dict[int, dict[str, list[str]]]:
