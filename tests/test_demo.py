@@ -76,3 +76,8 @@ def test_no_serve_stops_after_the_digest_in_a_throwaway_folder(tmp_path):
     (folder,) = tmp_path.glob("tracker-demo-*")
     assert len(mailbox.mbox(folder / "mailbox.mbox")) == 1
     assert not (tmp_path / "mine.db").exists()
+    # Again in the same folder: the recordings hold nothing new, and the demo says so.
+    again = subprocess.run([sys.executable, "-m", "tracker", "demo", "--no-serve", "--data-dir", str(folder)],
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "no digest this time: nothing new" in again.stderr, again.stderr
+    assert len(mailbox.mbox(folder / "mailbox.mbox")) == 1
