@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import String, cast, exists, func, or_, text
+from sqlalchemy import case as sql_case
 from sqlmodel import Session, col, select
 
 from tracker.db import chunks
@@ -89,8 +90,10 @@ def list_cases(session: Session, filters: CaseFilter, *, limit: int | None = Non
                order: str = "date") -> list[Case]:
     """Matching cases, the most recently moved first (``order="status"``: by status, then so)."""
     latest = (col(Case.status_date).desc().nulls_last(), col(Case.key))
-    query = _where(select(Case), filters).order_by(
-        *((col(Case.status).nulls_last(), *latest) if order == "status" else latest))
+    # By status: in the vocabulary's order (filed before dismissed before judgment...).
+    by_status = sql_case({status.value: rank for rank, status in enumerate(Status)},
+                         value=col(Case.status), else_=len(Status))
+    query = _where(select(Case), filters).order_by(*((by_status, *latest) if order == "status" else latest))
     if limit:
         query = query.limit(limit)
     return list(session.exec(query.offset(offset) if offset else query))
