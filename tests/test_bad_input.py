@@ -215,6 +215,9 @@ def test_filters_name_what_is_known(user, monkeypatch, capsys):
     assert code == 2 and "no case has the tag 'trainingdata' (did you mean training-data?)" in err
     code, err = run(["cases", "--search", "no such words anywhere"], monkeypatch, capsys)
     assert code == 0 and "No cases match these filters" in err and "seed" not in err
+    code, err = run(["subscribers", "add", "kinds@example.org", "--kind", "LAWSUIT", "--confirmed"],
+                    monkeypatch, capsys)
+    assert code == 0, err
     monkeypatch.setattr(sys, "argv", ["tracker", "cases", "--kind", "LAWSUIT", "--json"])
     with pytest.raises(SystemExit) as done:
         main()

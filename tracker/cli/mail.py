@@ -46,7 +46,8 @@ def subscribers_add(
     name: Annotated[str | None, typer.Option(help="How to greet them.")] = None,
     frequency: Annotated[Frequency, typer.Option(
         help="immediate (major changes as they are approved), daily or weekly.")] = Frequency.WEEKLY,
-    kind: Annotated[list[Kind] | None, typer.Option("--kind", help="Only these kinds; repeatable.")] = None,
+    kind: Annotated[list[Kind] | None, typer.Option(
+        "--kind", help="Only these kinds; repeatable.", case_sensitive=False, metavar="KIND")] = None,
     jurisdiction: Annotated[list[str] | None, typer.Option(
         "--jurisdiction", help="Only these jurisdictions (us, ca, nysd...); repeatable.")] = None,
     topic: Annotated[list[str] | None, typer.Option(
