@@ -76,7 +76,7 @@ def main() -> None:
     if not words or words[0] not in _core_commands():
         _add_staff_commands()
     try:
-        code = app(standalone_mode=False)
+        code = app(prog_name="tracker", standalone_mode=False)
     except typer.Abort:
         _fail("aborted", 1)
     except typer.TyperException as exc:  # a usage error: Typer's Click raises these
