@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/crawl_requests.py
 
-Serves the recorded fixtures of ``tests/fixtures/courtlistener`` from 127.0.0.1 (the stand-in
+Serves the recorded fixtures of ``tracker/demo/fixtures/courtlistener`` from 127.0.0.1 (the stand-in
 API the tests use), crawls twice into a fresh database with ``tracker crawl``, and counts what
 reached the server. The free CourtListener token allows 125 requests a day.
 """

@@ -209,7 +209,8 @@ class CongressSpider(TrackerSpider):
         next_link = (data.get("pagination") or {}).get("next")
         if next_link:
             yield scrapy.Request(self.follow_next(next_link), callback=self.parse_actions,
-                                 meta={**response.meta, "actions": seen, "position": position})
+                                 meta={"case": response.meta["case"], "actions": seen, "position": position,
+                                       "related": response.meta.get("related")})
             return
         case = response.meta["case"]
         case.events = list(seen.values())

@@ -7,18 +7,13 @@ a free port itself (it needs a number before it binds), so one is found first.
 
 import email
 import email.policy
-import socket
 import threading
 from collections import deque
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tracker.demo import free_port
 
 
 class MailServer:

@@ -26,6 +26,9 @@ def test_wheel_ships_templates_data_and_migrations(wheel):
     assert "tracker/migrations/script.py.mako" in names
     assert any(n.startswith("tracker/migrations/versions/0001_") for n in names)
     assert "spiders/settings.py" in names
+    # tracker demo's stand-ins and their recordings; not the tests' golden files
+    assert "tracker/demo/fixtures/courtlistener/routes.json" in names
+    assert not any(n.endswith(".expected.json") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "tracker = tracker.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

@@ -343,7 +343,8 @@ def _problems(exc: ValidationError) -> str:
             guess = get_close_matches(str(err["loc"][-1]), known, n=1)
             problems.append(f"unknown setting {where}" + (f" (did you mean {guess[0]}?)" if guess else ""))
         else:
-            problems.append(f"{where}: {err['msg']}")
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {message}" if where else message)
     return "; ".join(problems)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session
 
+from tracker.config import mask_url_password
 from tracker.errors import ConfigError
 from tracker.migrations import HEAD
 
@@ -44,7 +45,11 @@ def make_engine(url: str) -> Engine:
             return _sqlite_engine(url, parsed.database)
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        raise ConfigError(f"unusable database URL {url!r}: {exc}") from None
+        raise ConfigError(f"unusable database URL {mask_url_password(url)!r}: {exc}") from None
+    except ImportError as exc:  # a dialect SQLAlchemy knows, whose driver is not installed
+        raise ConfigError(f"unusable database URL {mask_url_password(url)!r}: its driver is not "
+                          f"installed ({exc}); the tracker runs on sqlite:///PATH or "
+                          "postgresql+psycopg://USER@HOST/DB") from None
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:

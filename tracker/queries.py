@@ -12,9 +12,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import String, cast, exists, func, or_, text
+from sqlalchemy import case as sql_case
 from sqlmodel import Session, col, select
 
 from tracker.db import chunks
+from tracker.errors import NotFoundError
 from tracker.models.cases import Case, Event, Party
 from tracker.models.review import CaseNote, CaseStance, CaseTag
 from tracker.vocab import Kind, Relation, Stance, Status
@@ -84,13 +86,17 @@ def count_cases(session: Session, filters: CaseFilter) -> int:
     return session.exec(_where(select(func.count()).select_from(Case), filters)).one()
 
 
-def list_cases(session: Session, filters: CaseFilter, *, limit: int | None = None) -> list[Case]:
-    """Matching cases, the most recently moved first."""
-    query = _where(select(Case), filters).order_by(
-        col(Case.status_date).desc().nulls_last(), col(Case.key))
+def list_cases(session: Session, filters: CaseFilter, *, limit: int | None = None, offset: int = 0,
+               order: str = "date") -> list[Case]:
+    """Matching cases, the most recently moved first (``order="status"``: by status, then so)."""
+    latest = (col(Case.status_date).desc().nulls_last(), col(Case.key))
+    # By status: in the vocabulary's order (filed before dismissed before judgment...).
+    by_status = sql_case({status.value: rank for rank, status in enumerate(Status)},
+                         value=col(Case.status), else_=len(Status))
+    query = _where(select(Case), filters).order_by(*((by_status, *latest) if order == "status" else latest))
     if limit:
         query = query.limit(limit)
-    return list(session.exec(query))
+    return list(session.exec(query.offset(offset) if offset else query))
 
 
 def parties_of(session: Session, case_ids: list[int]) -> dict[int, dict[str, list[str]]]:
@@ -119,6 +125,22 @@ def get_case(session: Session, key: str) -> CaseDetail | None:
         return None
     return CaseDetail(case, parties_of(session, [case.id])[case.id],
                       events_of(session, [case.id])[case.id], staff_of(session, [case.id])[case.id])
+
+
+def resolve_key(session: Session, key: str) -> str:
+    """The key itself when a case has it, else the one key it is a prefix of (a shortened key as
+    ``tracker cases`` shows it, "…" and all); else ``key`` unchanged.
+
+    :raises NotFoundError: when it is the start of several keys, naming them
+    """
+    wanted = key.strip().lower().removesuffix("…")
+    if not wanted or session.exec(select(Case.id).where(Case.key == wanted)).first() is not None:
+        return wanted
+    starting = list(session.exec(select(Case.key).where(
+        col(Case.key).startswith(wanted, autoescape=True)).order_by(col(Case.key)).limit(6)))
+    if len(starting) > 1:
+        raise NotFoundError(f"{key!r} is the start of several keys; give more of it", starting[:5])
+    return starting[0] if starting else wanted
 
 
 def suggest_keys(session: Session, key: str, *, n: int = 5) -> list[str]:
@@ -265,3 +287,14 @@ def show_dict(session: Session, detail: CaseDetail, *, curation: bool = False) -
     links, related = case_links(session, detail.case)
     return {**case_to_dict(detail.case, detail.parties, detail.events, detail.staff, curation=curation),
             "related": related, "matter": matter_of_case(session, detail.case.id), "links": links}
+
+
+def known_jurisdictions(session: Session) -> list[str]:
+    """Every jurisdiction a case has, sorted."""
+    return sorted(session.exec(select(Case.jurisdiction).distinct()))
+
+
+def known_tags(session: Session) -> set[str]:
+    """Every tag a case has, the sources' and the staff's."""
+    tags = {tag for row in session.exec(select(Case.tags)) for tag in row or []}
+    return tags | set(session.exec(select(CaseTag.tag).distinct()))

@@ -33,6 +33,8 @@ def load_watchlist(path: Path | None = None) -> list[CuratedRecord]:
         entries = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read the watchlist {path}: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read the watchlist {path}: it is not UTF-8 text") from None
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: expected a list of cases")
     records = []

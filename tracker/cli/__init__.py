@@ -14,11 +14,13 @@ import sys
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from tracker.cli import cases, crawl, reference
+from tracker.cli import cases, crawl, demo, reference
 from tracker.cli.db import db_app
+from tracker.cli.params import plain_help_types
 from tracker.cli.watchlist import watchlist_app
 from tracker.errors import NotFoundError, TrackerError
 
+plain_help_types()
 app = typer.Typer(
     name="tracker",
     help="Track AI-copyright lawsuits, bills, agency actions and statements.",
@@ -32,6 +34,7 @@ app.command()(cases.export)
 app.command()(crawl.seed)
 app.command()(crawl.crawl)
 app.command()(crawl.sources)
+app.command()(demo.demo)
 app.command("config")(reference.show_config)
 app.command()(reference.vocab)
 app.add_typer(db_app, name="db")
@@ -48,6 +51,8 @@ def _add_staff_commands() -> None:
     from tracker.cli.scheduler import scheduler_app
     from tracker.cli.web import staff_app, web_command
 
+    if any(group.name == "review" for group in app.registered_groups):
+        return  # registered already (a test runs main() more than once)
     app.add_typer(matter_app, name="matter")
     app.command("matters")(matters_command)
     app.add_typer(scheduler_app, name="scheduler")
@@ -67,24 +72,43 @@ def _core_commands() -> set[str]:
 
 
 def main() -> None:
-    """Entry point: run the app, turning the tracker's own errors into one line and an exit code."""
+    """Entry point: run the app, turning usage errors and the tracker's own errors into one line
+    and an exit code (2 for a bad argument or setting, 1 for something that does not exist)."""
     words = [word for word in sys.argv[1:] if not word.startswith("-")]
     if not words or words[0] not in _core_commands():
         _add_staff_commands()
     try:
-        app()
+        code = app(prog_name="tracker", standalone_mode=False)
+    except typer.Abort:
+        _fail("aborted", 1)
+    except typer.TyperException as exc:  # a usage error: Typer's Click raises these
+        ctx, message = getattr(exc, "ctx", None), usage_message(exc)
+        if not message:  # `tracker` alone, or a group alone: its help is printed already
+            sys.exit(getattr(exc, "exit_code", 2))
+        hint = f" (`{ctx.command_path} --help` lists the options)" if ctx else ""
+        _fail(message + hint, getattr(exc, "exit_code", 2))
     except NotFoundError as exc:
-        message = f"error: {exc}"
+        message = str(exc)
         if exc.suggestions:
             message += "\n  did you mean: " + ", ".join(exc.suggestions)
-        sys.stderr.write(message + "\n")
-        sys.exit(exc.exit_code)
+        _fail(message, exc.exit_code)
     except TrackerError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        sys.exit(exc.exit_code)
+        _fail(str(exc), exc.exit_code)
     except DBAPIError as exc:
-        sys.stderr.write(f"error: database: {exc.orig}\n")
-        sys.exit(2)
+        _fail(f"database: {exc.orig}", 2)
+    except OSError as exc:  # a file named on the command line that cannot be read or written
+        _fail(f"{exc.filename or 'file'}: {exc.strerror or exc}", 2)
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        _fail("interrupted", 130, prefix="")
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_message(exc) -> str:
+    """Click's message on one line, without pydantic's "Value error, " inside it."""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    return " ".join(message.replace("Value error, ", "").split())
+
+
+def _fail(message: str, code: int, prefix: str = "error: ") -> None:
+    sys.stderr.write(f"{prefix}{message}\n")
+    sys.exit(code)

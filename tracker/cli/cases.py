@@ -11,7 +11,6 @@ import shutil
 import sys
 import textwrap
 from contextlib import nullcontext
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +18,8 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
+from tracker.cli.columns import clip
+from tracker.cli.params import check_filters, since_option
 from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.errors import NotFoundError, TrackerError
@@ -30,6 +31,7 @@ from tracker.queries import (
     get_case,
     link_said,
     list_cases,
+    resolve_key,
     show_dict,
     status_label,
     suggest_keys,
@@ -51,13 +53,14 @@ class ExportFormat(StrEnum):
 
 # Options shared by ``cases`` and ``export``.
 KindOption = Annotated[list[Kind] | None, typer.Option(
-    "--kind", "-k", help="lawsuit, federal_bill, state_bill, agency_action or statement; repeatable.")]
+    "--kind", "-k", help="lawsuit, federal_bill, state_bill, agency_action or statement; repeatable.",
+    case_sensitive=False, metavar="KIND")]
 StatusOption = Annotated[list[Status] | None, typer.Option(
-    "--status", "-s", help="A status from `tracker vocab`; repeatable.", show_choices=False)]
+    "--status", "-s", help="A status from `tracker vocab`; repeatable.", show_choices=False,
+    case_sensitive=False)]
 JurisdictionOption = Annotated[list[str] | None, typer.Option(
     "--jurisdiction", "-j", help="us, a state (ca) or a court id (cand, nysd); repeatable.")]
-SinceOption = Annotated[datetime | None, typer.Option(
-    help="Status date on or after this day (YYYY-MM-DD).", formats=["%Y-%m-%d"])]
+SinceOption = since_option("Status date on or after this day.")
 SearchOption = Annotated[str | None, typer.Option(
     "--search", "-q", help="Words in the key, title or summary.")]
 PartyOption = Annotated[str | None, typer.Option(help="Part of a plaintiff's or defendant's name.")]
@@ -76,7 +79,7 @@ def _filters(kind, status, jurisdiction, since, search, party, tag, watchlist,
                 f"{code!r} is not a jurisdiction code (us, ca, cand, nysd...)",
                 param_hint="'--jurisdiction'")
     return CaseFilter(kinds=kind or [], statuses=status or [], jurisdictions=jurisdictions,
-                      since=since.date() if since else None, search=search, party=party,
+                      since=since, search=search, party=party,
                       tag=tag, watchlist_only=watchlist, stance=stance)
 
 
@@ -96,6 +99,7 @@ def cases(
         "OpenAI OpCo LLC = OpenAI).")] = None,
     limit: Annotated[int | None, typer.Option(
         min=0, help=f"At most this many (table default {DEFAULT_TABLE_LIMIT}; 0 for all).")] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="Full keys and titles, whatever the width.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List cases, the most recently moved first."""
@@ -103,6 +107,7 @@ def cases(
     filters.defendant = defendant
     engine = open_store(load_settings().database_url)
     with Session(engine) as session:
+        check_filters(session, filters)
         if group_by is GroupBy.PARTY:
             _print_by_defendant(session, filters, as_json)
             return
@@ -112,7 +117,8 @@ def cases(
         shown_limit = DEFAULT_TABLE_LIMIT if limit is None else limit
         rows = list_cases(session, filters, limit=shown_limit)
         total = count_cases(session, filters) if shown_limit and len(rows) == shown_limit else len(rows)
-    _print_case_table(rows, total)
+        empty = not rows and not count_cases(session, CaseFilter())
+    _print_case_table(rows, total, empty, wide)
 
 
 def _print_by_defendant(session: Session, filters: CaseFilter, as_json: bool) -> None:
@@ -140,26 +146,28 @@ def _print_by_defendant(session: Session, filters: CaseFilter, as_json: bool) ->
     sys.stdout.write("\n".join(lines) + ("\n" if lines else ""))
 
 
-def _print_case_table(rows, total: int) -> None:
-    from rich.table import Table
+def _print_case_table(rows, total: int, empty: bool = False, wide: bool = False) -> None:
+    from tracker.cli.columns import WIDE, key_width, short_keys, table, terminal_width
 
-    out, notes = console(), console(stderr=True)
+    notes = console(stderr=True)
     if not rows:
-        notes.print("No cases match. (`tracker seed` loads the watchlist.)")
+        notes.print("No cases yet: `tracker seed` loads the watchlist." if empty
+                    else "No cases match these filters; drop one to see more.")
         return
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("key", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("jur.", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("date", no_wrap=True)
-    table.add_column("title", overflow="fold", min_width=20)
-    for case in rows:
-        table.add_row(case.key, case.kind, case.jurisdiction, status_label(case.status) or "—",
-                      case.status_date.isoformat() if case.status_date else "—", case.title)
-    out.print(table)
+    width = terminal_width()
+    keys = {c.key: c.key for c in rows} if wide else short_keys([c.key for c in rows], key_width(width))
+    more = wide or width >= WIDE  # kind and jurisdiction, when there is room
+    header = ["key", *(["kind", "jur."] if more else []), "status", "date", "title"]
+    lines = table(header, [[keys[c.key], *([c.kind, c.jurisdiction] if more else []),
+                            status_label(c.status) or "—",
+                            c.status_date.isoformat() if c.status_date else "—", c.title]
+                           for c in rows], width=10**6 if wide else width, fill=len(header) - 1)
+    sys.stdout.write("\n".join(lines) + "\n")
     if total > len(rows):
         notes.print(f"{len(rows)} of {total} cases shown; --limit 0 shows all.")
+    if not wide and any(keys[c.key] != c.key for c in rows):
+        notes.print("Keys ending in … are shortened: `tracker show` takes them as they are; "
+                    "--wide or --json shows them whole.")
 
 
 def show(
@@ -169,7 +177,7 @@ def show(
     """One case: identifiers, parties, links, tags, why it is tracked, and its full timeline."""
     engine = open_store(load_settings().database_url)
     with Session(engine) as session:
-        detail = get_case(session, key)
+        detail = get_case(session, resolve_key(session, key))
         if detail is None:
             raise NotFoundError(f"no case with key {key!r}", suggest_keys(session, key))
         data = show_dict(session, detail, curation=True)
@@ -241,7 +249,7 @@ def _print_case(data: dict[str, Any]) -> None:
             classes += f" ({event['ruling']})"
         star = "★" if event["significance"] == "major" else " "
         lines += _wrap(f"{event['text']}  [{event['source']}]", width,
-                       f"{event['date']}  {star}  {classes:34.34}  ")
+                       f"{event['date']}  {star}  {clip(classes, 34):34}  ")
     sys.stdout.write("\n".join(lines) + "\n")
 
 
@@ -271,6 +279,7 @@ def export(
     filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist, stance)
     engine = open_store(load_settings().database_url)
     with Session(engine) as session:
+        check_filters(session, filters)
         data = case_dicts(session, list_cases(session, filters), curation=True)
     try:
         stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout

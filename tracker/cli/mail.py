@@ -1,13 +1,14 @@
 """``tracker subscribers`` and ``tracker digest``: thin faces over subscriptions, digests and the mailer."""
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from sqlmodel import Session
 
+from tracker.cli.params import since_option
 from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.models.subscribers import Subscriber
@@ -45,7 +46,8 @@ def subscribers_add(
     name: Annotated[str | None, typer.Option(help="How to greet them.")] = None,
     frequency: Annotated[Frequency, typer.Option(
         help="immediate (major changes as they are approved), daily or weekly.")] = Frequency.WEEKLY,
-    kind: Annotated[list[Kind] | None, typer.Option("--kind", help="Only these kinds; repeatable.")] = None,
+    kind: Annotated[list[Kind] | None, typer.Option(
+        "--kind", help="Only these kinds; repeatable.", case_sensitive=False, metavar="KIND")] = None,
     jurisdiction: Annotated[list[str] | None, typer.Option(
         "--jurisdiction", help="Only these jurisdictions (us, ca, nysd...); repeatable.")] = None,
     topic: Annotated[list[str] | None, typer.Option(
@@ -119,9 +121,7 @@ def subscribers_remove(email: Annotated[str, typer.Argument(help="The address.")
 def digest_preview(
     email: Annotated[str, typer.Argument(help="A subscriber's address.")],
     html: Annotated[Path | None, typer.Option(help="Also write the HTML part here.", dir_okay=False)] = None,
-    since: Annotated[datetime | None, typer.Option(
-        help="Reach back to this day (YYYY-MM-DD) instead of their cursor.",
-        formats=["%Y-%m-%d"])] = None,
+    since: since_option("Reach back to this day instead of their cursor.") = None,
 ) -> None:
     """What a subscriber's next digest would say (nothing is sent or moved)."""
     from tracker.digest import build_digests, render_digest
@@ -134,7 +134,7 @@ def digest_preview(
             session.expunge(subscriber)
             subscriber.cursor = 0
         (digest,) = build_digests(session, [subscriber], now=_now(), cap_days=settings.digest_cap_days,
-                                  since=since.replace(tzinfo=UTC) if since else None)
+                                  since=datetime.combine(since, time(), UTC) if since else None)
     if not digest.items:
         sys.stderr.write(f"nothing new for {subscriber.email}: no digest would be sent\n")
         return

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
+from tracker.cli.columns import WIDE, clip, key_width, short_keys, table, terminal_width
 from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.matters import ROLES, add_case, create_matter, list_matters, matter_view, merge, remove_case
@@ -36,12 +37,19 @@ def matters_command(as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(rows)
         return
-    for row in rows:
-        status = f"{row['status_label'] or '—'} ({row['status_date'] or '—'})"
-        sys.stdout.write(f"{row['key']:34} {row['kind'] or '—':14} {row['members']:>2} cases  "
-                         f"latest {row['latest_event'] or '—':10}  {status:34} {row['title']}\n")
     if not rows:
         sys.stderr.write("no matters yet (`tracker seed` loads the well-known ones)\n")
+        return
+    width = terminal_width()
+    keys = short_keys([row["key"] for row in rows], key_width(width))
+    more = width >= WIDE
+    header = ["key", *(["kind", "cases", "latest"] if more else []), "status", "date", "title"]
+    lines = table(header, [[keys[row["key"]],
+                            *([row["kind"] or "—", str(row["members"]), row["latest_event"] or "—"]
+                              if more else []),
+                            row["status_label"] or "—", row["status_date"] or "—", row["title"]]
+                           for row in rows], width=width, fill=len(header) - 1)
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 def matter_dict(session: Session, view) -> dict[str, Any]:
@@ -69,19 +77,21 @@ def matter_show(key: Annotated[str, typer.Argument(help="A matter key.")], as_js
     if as_json:
         print_json(data)
         return
+    width = terminal_width()
     lines = [data["title"], f"key           {data['key']}",
              f"status        {data['status_label'] or '—'} (since {data['status_date'] or '—'}), "
              f"from {data['lead'] or '—'}", "", f"Members ({len(data['members'])})"]
     for member in data["members"]:
-        lines.append(f"  {member['role']:15} {member['key']:26} {member['status_label'] or '—':22} "
-                     f"{member['title']}")
+        lead = f"  {member['role']:15} {member['key']:26} {member['status_label'] or '—':22} "
+        lines.append(lead + clip(member["title"], width - len(lead)))
         for link in member["links"]:
             lines.append(f"  {'':15} {'':26} {link_said(link)} ({link['reason']}; "
                          f"{link['review_state'] or 'no review'})")
     lines += ["", f"Timeline ({len(data['timeline'])} events)"]
     for event in data["timeline"]:
         star = "★" if event["significance"] == "major" else " "
-        lines.append(f"  {event['date']}  {star}  {event['case']:24}  {event['text'][:140]}")
+        lead = f"  {event['date']}  {star}  {event['case']:24}  "
+        lines.append(lead + clip(event["text"], width - len(lead)))
     sys.stdout.write("\n".join(lines) + "\n")
 
 

@@ -90,6 +90,11 @@ def review(
     """The pending changes, grouped by case, newest first."""
     if ctx.invoked_subcommand is not None:
         return
+    show_queue(case, as_json)
+
+
+def show_queue(case: str | None = None, as_json: bool = False) -> None:
+    """Print the review queue (``tracker review``; ``tracker demo`` shows it too)."""
     with Session(_engine()) as session:
         groups = pending(session, case_key=case)
     if as_json:

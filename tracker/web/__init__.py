@@ -20,16 +20,18 @@ from starlette.routing import Route
 from tracker.config import Settings
 from tracker.db import open_store
 from tracker.tokens import Tokens, secret_key
-from tracker.web import pages, public, staff
+from tracker.web import browse, pages, public, staff
 
 
 def create_app(settings: Settings) -> Starlette:
     key = secret_key(settings)
     routes = [
         Route("/", public.home),
-        Route("/cases", public.case_list),
+        Route("/cases", browse.case_list),
         Route("/cases/{key}", public.case_page),
-        Route("/api/cases", public.cases_json),
+        Route("/api/cases", browse.cases_json),
+        Route("/matters", browse.matters_page),
+        Route("/matters/{key}", browse.matter_page),
         Route("/api/cases/{key}", public.case_json),
         Route("/feeds/changes.atom", public.feed_all),
         Route("/feeds/cases/{key}.atom", public.feed_case),
@@ -50,7 +52,7 @@ def create_app(settings: Settings) -> Starlette:
         middleware=[Middleware(SessionMiddleware, secret_key=key, session_cookie="tracker_session",
                                same_site="lax", https_only=settings.base_url.startswith("https:"),
                                max_age=12 * 3600)],
-        exception_handlers=pages.EXCEPTION_HANDLERS)
+        exception_handlers={**pages.EXCEPTION_HANDLERS, browse.BadFilter: browse.bad_filter})
     app.state.settings = settings
     app.state.engine = open_store(settings.database_url)
     app.state.tokens = Tokens(key)

@@ -13,7 +13,7 @@ from tracker.mailer import deliver, queue_confirmation
 from tracker.models.cases import Case, Event
 from tracker.models.review import Change
 from tracker.models.subscribers import UNSUBSCRIBED, Subscriber
-from tracker.queries import CaseFilter, case_dicts, count_cases, get_case, list_cases, show_dict
+from tracker.queries import get_case, show_dict
 from tracker.smtp import MailError
 from tracker.subscriptions import Preferences, confirm, subscribe, unsubscribe, update_preferences
 from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE
@@ -21,7 +21,6 @@ from tracker.vocab import Frequency, Kind, ReviewState, Significance
 from tracker.web.pages import checked_form, db, environment, render
 
 logger = logging.getLogger(__name__)
-PAGE_SIZE = 50
 FEED_SIZE = 50
 
 
@@ -36,26 +35,6 @@ def _topics(request: Request) -> list[str]:
 
 async def home(request: Request) -> Response:
     return RedirectResponse("/cases", status_code=303)
-
-
-def _filters(request: Request) -> CaseFilter:
-    query = request.query_params
-    kinds = [Kind(k) for k in query.getlist("kind") if k in Kind._value2member_map_]
-    jurisdictions = [j.strip().lower() for j in query.getlist("jurisdiction") if j.strip()]
-    return CaseFilter(kinds=kinds, jurisdictions=jurisdictions, tag=query.get("tag") or None,
-                      search=query.get("q") or None)
-
-
-async def case_list(request: Request) -> Response:
-    filters = _filters(request)
-
-    def read():
-        with Session(request.app.state.engine) as session:
-            return list_cases(session, filters, limit=PAGE_SIZE), count_cases(session, filters)
-
-    cases, total = await db(read)
-    return render(request, "cases.html", cases=cases, total=total, filters=filters, kinds=list(Kind),
-                  topics=_topics(request), query=request.query_params)
 
 
 def case_detail(engine, key: str, *, as_dict: bool = False):
@@ -73,16 +52,6 @@ def case_detail(engine, key: str, *, as_dict: bool = False):
 async def case_page(request: Request) -> Response:
     case = await db(case_detail, request.app.state.engine, request.path_params["key"], as_dict=True)
     return render(request, "case.html", case=case, events=list(reversed(case["events"])))
-
-
-async def cases_json(request: Request) -> Response:
-    filters = _filters(request)
-
-    def read():
-        with Session(request.app.state.engine) as session:
-            return case_dicts(session, list_cases(session, filters))
-
-    return JSONResponse(await db(read))
 
 
 async def case_json(request: Request) -> Response:

@@ -1,0 +1,122 @@
+"""A stand-in upstream API on 127.0.0.1 serving recorded responses, for the spider tests and
+``tracker demo``.
+
+Routes (``tracker/demo/fixtures/<source>/routes.json``) map a path and some query parameters to a list
+of responses served in turn (the last one repeats): a recorded JSON file, or a status such as a
+429 with ``Retry-After`` or a 500, before the recorded answer. ``{base}`` in a file becomes this
+server's URL (so ``next`` links come back here) and ``{now_pacific}`` the current time with a
+Pacific offset, as CourtListener writes it (``{now_utc}``: as Congress.gov does). A response
+marked ``conditional`` carries an ETag (a hash of its body) and a Last-Modified, and answers a
+matching ``If-None-Match`` or ``If-Modified-Since`` with 304, as a web server does. Every
+request is logged for the tests to inspect.
+"""
+
+import hashlib
+import json
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from tracker.relevance import COURTLISTENER_QUERIES
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SOURCES = ("congress", "courtlistener", "federal_register", "openstates", "statements")
+PACIFIC = timezone(timedelta(hours=-8))
+CONTENT_TYPES = {".json": "application/json", ".xml": "application/rss+xml; charset=UTF-8",
+                 ".atom": "application/atom+xml", ".html": "text/html; charset=utf-8"}
+LAST_MODIFIED = "Fri, 10 Oct 2025 23:24:11 GMT"
+
+
+class Upstream:
+    def __init__(self, source: str):
+        self.folder = FIXTURES / source
+        self.routes = json.loads((self.folder / "routes.json").read_text())
+        for route in self.routes:
+            query = route.setdefault("query", {})
+            if "q_index" in query:
+                query["q"] = COURTLISTENER_QUERIES[int(query.pop("q_index"))]
+            route["served"] = 0
+        self.overrides: dict[str, str] = {}
+        self.refusal: tuple[int, str] | None = None
+        self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> "Upstream":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def override(self, name: str, replacement: str) -> None:
+        """Serve ``replacement`` wherever a route names the file ``name``."""
+        self.overrides[name] = replacement
+
+    def refuse(self, status: int, name: str) -> None:
+        """Answer every request with ``status`` and the file ``name`` (a bad key, say)."""
+        self.refusal = (status, name)
+
+    def paths(self) -> list[str]:
+        return [path for path, _, _ in self.requests]
+
+    def respond(self, path: str, query: dict[str, str],
+                asked: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        """The status, headers and body for a request; ``asked`` holds its headers."""
+        asked = asked or {}
+        if self.refusal:
+            status, name = self.refusal
+            return status, {}, (self.folder / name).read_bytes()
+        matches = [r for r in self.routes if r["path"] == path
+                   and all(query.get(k) == v for k, v in r["query"].items())]
+        if not matches:
+            return 404, {}, b'{"detail": "Not found."}'
+        route = max(matches, key=lambda r: len(r["query"]))
+        response = route["responses"][min(route["served"], len(route["responses"]) - 1)]
+        route["served"] += 1
+        body = b""
+        headers = {"Content-Type": "application/json"}
+        if response.get("file"):
+            name = self.overrides.get(response["file"], response["file"])
+            text = (self.folder / name).read_text()
+            now = datetime.now(UTC).astimezone(PACIFIC).isoformat()
+            now_utc = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            body = (text.replace("{base}", self.url).replace("{now_pacific}", now)
+                    .replace("{now_utc}", now_utc).encode())
+            headers["Content-Type"] = CONTENT_TYPES.get(Path(name).suffix, "application/json")
+        if response.get("conditional"):
+            headers["ETag"] = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
+            headers["Last-Modified"] = LAST_MODIFIED
+            if asked.get("If-None-Match") == headers["ETag"] or (
+                    "If-None-Match" not in asked and asked.get("If-Modified-Since") == LAST_MODIFIED):
+                return 304, {"ETag": headers["ETag"]}, b""
+        return response.get("status", 200), headers | response.get("headers", {}), body
+
+    def _handler(self):
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the stdlib's name
+                parts = urlsplit(self.path)
+                path = unquote(parts.path)  # "/bills/il/103rd/HB%204875" → ".../HB 4875"
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                upstream.requests.append((path, query, dict(self.headers)))
+                status, headers, body = upstream.respond(path, query, dict(self.headers))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler

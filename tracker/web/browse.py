@@ -1,0 +1,144 @@
+"""Browsing the cases and matters: filters read from the query string (a bad one is a 400 that
+says what is wrong), pages of the case list and of ``/api/cases``, and the matters pages."""
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from tracker.errors import TrackerError
+from tracker.matters import list_matters, matter_view
+from tracker.queries import CaseFilter, case_dicts, count_cases, list_cases
+from tracker.vocab import Kind, Status
+from tracker.web.pages import db, render
+from tracker.web.public import _topics
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+ORDERS = ("date", "status")
+
+
+class BadFilter(TrackerError):
+    """A query-string filter the tracker does not know (a 400 page naming it)."""
+
+
+@dataclass
+class Page:
+    number: int
+    size: int
+    total: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def last(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+def _choices(request: Request, name: str, vocabulary) -> list:
+    given = [value.strip().lower() for value in request.query_params.getlist(name) if value.strip()]
+    known = vocabulary._value2member_map_
+    if bad := [value for value in given if value not in known]:
+        raise BadFilter(f"{name}={bad[0]!r} is not a {name}; use one of: {', '.join(known)}")
+    return [vocabulary(value) for value in given]
+
+
+def _number(request: Request, name: str, default: int, most: int | None = None) -> int:
+    raw = request.query_params.get(name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadFilter(f"{name}={raw!r} is not a whole number of 1 or more")
+    if most and int(raw) > most:
+        raise BadFilter(f"{name}={raw} is too many; at most {most}")
+    return int(raw)
+
+
+def filters_of(request: Request) -> CaseFilter:
+    """The filters of a query string: kind, status, jurisdiction, tag, q, since (YYYY-MM-DD).
+
+    :raises BadFilter: naming the first value that is not understood
+    """
+    query = request.query_params
+    since = query.get("since") or None
+    if since:
+        try:
+            since = date.fromisoformat(since)
+        except ValueError:
+            raise BadFilter(f"since={since!r} is not a date (YYYY-MM-DD)") from None
+    return CaseFilter(kinds=_choices(request, "kind", Kind), statuses=_choices(request, "status", Status),
+                      jurisdictions=[j.strip().lower() for j in query.getlist("jurisdiction") if j.strip()],
+                      tag=query.get("tag") or None, search=query.get("q") or None, since=since)
+
+
+def order_of(request: Request) -> str:
+    order = request.query_params.get("sort") or "date"
+    if order not in ORDERS:
+        raise BadFilter(f"sort={order!r} is not a sort order; use date or status")
+    return order
+
+
+def _read(request: Request, *, size: int, dicts: bool):
+    filters, order = filters_of(request), order_of(request)
+    number = _number(request, "page", 1)
+
+    def read():
+        with Session(request.app.state.engine) as session:
+            page = Page(number, size, count_cases(session, filters))
+            cases = list_cases(session, filters, limit=size, offset=page.offset, order=order)
+            return (case_dicts(session, cases) if dicts else cases), page, filters, order
+
+    return read
+
+
+def page_url(request: Request, number: int) -> str:
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "page"] + [("page", str(number))]
+    return f"{request.url.path}?{urlencode(query)}"
+
+
+async def case_list(request: Request) -> Response:
+    cases, page, filters, order = await db(_read(request, size=PAGE_SIZE, dicts=False))
+    return render(request, "cases.html", cases=cases, page=page, total=page.total, filters=filters,
+                  order=order, kinds=list(Kind), statuses=list(Status),
+                  topics=_topics(request),
+                  query=request.query_params,
+                  previous=page_url(request, page.number - 1) if page.number > 1 else None,
+                  next=page_url(request, page.number + 1) if page.number < page.last else None)
+
+
+async def cases_json(request: Request) -> Response:
+    """A page of cases; ``per_page`` (at most ``MAX_PAGE_SIZE``) and ``page`` choose which. The
+    total is in ``X-Total-Count`` and the next page in a ``Link: <...>; rel="next"`` header."""
+    size = _number(request, "per_page", PAGE_SIZE, MAX_PAGE_SIZE)
+    cases, page, _, _ = await db(_read(request, size=size, dicts=True))
+    headers = {"X-Total-Count": str(page.total)}
+    if page.number < page.last:
+        headers["Link"] = f'<{page_url(request, page.number + 1)}>; rel="next"'
+    return JSONResponse(cases, headers=headers)
+
+
+async def bad_filter(request: Request, exc: BadFilter) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return render(request, "message.html", status_code=400, title="That filter does not work",
+                  message=str(exc))
+
+
+async def matters_page(request: Request) -> Response:
+    def read():
+        with Session(request.app.state.engine) as session:
+            return list_matters(session)
+
+    return render(request, "matters.html", matters=await db(read))
+
+
+async def matter_page(request: Request) -> Response:
+    def read():
+        with Session(request.app.state.engine) as session:
+            return matter_view(session, request.path_params["key"])
+
+    view = await db(read)
+    return render(request, "matter.html", view=view, events=list(reversed(view.timeline)))
