@@ -19,6 +19,8 @@ from typing import Annotated
 
 import typer
 
+from tracker.errors import TrackerError
+
 DEMO_ADDRESS = "you@example.org"
 STAFF_NAME = "demo"
 
@@ -142,11 +144,22 @@ def _next_steps(base_url: str, password: str, mbox: Path, folder: Path, serve: b
 
 
 def _serve(port: int) -> None:
+    """Serve the web app; the line saying so comes once the port listens, so whoever reads it
+    (a person, or a test) can open the page at once."""
+    import socket
+
     import uvicorn
 
     from tracker.config import load_settings
     from tracker.web import create_app
 
+    app = create_app(load_settings())
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(("127.0.0.1", port))
+    except OSError as exc:
+        raise TrackerError(f"cannot serve the web app on port {port}: {exc.strerror}") from None
+    listener.listen(128)  # connections wait in the backlog until uvicorn takes them
     _step(f"serving the web app at http://127.0.0.1:{port}/ until Ctrl-C (tracker web)")
-    uvicorn.run(create_app(load_settings()), host="127.0.0.1", port=port, log_level="warning",
-                server_header=False)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", server_header=False)).run(sockets=[listener])
