@@ -41,6 +41,9 @@ class Status(Described):
     # Bills, after Open States' action classes and GovTrack's bill statuses.
     INTRODUCED = "introduced", "Introduced", "Filed or introduced; no committee action yet."
     IN_COMMITTEE = "in_committee", "In committee", "Referred to a committee, which has not reported it."
+    REPORTED = "reported", "Reported", (
+        "Reported by a committee or placed on a calendar; awaits a floor vote."
+    )
     PASSED_ONE_CHAMBER = "passed_one_chamber", "Passed one chamber", (
         "Passed the chamber of origin; pending in the other."
     )
@@ -52,7 +55,9 @@ class Status(Described):
     )
     ENACTED = "enacted", "Enacted", "Signed, or became law without signature or over a veto."
     VETOED = "vetoed", "Vetoed", "Vetoed by the executive; no override so far."
-    FAILED = "failed", "Failed", "Voted down, died in committee, or expired with its session."
+    FAILED = "failed", "Failed", (
+        "Voted down, died in committee, or died when its session or Congress ended."
+    )
     WITHDRAWN = "withdrawn", "Withdrawn", "Withdrawn by its author."
     # Lawsuits.
     FILED = "filed", "Filed", "Complaint filed; no dispositive motion pending."
@@ -75,10 +80,11 @@ class Status(Described):
     SETTLED = "settled", "Settled", "The parties settled (a class settlement may await approval)."
     JUDGMENT = "judgment", "Judgment", "Judgment entered."
     ON_APPEAL = "on_appeal", "On appeal", "A notice of appeal or petition for review is pending."
-    TRANSFERRED = "transferred", "Transferred", "Transferred to another court or to an MDL."
-    CONSOLIDATED = "consolidated", "Consolidated", (
-        "Consolidated with other cases or centralised in an MDL."
+    TRANSFERRED = "transferred", "Transferred", "Transferred to another district court (28 U.S.C. § 1404)."
+    IN_MDL = "in_mdl", "In MDL", (
+        "Centralised in a multidistrict litigation; active in the MDL's coordinated pretrial proceedings."
     )
+    CONSOLIDATED = "consolidated", "Consolidated", "Consolidated with other cases, outside an MDL."
     CLOSED = "closed", "Closed", "The docket is closed."
     # Agency actions.
     NOTICE = "notice", "Notice", "A notice was published."
@@ -98,7 +104,7 @@ class Status(Described):
 
 
 BILL_STATUSES = (
-    Status.INTRODUCED, Status.IN_COMMITTEE, Status.PASSED_ONE_CHAMBER, Status.PASSED_BOTH,
+    Status.INTRODUCED, Status.IN_COMMITTEE, Status.REPORTED, Status.PASSED_ONE_CHAMBER, Status.PASSED_BOTH,
     Status.SENT_TO_EXECUTIVE, Status.ENACTED, Status.VETOED, Status.FAILED, Status.WITHDRAWN,
 )
 STATUSES_BY_KIND: dict[Kind, tuple[Status, ...]] = {
@@ -106,7 +112,7 @@ STATUSES_BY_KIND: dict[Kind, tuple[Status, ...]] = {
         Status.FILED, Status.MOTION_TO_DISMISS_PENDING, Status.DISMISSED_IN_PART, Status.DISMISSED,
         Status.DISCOVERY, Status.CLASS_CERTIFIED, Status.SUMMARY_JUDGMENT_PENDING,
         Status.SUMMARY_JUDGMENT_DECIDED, Status.TRIAL, Status.SETTLED, Status.JUDGMENT,
-        Status.ON_APPEAL, Status.TRANSFERRED, Status.CONSOLIDATED, Status.CLOSED,
+        Status.ON_APPEAL, Status.TRANSFERRED, Status.IN_MDL, Status.CONSOLIDATED, Status.CLOSED,
     ),
     Kind.FEDERAL_BILL: BILL_STATUSES,
     Kind.STATE_BILL: BILL_STATUSES,
@@ -127,6 +133,9 @@ class ActionClass(Described):
     INTRODUCTION = "introduction", "Introduction", "The bill was introduced (first reading)."
     REFERRAL_COMMITTEE = "referral-committee", "Referral to committee", "Referred to a committee."
     COMMITTEE_PASSAGE = "committee-passage", "Committee passage", "A committee reported it favourably."
+    PLACED_ON_CALENDAR = "placed-on-calendar", "Placed on calendar", (
+        "Placed on a chamber's calendar for floor action."
+    )
     COMMITTEE_FAILURE = "committee-failure", "Committee failure", "A committee voted it down."
     AMENDMENT_INTRODUCTION = "amendment-introduction", "Amendment offered", "An amendment was offered."
     AMENDMENT_PASSAGE = "amendment-passage", "Amendment adopted", "An amendment was adopted."
@@ -141,6 +150,9 @@ class ActionClass(Described):
     EXECUTIVE_VETO = "executive-veto", "Vetoed", "Vetoed by the executive."
     VETO_OVERRIDE_PASSAGE = "veto-override-passage", "Veto overridden", "A chamber overrode a veto."
     BECAME_LAW = "became-law", "Became law", "Became law (public law, chaptered, or without signature)."
+    SESSION_END = "session-end", "Session ended", (
+        "The session or Congress the bill belongs to ended; a bill not enacted by then has died."
+    )
     # Lawsuits.
     COMPLAINT_FILED = "complaint-filed", "Complaint", "The complaint opening the suit."
     AMENDED_COMPLAINT = "amended-complaint", "Amended complaint", "An amended complaint."
@@ -177,10 +189,16 @@ class ActionClass(Described):
     APPELLATE_DECISION = "appellate-decision", "Appellate decision", (
         "A decision of a court of appeals or the Supreme Court."
     )
-    TRANSFER = "transfer", "Transfer", "Transferred to or from another court."
-    CONSOLIDATION = "consolidation", "Consolidation", "Consolidated, or centralised in an MDL."
+    TRANSFER = "transfer", "Transfer", "Transferred to or from another district court."
+    MDL_CENTRALISATION = "mdl-centralisation", "MDL centralisation", (
+        "The JPML centralised the case in a multidistrict litigation, or it became a member case."
+    )
+    CONSOLIDATION = "consolidation", "Consolidation", "Consolidated with other cases outside an MDL."
     DISMISSAL_VOLUNTARY = "dismissal-voluntary", "Voluntary dismissal", (
         "The plaintiff dismissed the suit (or a stipulation of dismissal)."
+    )
+    DISMISSAL = "dismissal", "Dismissal", (
+        "The court dismissed the case, on its own motion or on a stipulation it ordered."
     )
     STAY = "stay", "Stay", "The case, or part of it, was stayed."
     CASE_CLOSED = "case-closed", "Case closed", "The docket was closed or terminated."
@@ -209,6 +227,14 @@ class Significance(Described):
 class Ruling(Described):
     INTERIM = "interim", "Interim ruling", "A ruling that leaves the case going on."
     FINAL = "final", "Final ruling", "A ruling that ends the case in its court."
+
+
+class Disposition(Described):
+    """What a ruling did with the motion (or petition) before it."""
+
+    GRANTED = "granted", "Granted", "The motion was granted (or allowed, approved)."
+    DENIED = "denied", "Denied", "The motion was denied (or overruled); a denied motion moves no stage."
+    GRANTED_IN_PART = "granted-in-part", "Granted in part", "Granted in part and denied in part."
 
 
 class ChangeKind(Described):
