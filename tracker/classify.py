@@ -1,20 +1,23 @@
-"""Rule tables that turn raw action and docket text into action classes and a significance.
+"""Raw action and docket text into action classes, a significance, a ruling and a disposition.
 
-One table per family of case. The first rule whose pattern matches wins, so narrower rules
-(an order *on* a motion) come before broader ones (the motion itself), and explicit
-"says nothing" rules (a reply brief that mentions a motion to dismiss) come before both. Each
-rule names a sample of the text it is for. A source that classifies its own actions (Open
-States, the Federal Register's document type) passes its classes through instead; then only
-:func:`significance_of` and :func:`ruling_of` apply.
+Docket entries are read head first (``tracker.docket``): what the entry is, then what it
+decided, then what about. Bill actions and agency documents go through rule tables, one per
+family: the first rule whose pattern matches wins, so narrower rules come before broader ones,
+and explicit "says nothing" rules (floor procedure on a rule or a motion to recommit) before
+both. Each rule names a sample of the text it is for. A source that classifies its own actions
+(Open States) passes its classes through instead; then only :func:`significance_of` and
+:func:`ruling_of` apply. Federal Register documents are classed by :func:`classify_document`.
 """
 
+import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from tracker.docket import Head, read_entry
 from tracker.vocab import ActionClass as A
-from tracker.vocab import Kind, Ruling, Significance
+from tracker.vocab import Disposition, Kind, Ruling, Significance
 
 
 @dataclass(frozen=True)
@@ -34,133 +37,87 @@ class Classification(NamedTuple):
     classes: tuple[A, ...]
     significance: Significance
     ruling: Ruling | None
+    disposition: Disposition | None = None
 
 
-_FILING_NOT_MOTION = (
-    r"^\s*(?:\w+\s+)?(?:response|reply|opposition|declaration|brief|letter|objection"
-    r"|memorandum (?:of law|of points)|notice of (?:appearance|filing|supplemental))\b"
-)
-
-LAWSUIT_RULES: tuple[Rule, ...] = (
-    # "ORDER Setting Settlement Conference" is scheduling, not a settlement.
-    rule(r"settlement conference", A.DISCOVERY_ORDER, needs=("settlement conf",)),
-    # "MOTION for Extension of Time to File Response re 45 MOTION to Dismiss" / "pro hac vice"
-    rule(r"extension of time|extend (?:the )?(?:time|deadline)|pro hac vice",
-         needs=("extension", "extend", "pro hac vice")),
-    # "RESPONSE in Opposition re 45 MOTION to Dismiss": mentions a motion, is not one.
-    rule(_FILING_NOT_MOTION, needs=("response", "reply", "opposition", "declaration", "brief",
-                                    "letter", "objection", "memorandum", "notice of")),
-    # "NOTICE of Voluntary Dismissal by Sarah Andersen" / "STIPULATION of Dismissal with prejudice"
-    rule(r"voluntar\w* dismiss|stipulat\w* (?:of|for|to) dismiss", A.DISMISSAL_VOLUNTARY,
-         needs=("dismiss",)),
-    # "ORDER granting 240 Motion for Preliminary Approval of Class Settlement"
-    rule(r"\bsettle(?:ment|d)\b", A.SETTLEMENT, needs=("settle",)),
-    # "ORDER granting in part and denying in part 45 Motion to Dismiss"
-    rule(r"\bgrant\w* in part\b.*\bdismiss|\bdismiss\w*\b.*\bgrant\w* in part"
-         r"|\bden\w* in part\b.*\bdismiss",
-         A.MOTION_TO_DISMISS_GRANTED_IN_PART, needs=("in part",)),
-    # "ORDER denying 33 Motion to Dismiss" / "Judge Stein denies OpenAI motion to dismiss"
-    rule(r"\bden(?:y|ies|ied|ying)\b[^.;]*\bmotions? to dismiss"
-         r"|\bmotions? to dismiss\b[^.;]*\b(?:is|are|was|were) denied",
-         A.MOTION_TO_DISMISS_DENIED, needs=("dismiss",)),
-    # "ORDER granting 20 Motion to Dismiss with leave to amend"
-    rule(r"\bgrant(?:s|ed|ing)?\b[^.;]*\bmotions? to dismiss"
-         r"|\bmotions? to dismiss\b[^.;]*\b(?:is|are|was|were) granted",
-         A.MOTION_TO_DISMISS_GRANTED, needs=("dismiss",)),
-    # "ORDER granting 180 Motion to Certify Class" / "Class certified for owners of books..."
-    rule(r"\bgrant\w*\b[^.;]*\b(?:certify|certification of)\b[^.;]*\bclass"
-         r"|\bclass (?:is |was )?certified\b|\bcertif(?:ies|ied|ying) (?:a |the )?class",
-         A.CLASS_CERTIFIED, needs=("class",)),
-    # "ORDER denying 150 Motion for Class Certification"
-    rule(r"\bden\w*\b[^.;]*\bclass certification|\bclass certification\b[^.;]*\bdenied",
-         A.CLASS_CERTIFICATION_DENIED, needs=("class certification",)),
-    # "MOTION to Certify Class filed by Sarah Andersen"
-    rule(r"motion (?:to certify (?:a |the )?class|for class certification)",
-         A.CLASS_CERTIFICATION_MOTION, needs=("class",)),
-    # "ORDER granting in part 200 Motion for Summary Judgment" / "Summary judgment: training..."
-    rule(r"\b(?:order|opinion|ruling|grant\w*|den\w*)\b[^;]*\bsummary judgment"
-         r"|^\s*summary judgment\s*:",
-         A.SUMMARY_JUDGMENT_RULING, needs=("summary judgment",)),
-    # "MOTION for Partial Summary Judgment filed by Thomson Reuters"
-    rule(r"motion for (?:partial )?summary judgment|cross-motions? for summary judgment",
-         A.SUMMARY_JUDGMENT_MOTION, needs=("summary judgment",)),
-    # Before the appeal rule: "MANDATE of USCA as to 289 Notice of Appeal" is the decision.
-    # "MANDATE of USCA" / "Ninth Circuit affirms" / "Supreme Court denies certiorari"
-    rule(r"\bmandate of\b|\b(?:circuit|court of appeals)\b[^.;]*\b(?:affirm|revers|vacat)\w*"
-         r"|certiorari (?:is )?denied|denies certiorari",
-         A.APPELLATE_DECISION, needs=("mandate", "circuit", "court of appeals", "certiorari")),
-    # "NOTICE OF APPEAL to the 9th Circuit" / "Petition for a writ of certiorari filed"
-    rule(r"notice of (?:interlocutory )?appeal|petition for (?:a )?writ of certiorari"
-         r"|\bappeal(?:ed|s)? to the\b|petition for (?:permission to appeal|review)",
-         A.APPEAL, needs=("appeal", "certiorari", "petition")),
-    # "TRANSFER ORDER from the JPML" / "Case transferred in from District of Delaware"
-    rule(r"\btransfer(?:red|ring)?\b[^.;]*\b(?:to|from|in|into|out)\b|\btransfer order\b",
-         A.TRANSFER, needs=("transfer",)),
-    # "ORDER consolidating cases" / "JPML centralizes the OpenAI copyright actions in S.D.N.Y."
-    # (not "Consolidated Amended Complaint", a pleading)
-    rule(r"\bconsolidat(?:ing|ion of)\b|\bconsolidated (?:with|into|for)\b"
-         r"|\b(?:cases?|actions?) (?:are |is |were |was )?consolidated|\bcentrali[sz]\w*",
-         A.CONSOLIDATION, needs=("consolidat", "centrali")),
-    # "Jury trial began" / "Bench trial held"
-    rule(r"\b(?:jury|bench) trial (?:held|beg[au]n|commenced|started)|\btrial (?:beg[au]n|commenced)",
-         A.TRIAL_BEGUN, needs=("trial",)),
-    rule(r"\bjury verdict\b|\bverdict (?:for|in favou?r)", A.VERDICT, needs=("verdict",)),
-    # "CLERK'S JUDGMENT" / "FINAL JUDGMENT" / "Judgment entered in favor of defendants"
-    rule(r"^\s*(?:clerk'?s |final |amended )?judgment\b|\bjudgment (?:is )?entered", A.JUDGMENT,
-         needs=("judgment",)),
-    # "ORDER staying case pending appeal" / "Discovery on newer models stayed"
-    rule(r"\border\b[^.;]*\bstay(?:s|ed|ing)?\b|\bstayed\b|\bstaying (?:the )?(?:case|action|discovery)",
-         A.STAY, needs=("stay",)),
-    # "CIVIL CASE TERMINATED" / "Case closed."
-    rule(r"\bcase (?:is )?(?:closed|terminated)\b", A.CASE_CLOSED, needs=("case",)),
-    # Before the pleadings: "MOTION to Dismiss Amended Complaint filed by Lovo" is a motion.
-    # "MOTION to Dismiss for Failure to State a Claim filed by Stability AI"
-    rule(r"\bmotions? to dismiss\b", A.MOTION_TO_DISMISS, needs=("to dismiss",)),
-    # "FIRST AMENDED COMPLAINT against OpenAI" / "Consolidated amended class action complaint"
-    # (but not "MOTION to Dismiss Amended Complaint", which the motion rule below takes)
-    rule(r"^\s*(?:\w+\s+)?amended (?:class action )?complaint\b"
-         r"|\bamended (?:class action )?complaint against\b",
-         A.AMENDED_COMPLAINT, needs=("amended",)),
-    # "COMPLAINT against Anthropic PBC (Filing fee $ 405)" / "Complaint filed."
-    rule(r"^\s*(?:class action )?complaint\b|\bcomplaint (?:was )?filed\b", A.COMPLAINT_FILED,
-         needs=("complaint",)),
-    # "ANSWER to Complaint by Meta Platforms"
-    rule(r"^\s*answer\b|\banswer to (?:the )?(?:\w+ )?(?:amended )?complaint", A.ANSWER,
-         needs=("answer",)),
-    # "SCHEDULING ORDER" / "STIPULATED PROTECTIVE ORDER" / "ORDER re discovery dispute"
-    rule(r"scheduling order|case management order|protective order|\bdiscovery\b",
-         A.DISCOVERY_ORDER, needs=("order", "discovery")),
+# Floor procedure that is not an action on the bill itself: the rule that brings it up, motions
+# to recommit, to proceed, to reconsider, cloture, conferees, debate ("Rule H. Res. 247 passed
+# House." passes the rule, not the bill).
+FLOOR_PROCEDURE = (
+    r"^\s*(?:rules committee resolution|rule h\. ?res\.|rule provides|considered\b|debate\b|general debate"
+    r"|postponed proceedings|proceedings (?:postponed|resumed)|order of proce\w+|the previous question"
+    r"|the chair\b|the house (?:rose|resolved|proceeded)|house resolved|committee of the whole|the speaker"
+    r"|(?:mr|mrs|ms)\.|motions? (?:to (?:reconsider|proceed|table|discharge|commit|recommit)|by senator)"
+    r"|on motion (?:to recommit|that the house (?:disagree|instruct|insist))|cloture|upon reconsideration"
+    r"|measure laid before|senate insists|ordered that the senate insists|message on"
+    r"|conference (?:report|papers|held)|conferees|notice of intent|see also|sponsor introductory"
+    r"|the clerk was authorized|returned to the calendar|not again placed|removed from"
+    r"|pursuant to (?:a |the )?(?:previous )?order|senate (?:struck|ordered measure printed)(?! all after)"
+    r"|(?:house|senate) passage reported|reported (?:engrossed|enrolled|back to)"
+    r"|(?:house|senate) (?:floor |committee )?amendment no\. \d+ referred)"
 )
 
 BILL_RULES: tuple[Rule, ...] = (
-    # "Became Public Law No: 118-49." / "Chaptered by Secretary of State - Chapter 123, Statutes of 2024."
+    rule(FLOOR_PROCEDURE),
+    # "Became Public Law No: 118-49." / "Chaptered by Secretary of State - Chapter 123, Statutes of ..."
     rule(r"signed by (?:the )?governor\b.*\bchaptered", A.EXECUTIVE_SIGNATURE, A.BECAME_LAW),
-    rule(r"became public law|public law no|\bchaptered\b|became law", A.BECAME_LAW),
-    # "Signed by President." / "Approved by the Governor." / "Signed by Gov. Bill Lee."
-    rule(r"signed by (?:the )?(?:president|governor|gov\b)|approved by (?:the )?governor"
-         r"|governor signed", A.EXECUTIVE_SIGNATURE),
-    rule(r"veto (?:was )?overridden|passed over (?:the )?veto|over(?:ride|rode) (?:the )?veto",
+    rule(r"became public law|public law no|\bchaptered\b|became law|^\s*public act\b", A.BECAME_LAW),
+    # "Signed by President." / "Approved by the Governor." / "Governor Approved" (not "Signed in the
+    # House")
+    rule(r"signed by (?:the )?(?:president|governor|gov\b)|approved by (?:the )?governor|governor signed"
+         r"|^\s*governor approved", A.EXECUTIVE_SIGNATURE),
+    # "On passage, the objections of the President to the contrary notwithstanding Failed by ..."
+    rule(r"to the contrary,? notwithstanding\s+failed", A.FAILURE, needs=("notwithstanding",)),
+    rule(r"veto (?:was )?overridden|passed (?:senate |house )?over (?:the )?veto"
+         r"|over(?:ride|rode) (?:the )?veto"
+         r"|two-thirds of the members present having voted in the affirmative the bill is passed",
          A.VETO_OVERRIDE_PASSAGE),
-    rule(r"\bvetoed\b|\bveto message\b", A.EXECUTIVE_VETO),
+    # "Vetoed by President." / "Pocket Vetoed by President." (not "the veto message")
+    rule(r"\bvetoed\b", A.EXECUTIVE_VETO, needs=("vetoed",)),
     # "Presented to President." / "Enrolled and presented to the Governor at 3:30 p.m."
-    rule(r"presented to (?:the )?(?:president|governor)|sent to (?:the )?governor"
-         r"|to governor\b", A.EXECUTIVE_RECEIPT),
-    # "Passed Senate with an amendment by Voice Vote." / "Passed Assembly 45-16."
-    rule(r"\bpassed (?:the )?(?:senate|house|assembly)\b|passed/agreed to in|on passage passed"
-         r"|third reading,? passed|read third time and passed", A.PASSAGE),
+    rule(r"presented to (?:the )?(?:president|governor)|sent to (?:the )?governor|to (?:the )?governor\b",
+         A.EXECUTIVE_RECEIPT),
+    # "On motion to suspend the rules and pass the bill Failed by the Yeas and Nays"
+    rule(r"^\s*on (?:passage|motion to suspend the rules and pass the bill)\b[^.]*\bfailed\b"
+         r"|failed (?:of )?passage|failed to pass", A.FAILURE, needs=("fail",)),
     # "Died in committee." / "Held in committee and under submission."
     rule(r"died in committee|held in committee", A.COMMITTEE_FAILURE),
-    rule(r"\bdied\b|failed (?:passage|to pass)|indefinitely postponed", A.FAILURE),
+    rule(r"\bdied\b|indefinitely postponed", A.FAILURE),
+    # "Read third time. Passed." / "Third Reading - Passed; 055-000-000" / "...Finally passed."
+    rule(r"(?:third reading|read (?:a |the )?third time|read 3rd time)\b[^;]*?\bpassed\b(?! to)",
+         A.READING_3, A.PASSAGE, needs=("third", "3rd")),
+    # "Passed Senate with an amendment by Voice Vote." / "On passage Passed by voice vote." /
+    # "On agreeing to the conference report Agreed to" / "considered, and agreed to"
+    rule(r"\bpassed (?:the )?(?:senate|house|assembly)\b|passed/agreed to in|on passage\b[^.]*\bpassed\b"
+         r"|^\s*passed\b(?! to)|finally passed|passed house pursuant|suspend the rules and pass the bill[^.]*"
+         r"\bagreed to\b|on agreeing to the (?:resolution|conference report)\b[^.]*\bagreed to\b"
+         r"|agreed to conference report|considered,? and agreed to|house agree to the senate amendments?"
+         r"[^.]*\bagreed to\b", A.PASSAGE, needs=("pass", "agreed to")),
+    # "From committee: Do pass and re-refer to Com. on APPR." moves it on to another committee.
+    rule(r"\bdo pass\b[^.]*\bre-?refer", A.COMMITTEE_PASSAGE, A.REFERRAL_COMMITTEE, needs=("refer",)),
+    # "Reported by Senator Grassley with an amendment" / "Ordered to be reported" / "Do pass as amended"
+    rule(r"reported (?:favorably|with|by|without)|ordered to be reported|\bdo pass\b|^\s*reported by the "
+         r"committee|filed written report|approved for consideration", A.COMMITTEE_PASSAGE),
+    # "Placed on Senate Legislative Calendar under General Orders." / "Placed on intent calendar"
+    rule(r"\bplaced on (?:the )?[\w&,.\s-]{0,40}?calendar|\bplaced on cal\.", A.PLACED_ON_CALENDAR,
+         needs=("placed on",)),
     # "Referred to the Committee on the Judiciary." / "Re-referred to Coms. on P., D.T., & C.P."
-    rule(r"\b(?:re-)?referred to\b", A.REFERRAL_COMMITTEE),
-    # "Reported by Senator Grassley with an amendment" / "Do pass as amended"
-    rule(r"reported (?:favorably|with|by|without)|ordered to be reported|\bdo pass\b",
-         A.COMMITTEE_PASSAGE),
-    rule(r"\bwithdrawn\b(?! from committee)|\bwithdrawal of (?:the )?bill", A.WITHDRAWAL),
-    # "Introduced in Senate" / "Read first time." / "Reintroduced at press conference"
-    rule(r"\b(?:re)?introduced\b|read first time|first reading", A.INTRODUCTION),
-    rule(r"\bprefiled\b|\bfiled\b", A.FILING),
-    rule(r"\bamended in\b|amendment (?:adopted|agreed to)", A.AMENDMENT_PASSAGE),
+    rule(r"\b(?:re-)?referred (?:directly )?to\b|^\s*assigned to\b|^\s*to [\w&,\s]+subcommittee\b"
+         r"|\bref\. to\b", A.REFERRAL_COMMITTEE),
+    rule(r"^\s*withdrawn\b(?! from committee)|\bbill (?:was )?withdrawn"
+         r"|withdrawn by (?:the )?(?:author|sponsor)|\bwithdrawal of (?:the )?bill", A.WITHDRAWAL,
+         needs=("withdraw",)),
+    # "Amendment(s) offered" / "House Floor Amendment No. 1 Filed with Clerk by Rep. ..."
+    rule(r"amendment\(s\) offered|^\s*(?:house|senate) (?:floor |committee )?amendment no\. \d+ filed",
+         A.AMENDMENT_INTRODUCTION),
+    rule(r"\bamended in\b|amendment (?:adopted|agreed to)|^\s*amended\.?\s*$|adopted the amendment"
+         r"|struck all after the enacting clause|\bmeasure amended\b", A.AMENDMENT_PASSAGE),
+    # "Introduced in Senate" / "Introduced. To print." / "Reintroduced at press conference"
+    rule(r"\b(?:re)?introduced\b", A.INTRODUCTION, needs=("introduced",)),
+    rule(r"read (?:the )?first time|^\s*first reading", A.READING_1),
+    rule(r"read (?:the )?second time|read 2nd time|^\s*second reading|\bread twice\b", A.READING_2),
+    rule(r"read (?:the )?third time|read 3rd time|^\s*third reading", A.READING_3),
+    rule(r"\bprefiled\b|^\s*filed\b|filed with (?:the )?(?:clerk|secretary)", A.FILING),
 )
 
 AGENCY_RULES: tuple[Rule, ...] = (
@@ -181,7 +138,6 @@ AGENCY_RULES: tuple[Rule, ...] = (
 STATEMENT_RULES: tuple[Rule, ...] = (rule(r".", A.PUBLICATION),)
 
 RULES_BY_KIND: dict[Kind, tuple[Rule, ...]] = {
-    Kind.LAWSUIT: LAWSUIT_RULES,
     Kind.FEDERAL_BILL: BILL_RULES,
     Kind.STATE_BILL: BILL_RULES,
     Kind.AGENCY_ACTION: AGENCY_RULES,
@@ -189,14 +145,14 @@ RULES_BY_KIND: dict[Kind, tuple[Rule, ...]] = {
 }
 
 MAJOR_CLASSES = frozenset({
-    A.INTRODUCTION, A.PASSAGE, A.COMMITTEE_FAILURE, A.FAILURE, A.WITHDRAWAL,
+    A.INTRODUCTION, A.COMMITTEE_PASSAGE, A.PASSAGE, A.COMMITTEE_FAILURE, A.FAILURE, A.WITHDRAWAL,
     A.EXECUTIVE_RECEIPT, A.EXECUTIVE_SIGNATURE, A.EXECUTIVE_VETO, A.VETO_OVERRIDE_PASSAGE,
-    A.BECAME_LAW,
+    A.BECAME_LAW, A.SESSION_END,
     A.COMPLAINT_FILED, A.MOTION_TO_DISMISS_GRANTED, A.MOTION_TO_DISMISS_GRANTED_IN_PART,
     A.MOTION_TO_DISMISS_DENIED, A.CLASS_CERTIFIED, A.CLASS_CERTIFICATION_DENIED,
     A.SUMMARY_JUDGMENT_RULING, A.TRIAL_BEGUN, A.VERDICT, A.SETTLEMENT, A.JUDGMENT, A.APPEAL,
-    A.APPELLATE_DECISION, A.TRANSFER, A.CONSOLIDATION, A.DISMISSAL_VOLUNTARY, A.CASE_CLOSED,
-    A.STAY,
+    A.APPELLATE_DECISION, A.TRANSFER, A.MDL_CENTRALISATION, A.CONSOLIDATION, A.DISMISSAL_VOLUNTARY,
+    A.DISMISSAL, A.CASE_CLOSED, A.STAY,
     A.NOTICE_OF_INQUIRY, A.PROPOSED_RULE, A.FINAL_RULE, A.PRESIDENTIAL_DOCUMENT, A.REPORT,
     A.PUBLICATION,
 })
@@ -210,7 +166,10 @@ RULING_CLASSES: dict[A, Ruling] = {
     A.SUMMARY_JUDGMENT_RULING: Ruling.INTERIM,
     A.JUDGMENT: Ruling.FINAL,
     A.APPELLATE_DECISION: Ruling.FINAL,
+    A.DISMISSAL: Ruling.FINAL,
 }
+# Heads under which an entry can be the court's own decision.
+DECIDING_HEADS = frozenset({Head.RULING, Head.JUDGMENT, Head.APPELLATE, Head.HEARING, Head.NONE})
 
 # "ORDER granting 20 Motion to Dismiss with leave to amend": the suit can go on.
 LEAVE_TO_AMEND = re.compile(r"leave to amend|without prejudice", re.IGNORECASE)
@@ -218,8 +177,20 @@ LEAVE_TO_AMEND = re.compile(r"leave to amend|without prejudice", re.IGNORECASE)
 ENDS_THE_CASE = re.compile(r"judgment (?:is )?entered|final judgment", re.IGNORECASE)
 
 
+TAGS = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """Docket text as CourtListener gives it, without its markup: ``<b>49</b>``, ``&#x27;``."""
+    if "<" in text:
+        text = TAGS.sub("", text)
+    return html.unescape(text) if "&" in text else text
+
+
 def classify_text(kind: Kind, text: str) -> tuple[A, ...]:
     """Return the action classes of one event's raw text; empty when no rule matches."""
+    if kind is Kind.LAWSUIT:
+        return read_entry(plain(text)).classes
     lowered = text.lower()
     for candidate in RULES_BY_KIND[kind]:
         for word in candidate.needs:  # a plain loop: this is the hot path of every ingest
@@ -237,14 +208,35 @@ def significance_of(classes: Iterable[A]) -> Significance:
     return Significance.MAJOR if MAJOR_CLASSES.intersection(classes) else Significance.MINOR
 
 
-def ruling_of(classes: Iterable[A], text: str) -> Ruling | None:
-    """Whether the event is an interim or final ruling, or ``None`` when it is not a ruling."""
-    rulings = [RULING_CLASSES[c] for c in classes if c in RULING_CLASSES]
+def ruling_of(classes: Iterable[A], text: str, disposition: Disposition | None = None) -> Ruling | None:
+    """Whether the event is an interim or final ruling, or ``None`` when it is not a ruling.
+
+    A ruling on a motion that moves no stage (an extension granted, a motion to transfer denied)
+    is an interim ruling all the same: ``disposition`` says the court decided something.
+    """
+    rulings = {c: RULING_CLASSES[c] for c in classes if c in RULING_CLASSES}
     if not rulings:
-        return None
-    if Ruling.FINAL in rulings:
+        return Ruling.INTERIM if disposition is not None else None
+    if set(rulings) == {A.MOTION_TO_DISMISS_GRANTED}:
         return Ruling.INTERIM if LEAVE_TO_AMEND.search(text) else Ruling.FINAL
+    if Ruling.FINAL in rulings.values():
+        return Ruling.FINAL
     return Ruling.FINAL if ENDS_THE_CASE.search(text) else Ruling.INTERIM
+
+
+# What a source's own classes miss, read from the text: Open States classes "From committee: Do
+# pass and re-refer to Com. on APPR." as committee passage alone, and "Withdrawn from committee.
+# Re-referred to Com. on RLS." as a withdrawal of the bill.
+RE_REFERRED = re.compile(r"\bre-?refer", re.IGNORECASE)
+FROM_COMMITTEE = re.compile(r"^\s*withdrawn from committee", re.IGNORECASE)
+
+
+def _refine(given: tuple[A, ...], text: str) -> tuple[A, ...]:
+    if A.COMMITTEE_PASSAGE in given and A.REFERRAL_COMMITTEE not in given and RE_REFERRED.search(text):
+        given += (A.REFERRAL_COMMITTEE,)
+    if A.WITHDRAWAL in given and FROM_COMMITTEE.match(text):
+        given = tuple(c for c in given if c is not A.WITHDRAWAL)
+    return given
 
 
 def classify(kind: Kind, text: str, given: Iterable[A] | None = None) -> Classification:
@@ -253,5 +245,47 @@ def classify(kind: Kind, text: str, given: Iterable[A] | None = None) -> Classif
     :param given: the source's classes; ``None`` when the source does not classify, and an
         empty list when it classified the event as nothing in particular
     """
-    classes = classify_text(kind, text) if given is None else tuple(A(c) for c in given)
+    if given is not None:
+        classes = _refine(tuple(A(c) for c in given), text)
+        return Classification(classes, significance_of(classes), ruling_of(classes, text))
+    if kind is Kind.LAWSUIT:
+        text = plain(text)
+        reading = read_entry(text)
+        disposition = reading.disposition if reading.head in DECIDING_HEADS else None
+        return Classification(reading.classes, significance_of(reading.classes),
+                              ruling_of(reading.classes, text, disposition), disposition)
+    classes = classify_text(kind, text)
     return Classification(classes, significance_of(classes), ruling_of(classes, text))
+
+
+# The Federal Register's action line says what a document is, whatever section prints it: a
+# "Notification of inquiry" in the Proposed Rules section is an inquiry, an "Interim rule" a rule.
+DOCUMENT_RULES: tuple[tuple[re.Pattern[str], A], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), c) for p, c in (
+        (r"\bcorrection\b", A.NOTICE),
+        (r"final rule|interim rule", A.FINAL_RULE),  # "Interim rule with request for comments."
+        (r"notice of inquiry|notification of inquiry", A.NOTICE_OF_INQUIRY),
+        (r"guidance|statement of policy", A.REPORT),  # "Guidance; request for comments."
+        (r"requests? for (?:comments?|information|petitions)", A.NOTICE_OF_INQUIRY),
+        (r"proposed rulemaking|proposed rule\b", A.PROPOSED_RULE),
+    ))
+DOCUMENT_TYPES = {
+    "Presidential Document": A.PRESIDENTIAL_DOCUMENT,
+    "Rule": A.FINAL_RULE,
+    "Proposed Rule": A.PROPOSED_RULE,
+    "Notice": A.NOTICE,
+}
+
+
+def classify_document(document_type: str | None, action: str | None, title: str | None,
+                      correction_of: str | None = None) -> A:
+    """The class of a Federal Register document's publication, from its type, action and title."""
+    if document_type == "Presidential Document":
+        return A.PRESIDENTIAL_DOCUMENT
+    if correction_of:
+        return A.NOTICE
+    for text in (action, title):
+        for pattern, cls in DOCUMENT_RULES:
+            if text and pattern.search(text):
+                return cls
+    return DOCUMENT_TYPES.get(document_type or "", A.NOTICE)
