@@ -67,3 +67,41 @@ def test_a_bad_relevance_table_is_a_clear_error(tmp_path, monkeypatch):
 def test_default_settings_are_the_documented_defaults():
     assert RelevanceSettings().exclusions == []
     assert "copyright" in RelevanceSettings().ip_terms
+
+
+def test_an_exclusion_rejects_a_text_the_rules_would_otherwise_keep():
+    text = "A bill on digital replica rights of postal workers"
+    assert Rules().bill(text) is not None  # kept without the exclusion
+    assert Rules({"exclusions": ["postal"]}).bill(text) is None
+    assert Rules({"exclusions": ["postal"]}).bill("A bill on digital replica rights") is not None
+
+
+@pytest.mark.parametrize(("text", "ai"), [
+    ("Inventorship Guidance for AI-Assisted Inventions", True),
+    ("The AI Act and copyright", True),
+    ("Ai Weiwei's copyright in his photographs", False),  # a name, not the acronym
+    ("Mai Nguyen's copyright dispute", False),
+    ("Said the copyright owner, ai", False),
+])
+def test_ai_as_an_acronym_counts_only_as_a_word_in_capitals(text, ai):
+    assert (RULES.document(text) is not None) is ai
+
+
+def test_a_statement_about_ai_with_no_rights_angle_is_not_kept():
+    assert RULES.statement("NTIA Kicks Off Public Engagement on Executive Order AI Work",
+                           "A review of openness in artificial intelligence models and their weights.") \
+        is None
+    assert RULES.statement("Copyright Office Announces Fee Study Public Meeting") is None  # rights, no AI
+    kept = RULES.statement("AI training", "AI companies must license the books they train on.")
+    assert kept.rule == "AI and creators' rights"
+
+
+def test_the_makers_of_ai_models_count_as_ai_words_in_statements():
+    text = ("The Authors Guild welcomes the settlement in Bartz v. Anthropic: infringement of authors' "
+            "rights comes at a price, and books must be acquired lawfully, through licensing.")
+    match = RULES.statement(text)
+    assert match is not None and "Anthropic" in match.words
+    music = RULES.statement("Suno and Udio copied sound recordings without consent.")
+    assert music.words[:2] == ("Suno", "Udio")
+    # A suit still needs the developer as a party: the statement rule does not widen the others.
+    assert RULES.document("Guidance on Anthropic licensing") is None

@@ -11,7 +11,8 @@ terms); the rules then decide what is kept, and say why:
   family's titles rarely say "AI");
 - a **statement** by a guild, coalition or office when it is about AI *and* creators' rights
   (copyright, consent, likeness, licensing, performers...): a copyright notice with no AI in
-  it, or an AI item with no rights angle, is not.
+  it, or an AI item with no rights angle, is not. The makers of AI models (OpenAI, Anthropic,
+  Midjourney, Suno...) count as AI words here: "the settlement in Bartz v. Anthropic" is about AI.
 
 Any text that holds an exclusion is never kept. Each match records its rule and the words that
 made it (the case's ``why_tracked``) and the creators' topics it touches (the case's tags).
@@ -31,6 +32,11 @@ AI_DEVELOPERS = (
     "Runway AI", "GitHub", "ROSS Intelligence", "Lovo", "MiniMax", "Apple", "xAI",
     "Character Technologies", "ElevenLabs", "Databricks", "Mosaic ML", "Bloomberg", "Eleuther",
 )
+# For statements, the developers whose names alone say "AI" (not Google or Apple, which say more).
+AI_MODEL_MAKERS = (
+    "OpenAI", "Anthropic", "Midjourney", "Stability AI", "Suno", "Udio", "Perplexity", "Llama",
+    "Runway AI", "ElevenLabs", "Character.AI", "xAI", "Mistral AI", "Cohere", "DeepSeek",
+)
 AI_TERMS = (
     "artificial intelligence", "generative ai", "large language model", "machine learning",
     "training data", "chatbot", "chatgpt", "stable diffusion", "llama", "deepfake",
@@ -45,7 +51,8 @@ IP_TERMS = (
 # What creators' statements say about their rights: the IP terms and the words of consent.
 RIGHTS_TERMS = IP_TERMS + (
     "consent", "compensation", "replica", "replicas", "license", "licensed", "no fakes",
-    "synthetic performer", "synthetic performers", "performer",
+    "synthetic performer", "synthetic performers", "performer", "rightsholder", "rightsholders",
+    "rights holder", "rights holders",
 )
 LIKENESS_TERMS = (
     "digital replica", "digital replicas", "likeness", "deepfake", "deepfakes",
@@ -69,6 +76,8 @@ class RelevanceSettings(BaseModel):
     """The ``[relevance]`` table of the configuration file."""
 
     ai_developers: list[str] = Field(default_factory=lambda: list(AI_DEVELOPERS))
+    ai_model_makers: list[str] = Field(default_factory=lambda: list(AI_MODEL_MAKERS),
+                                       description="Names that count as AI words in statements")
     ai_terms: list[str] = Field(default_factory=lambda: list(AI_TERMS))
     ip_terms: list[str] = Field(default_factory=lambda: list(IP_TERMS))
     likeness_terms: list[str] = Field(default_factory=lambda: list(LIKENESS_TERMS))
@@ -115,6 +124,7 @@ class Rules:
         if not isinstance(settings, RelevanceSettings):
             settings = RelevanceSettings.model_validate(settings or {})
         self.developers = _words(settings.ai_developers)
+        self.model_makers = _words(settings.ai_model_makers)
         self.ai = _words(settings.ai_terms)
         self.ip = _words(settings.ip_terms)
         self.likeness = _words(settings.likeness_terms)
@@ -190,7 +200,8 @@ class Rules:
         text = self._usable(texts)
         if text is None:
             return None
-        ai, rights = self._ai_words(text), self._found(self.rights, text)
+        ai = self._ai_words(text) + self._found(self.model_makers, text)
+        rights = self._found(self.rights, text)
         return self._match("AI and creators' rights", ai + rights, text) if ai and rights else None
 
 
