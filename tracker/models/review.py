@@ -24,6 +24,9 @@ class Change(SQLModel, table=True):
     source: str | None = Field(default=None, description="The spider (or seed) that found it")
     significance: str | None = Field(default=None, description="Its event's: major or minor")
     review_state: str = Field(default="pending", index=True)
+    correction: bool = Field(
+        default=False, description="A status recomputed because the tracker now reads the text right "
+        "(tracker refold), not news")
     # Set by staff review (tracker.review); every decision and edit is also in review_log.
     reviewed_by: str | None = Field(default=None, description="A person, or 'rule <name>'")
     reviewed_at: datetime | None = None
