@@ -187,3 +187,9 @@ def test_an_mdl_member_stays_in_the_mdl_while_its_pretrial_proceedings_go_on():
 def test_a_transfer_to_another_district_stays_transferred():
     events = history(("2023-10-18", "complaint-filed"), ("2024-06-24", "transfer"))
     assert fold_status(Kind.LAWSUIT, events).status is Status.TRANSFERRED
+
+
+def test_the_mdl_docket_opens_with_its_centralisation_and_its_members_arrivals_move_nothing():
+    events = history(("2025-04-03", "mdl-centralisation"), ("2025-05-14", "mdl-centralisation"))
+    folded = fold_status(Kind.LAWSUIT, events, mdl_lead=True)
+    assert (folded.status, folded.status_date) == (Status.FILED, date(2025, 4, 3))

@@ -151,6 +151,8 @@ def _bill_step(current: Status | None, reached: Status | None, action: A,
 
 
 def _lawsuit_step(current: Status | None, action: A, mdl_lead: bool) -> Status | None:
+    if mdl_lead and action is A.MDL_CENTRALISATION:  # the MDL opens; its members' arrivals move nothing
+        return Status.FILED if current is None else None
     candidate = LAWSUIT_STEPS.get(action)
     if candidate is None:
         return None

@@ -14,6 +14,7 @@ thousands of events at once, and ``bench/ingest.py`` holds the store to a fixed 
 ``executemany`` speed.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -121,7 +122,8 @@ def _ingest_chunk(connection, records: Sequence[CaseRecord], now: datetime) -> I
         seen = known[existing.id] if existing is not None else set()
         new_events = _new_events(record, seen, now)
         if existing is None:
-            folded = fold_status(record.kind, (_fold_event(r) for r in new_events))
+            folded = fold_status(record.kind, (_fold_event(r) for r in new_events),
+                                 mdl_lead=is_mdl_docket(record.key))
             pending.append(_Pending(record, None, new_events, {}, folded))
         else:
             pending.append(_Pending(record, existing, new_events, _field_updates(record, existing)))
@@ -159,7 +161,8 @@ def _ingest_chunk(connection, records: Sequence[CaseRecord], now: datetime) -> I
                                    updates["title"], now, source))
         decided_by = None
         if p.new_events:
-            folded = fold_status(updates.get("kind", p.existing.kind), histories[case_id])
+            folded = fold_status(updates.get("kind", p.existing.kind), histories[case_id],
+                                 mdl_lead=is_mdl_docket(key))
             if folded.status != p.existing.status:
                 decided_by = folded.decided_by
                 deciding = next((r for r in p.new_events if r["fingerprint"] == decided_by), None)
@@ -369,12 +372,21 @@ def _update_cases(connection, updates: list[dict[str, Any]]) -> None:
 
 def _change(case_id: int, kind: ChangeKind, before: str | None, after: str | None,
             now: datetime, source: str, event: dict[str, Any] | None = None,
-            event_id: int | None = None, link_id: int | None = None) -> dict[str, Any]:
+            event_id: int | None = None, link_id: int | None = None, *,
+            correction: bool = False) -> dict[str, Any]:
     return {"case_id": case_id, "event_id": event_id, "link_id": link_id, "kind": str(kind),
             "before": before and str(before), "after": after and str(after),
             "detected_at": now, "source": source,
             "significance": event["significance"] if event else None,
-            "review_state": str(ReviewState.PENDING)}
+            "review_state": str(ReviewState.PENDING), "correction": correction}
+
+
+MDL_DOCKET = re.compile(r"-\d+:\d{2}-md-")
+
+
+def is_mdl_docket(key: str) -> bool:
+    """``nysd-1:25-md-03143``: an MDL's own docket, whose stage its member cases follow."""
+    return bool(MDL_DOCKET.search(key))
 
 
 @dataclass(frozen=True)
