@@ -1,5 +1,6 @@
-"""``tracker seed``, ``tracker crawl`` and ``tracker sources``: filling the store and watching
-its sources. Scrapy and the store's writers are imported inside the commands."""
+"""``tracker seed``, ``tracker crawl``, ``tracker refold`` and ``tracker sources``: filling the
+store, recomputing its statuses and watching its sources. Scrapy and the store's writers are
+imported inside the commands."""
 
 import sys
 from datetime import UTC, datetime
@@ -35,6 +36,28 @@ def seed(
         f"{counts['events_added']} events added; {counts['changes_added']} changes, "
         f"{report.auto_approved} approved by rule; matters: {report.matters_created} new, "
         f"{report.memberships_added} cases placed; {report.links_proposed} links proposed")
+
+
+def refold(
+    file: Annotated[Path | None, typer.Option(
+        help="The watchlist file whose classes its events carry.", exists=True, dir_okay=False)] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recompute every status from the stored events as the tracker now reads them (safe to run
+    again); each status that moves waits for review as a correction."""
+    from tracker.refold import refold as refold_store
+
+    settings = load_settings()
+    now = datetime.now(UTC)
+    report = refold_store(open_store(settings.database_url), now=now, today=now.date(),
+                          watchlist=file or settings.watchlist_file)
+    if as_json:
+        print_json(report.__dict__)
+        return
+    console(stderr=True).print(
+        f"refold: {report.cases} cases; {report.events_reclassified} events read anew; "
+        f"{report.session_ends_added} session ends added; {report.corrections} statuses corrected "
+        "(waiting for review)")
 
 
 def crawl(
