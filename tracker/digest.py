@@ -8,6 +8,10 @@ matter (members added later included), always does; otherwise every filter they 
 jurisdictions, topics, minimum significance) must, and someone who set none and follows nothing
 gets everything. The digest says
 which of their filters matched each change. An empty digest is not a digest.
+
+A correction (a status ``tracker refold`` recomputed because the tracker now reads the text right)
+is not news: it goes only to subscribers who were already sent something about that case, as a
+short "Correction" line.
 """
 
 import re
@@ -49,6 +53,9 @@ class DigestItem:
     def what(self) -> str:
         """``Status: Motion to dismiss pending → Discovery``, ``New case: Filed``..."""
         kind, change = ChangeKind(self.change.kind), self.change
+        if change.correction:
+            return (f"Correction: the status reads {status_label(change.after) or '—'}, not "
+                    f"{status_label(change.before) or '—'} (the tracker now reads the record right)")
         if kind is ChangeKind.STATUS_CHANGE:
             return f"Status: {status_label(change.before) or '—'} → {status_label(change.after)}"
         if kind is ChangeKind.NEW_CASE:
@@ -151,6 +158,30 @@ def candidates(session: Session, *, after: int, up_to: int, since: datetime) -> 
             for change, case, event in rows]
 
 
+def mailed_before(session: Session, corrections: list[DigestItem]) -> dict[int, list[DigestItem]]:
+    """For each case a correction touches, its earlier approved changes that were news: what a
+    subscriber may have been sent about it."""
+    case_ids = list({item.case.id for item in corrections})
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(Change, Case).join(Case, col(Case.id) == Change.case_id)
+        .where(col(Change.case_id).in_(case_ids), col(Change.approval_seq).is_not(None),
+               col(Change.correction).is_(False))).all()
+    staff, matters = staff_of(session, case_ids), matters_of(session, case_ids)
+    earlier: dict[int, list[DigestItem]] = {}
+    for change, case in rows:
+        earlier.setdefault(case.id, []).append(
+            DigestItem(change, case, None, staff[case.id], matters.get(case.id)))
+    return earlier
+
+
+def _was_sent(subscriber: Subscriber, item: DigestItem, earlier: dict[int, list[DigestItem]]) -> bool:
+    """Whether an earlier digest of this subscriber carried news of the correction's case."""
+    return any(e.change.approval_seq <= subscriber.cursor and e.change.approval_seq < item.change.approval_seq
+               and matches(subscriber, e) for e in earlier.get(item.case.id, ()))
+
+
 def latest_approval(session: Session) -> int:
     return session.execute(select(col(Change.approval_seq)).order_by(
         col(Change.approval_seq).desc().nulls_last()).limit(1)).scalar() or 0
@@ -165,11 +196,17 @@ def build_digests(session: Session, subscribers: list[Subscriber], *, now: datet
     cap = since or now - timedelta(days=cap_days)
     up_to = latest_approval(session)
     pool = candidates(session, after=min(s.cursor for s in subscribers), up_to=up_to, since=cap)
+    earlier = mailed_before(session, [item for item in pool if item.change.correction])
     digests = []
     for subscriber in subscribers:
         items = []
         for item in pool:
             if item.change.approval_seq <= subscriber.cursor:
+                continue
+            if item.change.correction:  # whatever their filters: they were sent the wrong status
+                if _was_sent(subscriber, item, earlier):
+                    items.append(DigestItem(item.change, item.case, item.event, item.staff, item.matter,
+                                            ["a correction to what you were sent"]))
                 continue
             if matched := matches(subscriber, item):
                 items.append(DigestItem(item.change, item.case, item.event, item.staff, item.matter,
