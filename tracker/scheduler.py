@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
@@ -82,6 +83,17 @@ def digest_job(frequency: str | None) -> str:
     return detail
 
 
+def session_end_job() -> str:
+    """The end of a session or Congress for the bills it left behind (a bill that dies is news)."""
+    from tracker.refold import add_session_ends
+
+    settings = load_settings()
+    now = datetime.now(UTC)
+    added = add_session_ends(open_store(settings.database_url), now=now,
+                             today=now.astimezone(ZoneInfo(settings.timezone)).date())
+    return f"{added} bills reached the end of their session"
+
+
 def recorded(job_id: str, function: Callable[..., str], *args: Any) -> None:
     """Run a job and record it in ``job_runs``; a failure is recorded, logged and not raised
     (the scheduler goes on; ``tracker scheduler jobs`` shows it)."""
@@ -111,6 +123,10 @@ def run_digests(job_id: str, frequency: str | None) -> None:
     recorded(job_id, digest_job, frequency)
 
 
+def run_session_ends() -> None:
+    recorded("sessions", session_end_job)
+
+
 @dataclass
 class Declared:
     id: str
@@ -124,7 +140,8 @@ class Declared:
 
 
 def declared_jobs(settings: Settings, sources: list[str]) -> list[Declared]:
-    """The schedule, from the settings: a crawl per source, alerts, the daily and weekly digests."""
+    """The schedule, from the settings: a crawl per source, alerts, the daily and weekly digests,
+    and the end of sessions each night."""
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -146,6 +163,8 @@ def declared_jobs(settings: Settings, sources: list[str]) -> list[Declared]:
     jobs.append(Declared("digest:weekly", run_digests, ("digest:weekly", Frequency.WEEKLY.value),
                          CronTrigger(day_of_week=settings.weekly_digest_on, hour=hour, minute=minute,
                                      timezone=zone), 3 * 24 * 3600))
+    jobs.append(Declared("sessions", run_session_ends, (), CronTrigger(hour=0, minute=30, timezone=zone),
+                         24 * 3600))
     return jobs
 
 
