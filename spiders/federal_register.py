@@ -28,6 +28,7 @@ import scrapy
 
 from spiders.base import TrackerSpider
 from spiders.items import CaseItem, EventItem
+from tracker.classify import classify_document
 from tracker.relevance import (
     FEDERAL_REGISTER_AGENCIES,
     FEDERAL_REGISTER_TERMS,
@@ -44,14 +45,8 @@ FIELDS = ("abstract", "action", "agencies", "citation", "comments_close_on", "co
           "corrections", "dates", "docket_ids", "document_number", "effective_on",
           "executive_order_number", "html_url", "publication_date", "regulation_id_numbers",
           "signing_date", "subtype", "title", "type")
-# "Notice of inquiry and request for comments" / "Request for Information" / "RFI"
-INQUIRY = re.compile(r"notice of inquiry|request for (?:information|comments?)|\bRFI\b", re.IGNORECASE)
-# "Copyright Registration Guidance" / "statement of policy" / a report
-GUIDANCE = re.compile(r"\bguidance\b|statement of policy|\breport\b", re.IGNORECASE)
 # "https://www.federalregister.gov/documents/2023/09/06/2023-19240/..." → "2023-19240"
 DOCUMENT_NUMBER = re.compile(r"\b(?:19|20)\d{2}-\d{5}\b")
-TYPE_CLASSES = {"Rule": "final-rule", "Proposed Rule": "proposed-rule",
-                "Presidential Document": "presidential-document"}
 
 
 def document_key(number: str) -> str:
@@ -145,17 +140,8 @@ class FederalRegisterSpider(TrackerSpider):
     def events(self, document: dict) -> list[EventItem]:
         published = date.fromisoformat(document["publication_date"])
         kind = document.get("type") or "Document"
-        words = " ".join(str(document.get(f) or "") for f in ("title", "action", "subtype"))
-        if kind in TYPE_CLASSES:
-            cls = TYPE_CLASSES[kind]
-        elif document.get("correction_of"):
-            cls = "notice"
-        elif GUIDANCE.search(words):  # guidance that asks for comments is still guidance
-            cls = "report"
-        elif INQUIRY.search(words):
-            cls = "notice-of-inquiry"
-        else:
-            cls = "notice"
+        cls = classify_document(document.get("type"), document.get("action"), document.get("title"),
+                                document.get("correction_of")).value
         url = document.get("html_url")
         citation = f" ({document['citation']})" if document.get("citation") else ""
         events = [EventItem(published, f"Published in the Federal Register as a {kind}{citation}: "

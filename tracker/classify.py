@@ -265,8 +265,8 @@ DOCUMENT_RULES: tuple[tuple[re.Pattern[str], A], ...] = tuple(
         (r"\bcorrection\b", A.NOTICE),
         (r"final rule|interim rule", A.FINAL_RULE),  # "Interim rule with request for comments."
         (r"notice of inquiry|notification of inquiry", A.NOTICE_OF_INQUIRY),
-        (r"guidance|statement of policy", A.REPORT),  # "Guidance; request for comments."
-        (r"requests? for (?:comments?|information|petitions)", A.NOTICE_OF_INQUIRY),
+        (r"guidance|statement of policy|\breport\b", A.REPORT),  # "Guidance; request for comments."
+        (r"requests? for (?:comments?|information|petitions)|\bRFI\b", A.NOTICE_OF_INQUIRY),
         (r"proposed rulemaking|proposed rule\b", A.PROPOSED_RULE),
     ))
 DOCUMENT_TYPES = {
