@@ -109,6 +109,17 @@ def test_show_json_is_one_case_with_its_events(seeded):
     assert [e["date"] for e in case["events"]] == sorted(e["date"] for e in case["events"])
 
 
+def test_show_gives_an_mdl_members_mdl_and_the_stage_it_is_at(seeded):
+    result = tracker("show", "nysd-1:23-cv-08292", env=seeded)
+    assert result.returncode == 0, result.stderr
+    status = next(line for line in result.stdout.splitlines() if line.startswith("status"))
+    assert "In MDL No. 3143 (since 2025-04-03)" in status
+    assert "the MDL (nysd-1:25-md-03143) is at Discovery" in status
+    data = json.loads(tracker("show", "nysd-1:23-cv-08292", "--json", env=seeded).stdout)
+    assert (data["status"], data["mdl"]["name"], data["mdl"]["stage"]) == (
+        "in_mdl", "MDL No. 3143", "discovery")
+
+
 def test_show_unknown_key_exits_1_with_suggestions(seeded):
     result = tracker("show", "cand-3:23-cv-201", env=seeded)
     assert result.returncode == 1

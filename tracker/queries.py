@@ -6,6 +6,7 @@ is the one JSON shape of a case (``tracker cases --json``, ``tracker show --json
 """
 
 import difflib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -186,6 +187,28 @@ def matter_of_case(session: Session, case_id: int) -> dict[str, str] | None:
     return {"key": row[0], "title": row[1], "role": row[2]} if row else None
 
 
+MDL_NUMBER = re.compile(r"-\d+:\d{2}-md-0*(\d+)")
+
+
+def mdl_of_case(session: Session, case: Case) -> dict[str, str | None] | None:
+    """For a member case held in an MDL, the MDL's own docket and the stage it is at: the lead of
+    the case's matter whose key is an MDL docket (``nysd-1:25-md-03143``). Plain SQL, as
+    ``matter_of_case``."""
+    if case.status != Status.IN_MDL:
+        return None
+    row = session.execute(text(
+        "SELECT c.key, c.status, c.status_date FROM matter_members mm "
+        "JOIN matter_members lead ON lead.matter_id = mm.matter_id AND lead.role = 'lead' "
+        "JOIN cases c ON c.id = lead.case_id WHERE mm.case_id = :id AND c.id != :id"),
+        {"id": case.id}).first()
+    number = MDL_NUMBER.search(row[0]) if row else None
+    if row is None or number is None:
+        return None
+    since = row[2] if row[2] is None or isinstance(row[2], str) else row[2].isoformat()
+    return {"key": row[0], "name": f"MDL No. {number.group(1)}", "stage": row[1],
+            "stage_label": status_label(row[1]), "since": since}
+
+
 def case_links(session: Session, case: Case) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The links from and to a case with where their review stands, and the tracked cases its
     approved links relate it to, each once (``tracker show``'s ``links`` and ``related``).
@@ -283,10 +306,11 @@ def case_dicts(session: Session, cases: list[Case], *, curation: bool = False) -
 
 def show_dict(session: Session, detail: CaseDetail, *, curation: bool = False) -> dict[str, Any]:
     """``tracker show --json`` and the web's case JSON: ``case_to_dict`` with the case's matter,
-    its links and the cases they relate it to."""
+    its links and the cases they relate it to, and for an MDL member its MDL's stage."""
     links, related = case_links(session, detail.case)
     return {**case_to_dict(detail.case, detail.parties, detail.events, detail.staff, curation=curation),
-            "related": related, "matter": matter_of_case(session, detail.case.id), "links": links}
+            "related": related, "matter": matter_of_case(session, detail.case.id), "links": links,
+            "mdl": mdl_of_case(session, detail.case)}
 
 
 def known_jurisdictions(session: Session) -> list[str]:

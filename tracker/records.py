@@ -39,6 +39,15 @@ def lawsuit_key(court_id: str, docket_number: str) -> str:
     return f"{court_id.strip().lower()}-{match.group(1) if match else number.replace(' ', '-')}"
 
 
+# "nysd-1:25-md-03143": the docket of a multidistrict litigation itself.
+MDL_DOCKET = re.compile(r"-\d+:\d{2}-md-")
+
+
+def is_mdl_docket(key: str) -> bool:
+    """Whether a case key is an MDL's own docket, whose stage its member cases follow."""
+    return bool(MDL_DOCKET.search(key))
+
+
 @dataclass
 class EventRecord:
     """One dated entry of a case's history as a source reports it."""

@@ -21,22 +21,12 @@ from sqlalchemy import Engine, bindparam, select, update
 
 from tracker.classify import classify
 from tracker.db import write_session
-from tracker.records import CaseRecord
+from tracker.records import CaseRecord, is_mdl_docket
 from tracker.sessions import session_end
 from tracker.status import fold_status
 
 # The store's own row helpers: refold writes events and changes exactly as an ingest does.
-from tracker.store import (
-    CASES,
-    CHANGES,
-    EVENTS,
-    _change,
-    _event_row,
-    _fold_event,
-    _insert_many,
-    ingest,
-    is_mdl_docket,
-)
+from tracker.store import CASES, CHANGES, EVENTS, _change, _event_row, _fold_event, _insert_many, ingest
 from tracker.vocab import ChangeKind, Kind
 from tracker.watchlist import SOURCE as WATCHLIST
 from tracker.watchlist import load_watchlist

@@ -14,7 +14,6 @@ thousands of events at once, and ``bench/ingest.py`` holds the store to a fixed 
 ``executemany`` speed.
 """
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,7 +28,7 @@ from tracker.db import chunks, write_session
 from tracker.models.cases import Case, Event, Party
 from tracker.models.matters import CaseLink
 from tracker.models.review import Change
-from tracker.records import CaseRecord, EventRecord, check_record
+from tracker.records import CaseRecord, EventRecord, check_record, is_mdl_docket
 from tracker.status import Folded, FoldEvent, fold_status
 from tracker.vocab import ChangeKind, Kind, ReviewState, Significance
 
@@ -380,13 +379,6 @@ def _change(case_id: int, kind: ChangeKind, before: str | None, after: str | Non
             "significance": event["significance"] if event else None,
             "review_state": str(ReviewState.PENDING), "correction": correction}
 
-
-MDL_DOCKET = re.compile(r"-\d+:\d{2}-md-")
-
-
-def is_mdl_docket(key: str) -> bool:
-    """``nysd-1:25-md-03143``: an MDL's own docket, whose stage its member cases follow."""
-    return bool(MDL_DOCKET.search(key))
 
 
 @dataclass(frozen=True)

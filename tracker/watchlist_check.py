@@ -26,7 +26,7 @@ import yaml
 
 from tracker.classify import classify
 from tracker.errors import ConfigError
-from tracker.records import CaseRecord, CuratedRecord
+from tracker.records import CaseRecord, CuratedRecord, is_mdl_docket
 from tracker.status import FoldEvent, fold_status
 from tracker.vocab import ActionClass as A
 from tracker.vocab import Kind, Status
@@ -67,7 +67,8 @@ SUMMARY_CLAIMS: tuple[tuple[re.Pattern[str], A], ...] = tuple(
         (r"(?:on (?:interlocutory )?appeal|appealed)\b", A.APPEAL),
         (r"(?:judgment|concluded)\b", A.JUDGMENT),
         (r"transferred\b", A.TRANSFER),
-        (r"(?:consolidated|centrali[sz]ed|in (?:the )?mdl)\b", A.CONSOLIDATION),
+        (r"(?:centrali[sz]ed|in (?:the )?mdl|consolidated into (?:the )?[\w ]*mdl)\b", A.MDL_CENTRALISATION),
+        (r"consolidated\b", A.CONSOLIDATION),
         (r"(?:in )?discovery\b", A.DISCOVERY_ORDER),
         (r"class certified\b", A.CLASS_CERTIFIED),
         (r"summary judgment (?:granted|decided|ruling)\b", A.SUMMARY_JUDGMENT_RULING),
@@ -131,7 +132,7 @@ def folded_status(record: CaseRecord) -> Status | None:
     """The status the store would fold from the record's events."""
     events = [FoldEvent(e.date, tuple(c.value for c in _classes(record.kind, e.text, e.classification)),
                         e.sequence, e.fingerprint(record.key)) for e in record.events]
-    return fold_status(record.kind, events).status
+    return fold_status(record.kind, events, mdl_lead=is_mdl_docket(record.key)).status
 
 
 def _classes(kind: Kind, text: str, given: tuple[str, ...] | None) -> tuple[A, ...]:
@@ -211,7 +212,10 @@ def _contradictions(record, status, today, domains):
 
 
 def _summary(record, status, today, domains):
-    if record.kind not in (Kind.LAWSUIT, *BILLS) or not record.summary:
+    # A member held in an MDL is at its MDL's stage: "In discovery in the MDL", "Dismissed in
+    # part" (its claims, by the MDL court) describe that stage, which the member's own status
+    # (in_mdl) does not repeat.
+    if record.kind not in (Kind.LAWSUIT, *BILLS) or not record.summary or status is Status.IN_MDL:
         return
     lead = LEAD.match(record.summary.strip()).group(0).strip()
     for pattern, action in SUMMARY_CLAIMS:

@@ -191,9 +191,13 @@ def _print_case(data: dict[str, Any]) -> None:
     """One case as plain aligned text. No Rich here: ``tracker show`` is the command that must
     answer in a second, and Rich's import and layout were a fifth of its time (bench/)."""
     width = max(shutil.get_terminal_size((PIPED_WIDTH, 24)).columns, 60)
-    status = data["status_label"] or "—"
+    mdl = data.get("mdl")
+    status = f"In {mdl['name']}" if mdl else data["status_label"] or "—"
     if data["status_date"]:
         status += f" (since {data['status_date']})"
+    if mdl:  # a member's stage is the MDL's: its own docket has the rulings
+        status += f"; the MDL ({mdl['key']}) is at {mdl['stage_label'] or '—'}"
+        status += f" since {mdl['since']}" if mdl["since"] else ""
     fields = [
         ("key", data["key"]),
         ("kind", Kind(data["kind"]).label),
