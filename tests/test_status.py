@@ -193,3 +193,16 @@ def test_the_mdl_docket_opens_with_its_centralisation_and_its_members_arrivals_m
     events = history(("2025-04-03", "mdl-centralisation"), ("2025-05-14", "mdl-centralisation"))
     folded = fold_status(Kind.LAWSUIT, events, mdl_lead=True)
     assert (folded.status, folded.status_date) == (Status.FILED, date(2025, 4, 3))
+
+
+def test_every_status_a_user_can_see_has_a_label_a_meaning_and_a_row_in_the_readme():
+    from pathlib import Path
+
+    from tracker.vocab import STATUSES_BY_KIND
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    shown = {status for statuses in STATUSES_BY_KIND.values() for status in statuses}
+    assert shown == set(Status)  # tracker vocab prints STATUSES_BY_KIND: every status, no other
+    for status in Status:
+        assert status.label and status.meaning, status
+        assert f"| `{status.value}` | {status.meaning} |" in readme, status
