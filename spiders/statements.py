@@ -12,6 +12,8 @@ Notes:
       the page led to was fetched and stored, so a failure is retried in full next time.
     - A feed gives each statement's text; a listing gives title, link and date, and each new
       article (not yet a case, listed within ``lookback_days``) is fetched once for its text.
+      Most feeds carry only a cut summary ("[...]", "Continue reading", WordPress's "The post
+      ... appeared first on ..."): such an entry is judged on its article, fetched the same way.
     - A statement is kept when its own title and text (never the site's menus) are about AI
       and creators' rights (``Rules.statement``). Its key is
       ``statement-<source>-<date>-<slug>``, the slug from the link's last path segment (stable
@@ -56,6 +58,10 @@ DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|(?:\d{1,2}\s+)?[A-Z][a-z]{2,8}\.?\s+(
 # ".../2025/10/10/slug/" in a link
 URL_DATE = re.compile(r"/((?:19|20)\d{2})/(\d{2})/(\d{2})/")
 XPATH_START = ("/", "./", "(")
+# The marks of a feed summary cut short of its article: "[…]", "[...]", "…", "Continue reading",
+# and WordPress's "The post <title> appeared first on <site>."
+EXCERPT = re.compile(r"(?:\[(?:…|\.\.\.|&hellip;)\]|…|\.\.\.)\s*$|continue reading|read more\W*$"
+                     r"|\bthe post .{1,300} appeared first on\b", re.IGNORECASE)
 # Statuses the callbacks judge themselves; redirects are still followed.
 OWN_STATUSES = [304, *range(400, 600)]
 
@@ -256,13 +262,20 @@ class StatementsSpider(TrackerSpider):
                 self.crawler.stats.inc_value("statements/incomplete")
                 continue
             link = canonical_url(link)
-            text = plain_text((entry.get("content") or [{}])[0].get("value") or entry.get("summary"))
+            content = (entry.get("content") or [{}])[0].get("value")
+            text = plain_text(content or entry.get("summary"))
             # dict.get: feedparser's own get() stands one date in for the other, with a warning.
             moment = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
             day = date(*moment[:3]) if moment else (
                 parse_day(dict.get(entry, "published") or dict.get(entry, "updated"), today=self.today)
                 or self.date_in_link(link))
-            if item := self.statement(progress, Listed(title, link, day), text):
+            row = Listed(title, link, day)
+            if not content and EXCERPT.search(text):  # judged on the article, fetched once
+                row.teaser = EXCERPT.sub("", text).strip()
+                if self.wanted(progress.source, row):
+                    yield self.request(progress, link, self.parse_article, listed=row)
+                continue
+            if item := self.statement(progress, row, text):
                 yield item
 
     def parse_html_listing(self, response, progress: Progress):
@@ -284,17 +297,23 @@ class StatementsSpider(TrackerSpider):
                 self.layout_changed(progress, role, getattr(source, role), response.url, len(nodes))
                 return
         progress.entries += len(listed)
-        fresh = [row for row in listed if self.full or row.day is None
-                 or row.day >= self.today - self.lookback]
+        fresh = [row for row in listed if self.fresh(row)]
         for row in fresh:
-            if row.day and not self.full and self.key(source, row) in self.known_keys:
-                continue
-            yield self.request(progress, row.link, self.parse_article, listed=row)
+            if self.wanted(source, row):
+                yield self.request(progress, row.link, self.parse_article, listed=row)
         page = response.meta["page"]
         following = first_link(response, source.next) if source.next else None
         if following and fresh and page < source.max_pages:
             yield self.request(progress, urljoin(response.url, following), self.parse_listing,
                                page=page + 1)
+
+    def fresh(self, row: Listed) -> bool:
+        return self.full or row.day is None or row.day >= self.today - self.lookback
+
+    def wanted(self, source: StatementSource, row: Listed) -> bool:
+        """Whether a listed article is worth a request: fresh, and not a statement already kept."""
+        known = row.day and not self.full and self.key(source, row) in self.known_keys
+        return self.fresh(row) and not known
 
     def layout_changed(self, progress: Progress, role: str, query: str, url: str,
                        items: int | None = None) -> None:

@@ -38,8 +38,16 @@ def outcome(spider, name: str):
 
 
 def test_rss_with_html_in_cdata_and_rfc822_dates(spider):
-    items = list(spider.parse_listing(respond(
+    outputs = list(spider.parse_listing(respond(
         spider, "authors-guild", "authors-guild-feed.xml", f"{BASE}/authors-guild/feed/")))
+    # The gala's entry is WordPress's excerpt ("The post ... appeared first on"): its article is
+    # fetched and judged instead.
+    (gala,) = [o for o in outputs if isinstance(o, Request)]
+    assert gala.url.endswith("/authors-guild-foundation-announces-2025-gala-honorees/")
+    items = [o for o in outputs if not isinstance(o, Request)]
+    assert list(spider.parse_article(respond(
+        spider, "authors-guild", "authors-guild-article-gala.html", gala.url,
+        listed=gala.meta["listed"]))) == []
     check_golden("statements", "authors-guild-feed", items)
     settlement, testimony = items
     # Tracking parameters are gone from the link; the summary is plain text, scripts and all.
@@ -56,6 +64,23 @@ def test_rss_with_html_in_cdata_and_rfc822_dates(spider):
     assert outcome(spider, "authors-guild").reason == "finished"
     assert spider.validators_to_save()[f"{BASE}/authors-guild/feed/"] == (
         '"v1"', "Fri, 10 Oct 2025 23:24:11 GMT")
+
+
+def test_a_feed_excerpt_is_judged_on_its_article(spider, monkeypatch):
+    monkeypatch.setattr(spider, "full", True)  # the excerpts are older than the lookback
+    requests = list(spider.parse_listing(respond(
+        spider, "authors-guild", "excerpt-feed.xml", f"{BASE}/authors-guild/feed/")))
+    assert [r.url for r in requests] == [
+        f"{BASE}/authors-guild/news/bartz-settlement-preliminary-approval/",
+        f"{BASE}/authors-guild/news/summer-reading/"]
+    listed = requests[0].meta["listed"]
+    # The excerpt names an AI developer but no right; the article says what is at stake.
+    assert spider.rules.statement(listed.title, listed.teaser) is None
+    (item,) = spider.parse_article(respond(spider, "authors-guild", "excerpt-article-bartz.html",
+                                           requests[0].url, listed=listed))
+    assert item.key == "statement-authors-guild-2025-09-25-bartz-settlement-preliminary-approval"
+    assert '"Anthropic"' in item.why_tracked and '"licensing"' in item.why_tracked
+    assert "appeared first on" not in listed.teaser
 
 
 def test_atom_feed(spider):
