@@ -80,7 +80,8 @@ def test_crawl_folds_statuses_and_a_new_action_is_one_change(upstream, tmp_path)
     statuses = {c["key"]: c["status"] for c in json.loads(
         tracker("cases", "--json", env=env).stdout)}
     assert statuses == {"us-119-s-146": "enacted", "us-119-hr-9912": "passed_one_chamber",
-                        "us-119-s-4591": "in_committee", "us-119-s-2455": "in_committee",
+                        # reported by the Judiciary Committee and placed on the calendar:
+                        "us-119-s-4591": "reported", "us-119-s-2455": "in_committee",
                         # its title only touched the subject; its subjects name AI:
                         "us-119-hr-7102": "in_committee"}
     # The Copyright Office bill's subjects say nothing of AI: read, not kept.
