@@ -69,12 +69,12 @@ def refold(engine: Engine, *, now: datetime, today: date, watchlist: Path | None
     with write_session(engine) as session:
         connection = session.connection()
         cases = list(connection.execute(select(CASES.c.id, CASES.c.key, CASES.c.kind, CASES.c.identifiers,
-                                               CASES.c.status, CASES.c.status_date)))
+                                               CASES.c.status, CASES.c.status_date).order_by(CASES.c.id)))
         report.cases = len(cases)
         kinds = {case.id: Kind(case.kind) for case in cases}
         histories = defaultdict(list)
         reclassified = []
-        for row in connection.execute(select(EVENTS)):
+        for row in connection.execute(select(EVENTS).order_by(EVENTS.c.id)):
             result = classify(kinds[row.case_id], row.text, _given(row, given))
             classification = " ".join(result.classes)
             ruling = result.ruling and str(result.ruling)
