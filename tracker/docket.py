@@ -297,12 +297,16 @@ def read_entry(text: str) -> Reading:
 
 def _prose_classes(text: str) -> tuple[A, ...]:
     """A summary with no docket head and no ruling in it: the head words it may still carry."""
+    if PROSE_SETTLEMENT.search(text):  # "Settlement between Warner and the defendant."
+        return (A.SETTLEMENT,)
     for head in (Head.APPEAL, Head.AMENDED, Head.COMPLAINT, Head.ANSWER, Head.MOTION):
         if PROSE[head].search(text):
             return HEAD_CLASSES.get(head) or _motion_classes(text)
     return ()
 
 
+# In prose a settlement is named outright; a docket has conferences and discussions about one.
+PROSE_SETTLEMENT = _re(r"^\s*(?:class )?settlement\b(?! conference| discussions| talks)|\bsettle[sd]\b")
 HEAD_CLASSES: dict[Head, tuple[A, ...]] = {
     Head.MDL: (A.MDL_CENTRALISATION,),
     Head.APPEAL: (A.APPEAL,),

@@ -380,7 +380,6 @@ def _change(case_id: int, kind: ChangeKind, before: str | None, after: str | Non
             "review_state": str(ReviewState.PENDING), "correction": correction}
 
 
-
 @dataclass(frozen=True)
 class Link:
     case_key: str
