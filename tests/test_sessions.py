@@ -37,9 +37,10 @@ def test_state_sessions_from_the_table_or_from_open_states():
     event = session_end(Kind.STATE_BILL, {"state": "ca", "session": "20232024"}, TODAY)
     assert event.date == date(2024, 11, 30)
     assert event.text == "Died at the end of the California Legislature's 20232024 session."
-    known = session_end(Kind.STATE_BILL, {"state": "ga", "session": "2023_24"}, TODAY,
-                        open_states_end=date(2024, 3, 28))
+    known = session_end(Kind.STATE_BILL, {"state": "ga", "session": "2023_24", "session_end": "2024-03-28"},
+                        TODAY)
     assert known.date == date(2024, 3, 28) and "openstates" in known.source_url
+    assert session_end(Kind.STATE_BILL, {"state": "ga", "session": "x", "session_end": "soon"}, TODAY) is None
 
 
 def test_every_shipped_session_has_a_source_and_dates_that_parse():

@@ -6,8 +6,9 @@ the end of the 118th Congress.", dated, with its source), which the daily job an
 refold`` add to the bills of ended sessions. The fold decides what it means: a bill already
 enacted, vetoed or withdrawn keeps its status.
 
-The dates come from ``tracker/data/sessions.yaml`` (each entry with its source); an Open States
-session ``end_date``, where a key is set, overrides the table for the sessions it knows.
+The dates come from ``tracker/data/sessions.yaml`` (each entry with its source); a date in the
+bill's own identifiers (``session_end``, e.g. Open States' ``end_date`` for its session) wins
+over the table.
 """
 
 from datetime import date, datetime
@@ -21,7 +22,8 @@ from tracker.records import EventRecord
 from tracker.vocab import ActionClass, Kind
 
 SOURCE = "sessions"
-OPEN_STATES_SESSIONS = "https://v3.openstates.org/jurisdictions/ocd-jurisdiction/country:us/state:{state}/government?include=legislative_sessions"
+OPEN_STATES_SESSIONS = ("https://v3.openstates.org/jurisdictions/ocd-jurisdiction/country:us/state:{state}"
+                        "/government?include=legislative_sessions")
 EXTERNAL_ID = "session-end"
 
 
@@ -48,27 +50,28 @@ def _end_of_congress(identifiers: dict) -> tuple[date, str, str] | None:
     return datetime.fromisoformat(end).date(), f"the {ordinal(congress)} Congress", table["url"]
 
 
-def _end_of_state_session(identifiers: dict,
-                          open_states_end: date | None) -> tuple[date, str, str] | None:
+def _end_of_state_session(identifiers: dict) -> tuple[date, str, str] | None:
     state, session = str(identifiers.get("state") or "").lower(), str(identifiers.get("session") or "")
     if not state or not session:
         return None
     entry = session_table()["states"].get(state)
     label = f"the {entry['name'] if entry else state.upper()}'s {session} session"
-    if open_states_end is not None:
-        return open_states_end, label, OPEN_STATES_SESSIONS.format(state=state)
+    if identifiers.get("session_end"):
+        try:
+            return date.fromisoformat(str(identifiers["session_end"])), label, OPEN_STATES_SESSIONS.format(
+                state=state)
+        except ValueError:
+            return None
     if entry is None or session not in entry["sessions"]:
         return None
     return date.fromisoformat(entry["sessions"][session]), label, entry["url"]
 
 
-def session_end(kind: Kind | str, identifiers: dict, today: date,
-                open_states_end: date | None = None) -> EventRecord | None:
+def session_end(kind: Kind | str, identifiers: dict, today: date) -> EventRecord | None:
     """The "died at the end of its session" event of a bill whose session has ended by ``today``.
 
-    :param identifiers: the case's identifiers (``congress`` for a federal bill; ``state`` and
-        ``session`` for a state bill)
-    :param open_states_end: the session's ``end_date`` from Open States, when known
+    :param identifiers: the case's identifiers (``congress`` for a federal bill; ``state``,
+        ``session`` and, when known, ``session_end`` for a state bill)
     :return: ``None`` for a case that is not a bill, a session still running, or one the table
         does not know
     """
@@ -76,7 +79,7 @@ def session_end(kind: Kind | str, identifiers: dict, today: date,
     if kind is Kind.FEDERAL_BILL:
         ended = _end_of_congress(identifiers)
     elif kind is Kind.STATE_BILL:
-        ended = _end_of_state_session(identifiers, open_states_end)
+        ended = _end_of_state_session(identifiers)
     else:
         return None
     if ended is None or ended[0] > today:
