@@ -110,8 +110,8 @@ def refold(engine: Engine, *, now: datetime, today: date, watchlist: Path | None
                 continue
             updates.append({"b_id": case.id, "status": folded.status, "status_date": folded.status_date})
             if folded.status != case.status:
-                changes.append(_change(case.id, ChangeKind.STATUS_CHANGE, case.status, folded.status, now,
-                                       "refold", correction=True))
+                changes.append({**_change(case.id, ChangeKind.STATUS_CHANGE, case.status, folded.status,
+                                          now, "refold"), "correction": True})
         if updates:
             connection.execute(update(CASES).where(CASES.c.id == bindparam("b_id")).values(
                 status=bindparam("status"), status_date=bindparam("status_date")), updates)

@@ -371,13 +371,12 @@ def _update_cases(connection, updates: list[dict[str, Any]]) -> None:
 
 def _change(case_id: int, kind: ChangeKind, before: str | None, after: str | None,
             now: datetime, source: str, event: dict[str, Any] | None = None,
-            event_id: int | None = None, link_id: int | None = None, *,
-            correction: bool = False) -> dict[str, Any]:
+            event_id: int | None = None, link_id: int | None = None) -> dict[str, Any]:
     return {"case_id": case_id, "event_id": event_id, "link_id": link_id, "kind": str(kind),
             "before": before and str(before), "after": after and str(after),
             "detected_at": now, "source": source,
             "significance": event["significance"] if event else None,
-            "review_state": str(ReviewState.PENDING), "correction": correction}
+            "review_state": str(ReviewState.PENDING), "correction": False}
 
 
 @dataclass(frozen=True)
