@@ -18,8 +18,7 @@ from sqlmodel import Session, col, select
 
 from tracker.db import chunks
 from tracker.errors import NotFoundError
-from tracker.models.cases import Case, Event, Party
-from tracker.models.review import CaseNote, CaseStance, CaseTag
+from tracker.models.cases import Case, CaseNote, CaseStance, CaseTag, Event, Party
 from tracker.vocab import Kind, Relation, Stance, Status
 
 

@@ -26,8 +26,8 @@ from tracker.db import write_session
 from tracker.errors import NotFoundError, TrackerError
 from tracker.locks import lock_for_transaction
 from tracker.matters import place_link
-from tracker.models.cases import Case, Event
-from tracker.models.review import CaseNote, CaseStance, CaseTag, Change, ReviewEntry
+from tracker.models.cases import Case, CaseNote, CaseStance, CaseTag, Event
+from tracker.models.review import Change, ReviewEntry
 from tracker.vocab import ChangeKind, Priority, ReviewState, Stance
 
 CHANGES = Change.__table__

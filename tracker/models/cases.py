@@ -1,5 +1,6 @@
-"""Cases, their parties and their events: the status history ``tracker.store`` writes and
-``tracker.status`` folds.
+"""Cases, their parties and their events (the status history ``tracker.store`` writes and
+``tracker.status`` folds), and what staff add to a case: notes, tags and a stance, which
+``tracker.review`` writes. ``tracker show`` reads all of these and nothing else.
 
 Anything the tracker filters on is a real column; JSON holds lists and identifier maps that are
 read whole. (No ``from __future__ import annotations`` in this package: it breaks SQLModel's
@@ -86,3 +87,37 @@ class Event(SQLModel, table=True):
     source_url: str | None = None
     fingerprint: str = Field(description="Stable hash so a re-crawl never duplicates the event")
     recorded_at: datetime
+
+
+class CaseNote(SQLModel, table=True):
+    """A staff note on a case."""
+
+    __tablename__ = "case_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True, ondelete="CASCADE")
+    author: str
+    created_at: datetime
+    text: str
+
+
+class CaseTag(SQLModel, table=True):
+    """A tag staff put on a case (the sources' own tags are ``Case.tags``)."""
+
+    __tablename__ = "case_tags"
+
+    case_id: int = Field(foreign_key="cases.id", primary_key=True, ondelete="CASCADE")
+    tag: str = Field(primary_key=True, index=True)
+    added_by: str
+    added_at: datetime
+
+
+class CaseStance(SQLModel, table=True):
+    """The organisation's stance on a case: watch, support or oppose."""
+
+    __tablename__ = "case_stances"
+
+    case_id: int = Field(foreign_key="cases.id", primary_key=True, ondelete="CASCADE")
+    stance: str = Field(index=True)
+    set_by: str
+    set_at: datetime

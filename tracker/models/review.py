@@ -1,6 +1,5 @@
-"""Changes and what staff make of them: review decisions (``review_log``), notes, tags and a
-stance. ``tracker.store`` writes new changes; only ``tracker.review`` decides them and writes
-what staff add."""
+"""Changes and their review: ``tracker.store`` writes new changes; only ``tracker.review`` decides
+them, and keeps every decision and edit in ``review_log``."""
 
 from datetime import datetime
 
@@ -38,40 +37,6 @@ class Change(SQLModel, table=True):
     superseded_by: int | None = Field(default=None, foreign_key="changes.id")
     approval_seq: int | None = Field(
         default=None, unique=True, description="Order of approval, which digests follow")
-
-
-class CaseNote(SQLModel, table=True):
-    """A staff note on a case."""
-
-    __tablename__ = "case_notes"
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id", index=True, ondelete="CASCADE")
-    author: str
-    created_at: datetime
-    text: str
-
-
-class CaseTag(SQLModel, table=True):
-    """A tag staff put on a case (the sources' own tags are ``Case.tags``)."""
-
-    __tablename__ = "case_tags"
-
-    case_id: int = Field(foreign_key="cases.id", primary_key=True, ondelete="CASCADE")
-    tag: str = Field(primary_key=True, index=True)
-    added_by: str
-    added_at: datetime
-
-
-class CaseStance(SQLModel, table=True):
-    """The organisation's stance on a case: watch, support or oppose."""
-
-    __tablename__ = "case_stances"
-
-    case_id: int = Field(foreign_key="cases.id", primary_key=True, ondelete="CASCADE")
-    stance: str = Field(index=True)
-    set_by: str
-    set_at: datetime
 
 
 class ReviewEntry(SQLModel, table=True):
