@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from tracker.config import Settings
 from tracker.db import open_store
-from tracker.tokens import Tokens, secret_key
+from tracker.tokens import CSRF, SESSIONS, Tokens, derive_key, secret_key
 from tracker.web import browse, pages, public, staff
 
 
@@ -49,12 +49,14 @@ def create_app(settings: Settings) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SessionMiddleware, secret_key=key, session_cookie="tracker_session",
-                               same_site="lax", https_only=settings.base_url.startswith("https:"),
+        middleware=[Middleware(SessionMiddleware, secret_key=derive_key(key, SESSIONS),
+                               session_cookie="tracker_session", same_site="lax",
+                               https_only=settings.base_url.startswith("https:"),
                                max_age=12 * 3600)],
         exception_handlers={**pages.EXCEPTION_HANDLERS, browse.BadFilter: browse.bad_filter})
     app.state.settings = settings
     app.state.engine = open_store(settings.database_url)
     app.state.tokens = Tokens(key)
+    app.state.csrf_key = derive_key(key, CSRF).encode()
     app.state.login_failures = {}
     return app

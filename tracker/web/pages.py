@@ -1,5 +1,6 @@
 """What every page shares: rendering, the CSRF token, errors as pages, the database off the loop."""
 
+import hashlib
 import hmac
 import secrets
 from functools import cache
@@ -36,9 +37,15 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
 
 
 def csrf_token(request: Request) -> str:
+    """The form token: the session's random nonce signed with the CSRF key (its own key, so
+    neither a session key nor a mail-link key can make one)."""
     if "csrf" not in request.session:
         request.session["csrf"] = secrets.token_urlsafe(32)
-    return request.session["csrf"]
+    return _signed_nonce(request, request.session["csrf"])
+
+
+def _signed_nonce(request: Request, nonce: str) -> str:
+    return hmac.new(request.app.state.csrf_key, nonce.encode(), hashlib.sha256).hexdigest()
 
 
 async def checked_form(request: Request):
@@ -47,9 +54,9 @@ async def checked_form(request: Request):
     :raises HTTPException: 403 when it does not
     """
     form = await request.form()
-    expected = request.session.get("csrf")
+    nonce = request.session.get("csrf")
     given = str(form.get("csrf", ""))
-    if not expected or not hmac.compare_digest(expected, given):
+    if not nonce or not hmac.compare_digest(_signed_nonce(request, nonce), given):
         raise HTTPException(403, "This form has expired or did not come from this site. "
                                  "Go back, reload the page and try again.")
     return form
