@@ -7,6 +7,7 @@ of the last change they were sent; it moves only once the mail server accepted t
 (``tracker.mailer``), so a change approved late still reaches everyone, once.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +26,27 @@ class SubscriptionError(TrackerError):
     """A subscriber that cannot be added or changed as asked."""
 
 
+MAX_NAME = 100  # characters kept of a name
+MAX_EMAIL = 254  # the longest address SMTP can carry (RFC 5321's path limit)
+MAX_CHOICES = 50  # jurisdictions, topics or follows in one subscription
+MAX_CHOICE = 64  # characters of one
+
+
+def clean_name(name: str | None) -> str | None:
+    """A name fit for a mail header: no control or format characters (a line break in a name
+    would end the ``To:`` header and start another), spaces collapsed, at most ``MAX_NAME``."""
+    if name is None:
+        return None
+    kept = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in name
+                   if unicodedata.category(ch) not in ("Cf", "Cs", "Co", "Cn"))
+    return " ".join(kept.split())[:MAX_NAME].strip() or None
+
+
+def _choices(values: list[str] | None, what: str) -> list[str]:
+    values = [value.strip().lower() for value in values or [] if value.strip()]
+    if len(values) > MAX_CHOICES or any(len(value) > MAX_CHOICE for value in values):
+        raise SubscriptionError(f"at most {MAX_CHOICES} {what}, each at most {MAX_CHOICE} characters")
+    return values
 
 
 @dataclass
@@ -44,6 +66,8 @@ def normalise_email(address: str) -> str:
     """:raises SubscriptionError: naming what is wrong with the address"""
     from email_validator import EmailNotValidError, validate_email  # 50 ms: only when needed
 
+    if len(address) > MAX_EMAIL:
+        raise SubscriptionError(f"an email address is at most {MAX_EMAIL} characters")
     try:
         return validate_email(address.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -51,18 +75,18 @@ def normalise_email(address: str) -> str:
 
 
 def _apply(subscriber: Subscriber, session: Session, preferences: Preferences) -> None:
-    follows = [key.strip().lower() for key in preferences.follows or []]
+    follows = _choices(preferences.follows, "followed cases")
     if follows:
         known = set(session.exec(select(Case.key).where(col(Case.key).in_(follows))).scalars())
         known |= matter_keys(session, follows)
         if unknown := [key for key in follows if key not in known]:
             raise NotFoundError(f"no case or matter {', '.join(unknown)} to follow "
                                 "(`tracker cases` and `tracker matters` list them)")
-    subscriber.name = preferences.name or subscriber.name
+    subscriber.name = clean_name(preferences.name) or subscriber.name
     subscriber.frequency = Frequency(preferences.frequency)
     subscriber.kinds = [Kind(k).value for k in preferences.kinds or []]
-    subscriber.jurisdictions = sorted({j.strip().lower() for j in preferences.jurisdictions or []})
-    subscriber.topics = sorted({t.strip().lower() for t in preferences.topics or []})
+    subscriber.jurisdictions = sorted(set(_choices(preferences.jurisdictions, "jurisdictions")))
+    subscriber.topics = sorted(set(_choices(preferences.topics, "topics")))
     subscriber.follows = follows
     subscriber.min_significance = preferences.min_significance
 

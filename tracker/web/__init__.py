@@ -49,10 +49,11 @@ def create_app(settings: Settings) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SessionMiddleware, secret_key=derive_key(key, SESSIONS),
-                               session_cookie="tracker_session", same_site="lax",
-                               https_only=settings.base_url.startswith("https:"),
-                               max_age=12 * 3600)],
+        middleware=[
+            Middleware(pages.BodyLimit),
+            Middleware(SessionMiddleware, secret_key=derive_key(key, SESSIONS),
+                       session_cookie="tracker_session", same_site="lax",
+                       https_only=settings.base_url.startswith("https:"), max_age=12 * 3600)],
         exception_handlers={**pages.EXCEPTION_HANDLERS, browse.BadFilter: browse.bad_filter})
     app.state.settings = settings
     app.state.engine = open_store(settings.database_url)

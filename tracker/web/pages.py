@@ -18,6 +18,34 @@ from tracker.queries import link_said, status_label
 from tracker.tokens import BadToken
 from tracker.vocab import Kind
 
+MAX_BODY = 64 * 1024  # bytes of a request body
+MAX_FIELD = 10_000  # characters of one form field (a staff note is the longest)
+MAX_FIELDS = 100  # fields in one form
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``MAX_BODY`` is refused (413) before anything parses
+    it, whether it says its length up front or not."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        received = 0
+
+        async def limited():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > MAX_BODY or (declared.isdigit() and int(declared) > MAX_BODY):
+                raise HTTPException(413, "That is more than this form takes.")
+            return message
+
+        return await self.app(scope, limited, send)
+
 
 @cache
 def environment() -> Environment:
@@ -51,9 +79,11 @@ def _signed_nonce(request: Request, nonce: str) -> str:
 async def checked_form(request: Request):
     """The POSTed form, once its CSRF token matches the session's.
 
-    :raises HTTPException: 403 when it does not
+    :raises HTTPException: 403 when it does not; 413 when a field is too long
     """
-    form = await request.form()
+    form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+    if any(isinstance(value, str) and len(value) > MAX_FIELD for _, value in form.multi_items()):
+        raise HTTPException(413, f"A field is longer than the {MAX_FIELD} characters it may have.")
     nonce = request.session.get("csrf")
     given = str(form.get("csrf", ""))
     if not nonce or not hmac.compare_digest(_signed_nonce(request, nonce), given):

@@ -15,7 +15,14 @@ from tracker.models.review import Change
 from tracker.models.subscribers import UNSUBSCRIBED, Subscriber
 from tracker.queries import get_case, show_dict
 from tracker.smtp import MailError
-from tracker.subscriptions import Preferences, confirm, subscribe, unsubscribe, update_preferences
+from tracker.subscriptions import (
+    Preferences,
+    SubscriptionError,
+    confirm,
+    subscribe,
+    unsubscribe,
+    update_preferences,
+)
 from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE
 from tracker.vocab import Frequency, Kind, ReviewState, Significance
 from tracker.web.pages import checked_form, db, environment, render
@@ -93,9 +100,13 @@ async def feed_topic(request: Request) -> Response:
 
 
 def _preferences(form, topics: list[str]) -> Preferences:
+    """:raises SubscriptionError: for a frequency the tracker does not offer"""
+    frequency = str(form.get("frequency") or Frequency.WEEKLY)
+    if frequency not in Frequency._value2member_map_:
+        raise SubscriptionError(f"choose how often: {', '.join(f.value for f in Frequency)}")
     return Preferences(
         name=str(form.get("name") or "").strip() or None,
-        frequency=Frequency(form.get("frequency") or Frequency.WEEKLY),
+        frequency=Frequency(frequency),
         kinds=[Kind(k) for k in form.getlist("kind") if k in Kind._value2member_map_],
         jurisdictions=list(str(form.get("jurisdictions") or "").replace(",", " ").split()),
         topics=[t for t in form.getlist("topic") if t in topics],
@@ -155,10 +166,13 @@ async def preferences_page(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "preferences.html", **context)
     form = await checked_form(request)
-    preferences = _preferences(form, context["topics"])
-    preferences.follows = subscriber.follows
-    context["subscriber"] = await db(update_preferences, request.app.state.engine, subscriber.id,
-                                     preferences)
+    try:
+        preferences = _preferences(form, context["topics"])
+        preferences.follows = subscriber.follows
+        context["subscriber"] = await db(update_preferences, request.app.state.engine, subscriber.id,
+                                         preferences)
+    except TrackerError as exc:  # a choice the form does not offer: say so on the form
+        return render(request, "preferences.html", status_code=400, error=str(exc), **context)
     return render(request, "preferences.html", saved=True, **context)
 
 
