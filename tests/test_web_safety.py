@@ -1,6 +1,15 @@
 """The web app under attack: hostile form input, oversized requests, bad choices (#17)."""
 
+import re
 import time
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from tracker.vocab import Kind
 
 from . import test_web
 from .test_web import SECRET, client, csrf, subscriber
@@ -59,3 +68,81 @@ def test_a_frequency_the_form_does_not_offer_is_a_400(site, mail):
     answer = browser.post(path, data={"csrf": csrf(page), "frequency": "hourly"})
     assert answer.status_code == 400 and "choose how often" in answer.text
     assert sign_up(browser, email="bo@example.org", frequency="hourly").status_code == 400
+
+
+HOSTILE_URLS = ["javascript:alert(document.cookie)", " JaVaScRiPt:alert(1)", "java\tscript:alert(1)",
+                "data:text/html,<script>alert(1)</script>", "file:///etc/passwd", "//evil.example/x",
+                "vbscript:msgbox(1)", "https:alert(1)"]
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_intake_takes_only_http_links(url, sqlite_url):
+    from tracker.db import open_store
+    from tracker.errors import InvalidRecord
+    from tracker.records import CaseRecord, EventRecord
+    from tracker.store import ingest
+
+    engine = open_store(sqlite_url)
+    for record in (
+        CaseRecord(key="fr-2026-1", kind=Kind.AGENCY_ACTION, jurisdiction="us", title="Notice",
+                   source="federal_register", urls=[url]),
+        CaseRecord(key="fr-2026-1", kind=Kind.AGENCY_ACTION, jurisdiction="us", title="Notice",
+                   source="federal_register", events=[
+                       EventRecord(date(2026, 1, 5), "Published", "federal_register", source_url=url)])):
+        with pytest.raises(InvalidRecord, match="http"):
+            ingest(engine, [record], now=test_web.now())
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_the_href_filter_lets_only_web_links_and_our_own_paths_through(url):
+    from tracker.records import safe_url
+
+    assert safe_url(url) == "#"
+    assert safe_url("https://www.federalregister.gov/d/2026-1") == "https://www.federalregister.gov/d/2026-1"
+    assert safe_url("/preferences/abc") == "/preferences/abc"
+
+
+def test_every_href_in_the_templates_goes_through_the_filter():
+    from tracker.config import templates_dir
+
+    for path in templates_dir().rglob("*"):
+        if path.suffix in (".html", ".atom"):
+            for rest in path.read_text().split('href="')[1:]:
+                if rest.startswith("{{"):
+                    assert rest[:rest.index("}}")].endswith("| safe_url "), (path.name, rest[:80])
+                else:  # a path of ours (a fixed first segment) cannot become another scheme or host
+                    value = rest[:rest.index('"')]
+                    assert "{{" not in value or re.match(r"/[a-z]", value), (path.name, value)
+
+
+def test_a_hostile_link_stored_before_the_check_is_not_live(site, mail):
+    """Rows written by an older release still hold such links: the pages and mails defuse them."""
+    from tracker.digest import build_digests, render_digest
+    from tracker.models.cases import Case, Event
+    from tracker.review import approve
+    from tracker.subscriptions import Preferences, subscribe
+    from tracker.tokens import Tokens
+
+    with Session(site.engine) as session:
+        case = session.exec(select(Case).where(Case.key == "cand-3:23-cv-00201")).scalar_one()
+        case.urls = ["javascript:alert(1)"]
+        for event in session.exec(select(Event).where(Event.case_id == case.id)).scalars():
+            event.source_url = "javascript:alert(2)"
+        session.commit()
+    page = client(site).get("/cases/cand-3:23-cv-00201").text
+    assert "javascript:alert(1)" in page and 'href="javascript:' not in page
+    approve(site.engine, [1], by="maria", now=test_web.now(), note="n")
+    reader, _ = subscribe(site.engine, "reader@example.org", Preferences(), now=test_web.now(),
+                          confirmed=True)
+    with Session(site.engine) as session:
+        (digest,) = build_digests(session, [reader], now=test_web.now(), cap_days=14)
+    html = render_digest(digest, site.server.config.app.state.settings, Tokens(SECRET)).html
+    assert "Source document" in html and 'href="javascript:' not in html
+    with log_in_as_maria(client(site)) as browser:
+        assert 'href="javascript:' not in browser.get("/staff/review").text
+
+
+@contextmanager
+def log_in_as_maria(browser):
+    assert test_web.log_in(browser).status_code == 303
+    yield browser

@@ -28,6 +28,7 @@ from tracker.models.matters import Matter
 from tracker.models.review import Change
 from tracker.models.subscribers import Subscriber
 from tracker.queries import staff_of, status_label
+from tracker.records import safe_url
 from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE, Tokens
 from tracker.vocab import ChangeKind, Frequency, Kind, Priority, Significance
 
@@ -194,6 +195,7 @@ def environment(folder: Path) -> Environment:
                       autoescape=select_autoescape(["html"], default_for_string=False),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["status"] = lambda value: status_label(value) or "—"
+    env.filters["safe_url"] = safe_url
     return env
 
 

@@ -9,6 +9,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
 
 from tracker.errors import InvalidRecord
 from tracker.vocab import ActionClass, Kind
@@ -21,6 +22,28 @@ DOCKET_NUMBER = re.compile(r"^(\d+:\d{2}-[a-z]{2,4}-\d+)", re.IGNORECASE)
 
 
 SLUG = re.compile(r"[^a-z0-9]+")
+WEB_SCHEMES = ("http", "https")
+
+
+def is_web_url(url: str | None) -> bool:
+    """An absolute http(s) URL with a host: nothing a browser would run (``javascript:``) or
+    read from elsewhere (``data:``, ``file:``)."""
+    try:
+        parts = urlsplit(str(url or "").strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
+
+
+def safe_url(url: str | None) -> str:
+    """The Jinja2 filter on every ``href``: a web URL or a path of this site as it is, anything
+    else (``javascript:``, ``data:``, ``//other.host``) as ``#``."""
+    text = str(url or "").strip()
+    if is_web_url(text):
+        return text
+    if text.startswith("/") and not text.startswith(("//", "/\\")):
+        return text
+    return "#"
 
 
 def slug(value: str) -> str:
@@ -121,11 +144,16 @@ def check_record(record: CaseRecord) -> None:
         refuse("missing jurisdiction")
     if not record.title or not record.title.strip():
         refuse("missing title")
+    for url in [*record.urls, *record.sources]:
+        if not is_web_url(url):
+            refuse(f"link {url[:80]!r} is not an http(s) URL")
     for event in record.events:
         if not isinstance(event.date, date):
             refuse(f"event date {event.date!r} is not a date")
         if not event.text or not event.text.strip():
             refuse(f"event on {event.date} has no text")
+        if event.source_url is not None and not is_web_url(event.source_url):
+            refuse(f"event on {event.date} has a source_url that is not an http(s) URL")
         for value in event.classification or ():
             try:
                 ActionClass(value)

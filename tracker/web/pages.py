@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse
 from tracker.config import templates_dir
 from tracker.errors import NotFoundError, TrackerError
 from tracker.queries import link_said, status_label
+from tracker.records import safe_url
 from tracker.tokens import BadToken
 from tracker.vocab import Kind
 
@@ -53,6 +54,7 @@ def environment() -> Environment:
                       autoescape=select_autoescape(["html", "xml", "atom"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["status"] = lambda value: status_label(value) or "—"
+    env.filters["safe_url"] = safe_url
     env.filters["kind"] = lambda value: Kind(value).label if value in Kind._value2member_map_ else value
     env.filters["said"] = link_said
     return env
