@@ -1,4 +1,5 @@
-"""Downloader middlewares: honour ``Retry-After`` on 429, and keep to a request budget.
+"""Downloader middlewares: honour ``Retry-After`` on 429, keep to a request budget, and send a
+source's key to its own host only (``CredentialsMiddleware``).
 
 Scrapy retries a 429 but ignores its ``Retry-After`` (scrapy#3849), which hammers an API that
 asked us to wait. ``RetryAfterMiddleware`` waits as asked (clamped), then retries through
@@ -22,6 +23,8 @@ from scrapy.exceptions import (
 )
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import deferred_from_coro
+
+from tracker.redact import RedactingFilter
 
 logger = logging.getLogger(__name__)
 # Connection failures that say the host cannot be reached, not that one request went wrong.
@@ -148,4 +151,39 @@ class RequestBudgetMiddleware:
                 close_spider(self.crawler, "budget_exhausted")
             raise IgnoreRequest("request budget spent")
         self.sent += 1
+        return None
+
+
+class CredentialsMiddleware:
+    """A source's key goes to its own host only.
+
+    A spider's ``key_headers`` (Congress.gov's ``X-Api-Key``) are added to each request for its
+    ``key_host``; key headers (those, Open States' ``X-API-KEY``, ``Authorization``) are taken off
+    any request for another host, a redirect to another host included, which Scrapy would
+    otherwise send them to. It also masks keys in the crawl's log lines (``tracker.redact``).
+    """
+
+    SECRET_HEADERS = ("X-Api-Key", "Authorization")
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        for handler in logging.getLogger().handlers:  # Scrapy's log handler, set up by now
+            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                handler.addFilter(RedactingFilter())
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        spider = self.crawler.spider
+        host = urlsplit(request.url).hostname
+        first = (request.meta.get("redirect_urls") or [request.url])[0]
+        home = getattr(spider, "key_host", None) or urlsplit(first).hostname
+        if host != home or urlsplit(first).hostname != home:
+            for name in (*self.SECRET_HEADERS, *getattr(spider, "key_headers", {})):
+                request.headers.pop(name, None)
+            return None
+        for name, value in getattr(spider, "key_headers", {}).items():
+            request.headers[name] = value
         return None

@@ -49,6 +49,8 @@ ITEM_PIPELINES = {"spiders.pipelines.StorePipeline": 300}
 EXTENSIONS = {"spiders.extensions.RunRecorder": 500}
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.RequestBudgetMiddleware": 50,
+    # Before every other: keys on for the source's own host, off for any other (redirects too).
+    "spiders.middlewares.CredentialsMiddleware": 10,
     # Below RetryMiddleware (550): it sees a connection failure only once retries are spent.
     "spiders.middlewares.UnreachableMiddleware": 540,
     # After RetryMiddleware (550) on the way in, so it sees a 429 first on the way out.

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from tracker.config import mask_url_password
 from tracker.errors import ConfigError
 from tracker.migrations import HEAD
+from tracker.redact import redact
 
 CHUNK = 2000  # values per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -45,7 +46,9 @@ def make_engine(url: str) -> Engine:
             return _sqlite_engine(url, parsed.database)
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        raise ConfigError(f"unusable database URL {mask_url_password(url)!r}: {exc}") from None
+        hint = " (write postgresql+psycopg://...)" if url.startswith("postgres:") else ""
+        raise ConfigError(f"unusable database URL {mask_url_password(url)!r}: "
+                          f"{redact(str(exc))}{hint}") from None
     except ImportError as exc:  # a dialect SQLAlchemy knows, whose driver is not installed
         raise ConfigError(f"unusable database URL {mask_url_password(url)!r}: its driver is not "
                           f"installed ({exc}); the tracker runs on sqlite:///PATH or "
