@@ -9,7 +9,9 @@ source's request budget (a spider's ``request_budget``, e.g. what is left of Cou
 complete one.
 """
 
+import ipaddress
 import logging
+import socket
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -187,3 +189,48 @@ class CredentialsMiddleware:
         for name, value in getattr(spider, "key_headers", {}).items():
             request.headers[name] = value
         return None
+
+
+class PublicAddressMiddleware:
+    """No request of a spider that sets ``public_addresses_only`` reaches a loopback, private,
+    link-local (the cloud metadata service, 169.254.169.254), multicast or reserved address,
+    except in the spider's ``allowed_networks``.
+
+    Checked on every request, so a redirect to such an address is refused too: a page we were
+    pointed at cannot make the crawler read the host it runs on or its network. The name is
+    resolved here; a name that then resolves differently (DNS rebinding) is not caught.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.verdicts: dict[str, str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        if not getattr(self.crawler.spider, "public_addresses_only", False):
+            return None
+        host = urlsplit(request.url).hostname or ""
+        if host not in self.verdicts:
+            self.verdicts[host] = not_public(host, getattr(self.crawler.spider, "allowed_networks", ()))
+        if reason := self.verdicts[host]:
+            self.crawler.stats.inc_value("refused/not_public")
+            raise IgnoreRequest(f"refused {request.url}: {reason}")
+        return None
+
+
+def not_public(host: str, allowed=()) -> str | None:
+    """Why ``host`` may not be fetched (it is or resolves to a non-public address outside the
+    ``allowed`` networks), or ``None``."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return None  # unresolvable: the download says so in its own words
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if (not ip.is_global or ip.is_multicast) and not any(ip in network for network in allowed):
+            kind = "loopback" if ip.is_loopback else "link-local" if ip.is_link_local else "private"
+            return f"{host} is a {kind} address ({ip}), not a public site"
+    return None
