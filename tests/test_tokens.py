@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 import threading
+import time
+from datetime import UTC, datetime
 
 import itsdangerous
 import pytest
@@ -110,15 +112,19 @@ def test_a_session_signed_with_a_mail_link_key_is_refused(monkeypatch, tmp_path,
     import httpx
 
     from tests.webserver import WebServer
+    from tracker.db import open_store
+    from tracker.staff import add_staff
 
     (tmp_path / "empty.toml").write_text("")
     monkeypatch.setenv("TRACKER_CONFIG", str(tmp_path / "empty.toml"))
+    add_staff(open_store(sqlite_url), "maria", "correct horse battery", now=datetime.now(UTC))
+    maria = {"staff": "maria", "version": 1, "at": int(time.time())}
     with WebServer(lambda base: load_settings(database_url=sqlite_url, secret_key=KEY,
                                               base_url=base)) as web:
         for key in (KEY, derive_key(KEY, MAIL_LINKS)):
-            cookie = forged_session(key, {"staff": "maria"})
+            cookie = forged_session(key, maria)
             page = httpx.get(f"{web.url}/staff/review", cookies={"tracker_session": cookie})
             assert page.status_code == 303, key
-        genuine = forged_session(derive_key(KEY, SESSIONS), {"staff": "maria"})
+        genuine = forged_session(derive_key(KEY, SESSIONS), maria)
         assert httpx.get(f"{web.url}/staff/review",
                          cookies={"tracker_session": genuine}).status_code == 200

@@ -2,6 +2,7 @@
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
+from tracker.tokens import SESSIONS, derive_key
 from tracker.vocab import Kind
 
 from . import test_web
@@ -146,3 +148,139 @@ def test_a_hostile_link_stored_before_the_check_is_not_live(site, mail):
 def log_in_as_maria(browser):
     assert test_web.log_in(browser).status_code == 303
     yield browser
+
+
+def login_form(site):
+    browser = client(site)
+    return browser, csrf(browser.get("/staff/login"))
+
+
+def try_login(browser, token, name="maria", password="wrong password"):
+    return browser.post("/staff/login", data={"csrf": token, "name": name, "password": password})
+
+
+def test_concurrent_wrong_passwords_are_all_counted(site):
+    forms = [login_form(site) for _ in range(40)]
+    with ThreadPoolExecutor(40) as pool:
+        codes = list(pool.map(lambda form: try_login(*form).status_code, forms))
+    assert codes.count(401) <= 5 and codes.count(429) >= 35, codes
+
+
+def test_attempts_are_limited_per_account_and_per_address(site):
+    from tracker.staff import add_staff
+
+    add_staff(site.engine, "ola", "another good password", now=test_web.now())
+    browser, token = login_form(site)
+    assert [try_login(browser, token).status_code for _ in range(6)] == [401] * 5 + [429]
+    # Another account from the same address is not locked out by maria's attempts...
+    assert try_login(browser, token, "ola", "another good password").status_code == 303
+    # ...but an address that tries many names is.
+    browser, token = login_form(site)
+    codes = [try_login(browser, token, f"guess{i}").status_code for i in range(20)]
+    assert codes[-1] == 429 and set(codes[:12]) == {401}
+
+
+def test_the_counts_hold_across_web_workers(site):
+    from .webserver import WebServer
+
+    with WebServer(lambda base: site.server.config.app.state.settings) as other:
+        for server in (site, other, site, other, site):
+            browser, token = login_form(server)
+            assert try_login(browser, token).status_code == 401
+        browser, token = login_form(other)
+        assert try_login(browser, token, password="correct horse battery").status_code == 429
+
+
+def logged_in(site):
+    browser = client(site)
+    assert test_web.log_in(browser).status_code == 303
+    return browser
+
+
+def copy_of(site, browser):
+    stolen = client(site)
+    stolen.cookies.update(browser.cookies)
+    return stolen
+
+
+def test_logout_ends_every_session_of_the_account(site):
+    browser = logged_in(site)
+    stolen = copy_of(site, browser)
+    assert stolen.get("/staff/review").status_code == 200
+    browser.post("/staff/logout", data={"csrf": csrf(browser.get("/staff/review"))})
+    assert stolen.get("/staff/review").status_code == 303
+
+
+def test_a_new_password_or_removal_ends_the_sessions(site):
+    from tracker.staff import remove_staff, set_password
+
+    browser = logged_in(site)
+    set_password(site.engine, "maria", "a brand new password")
+    assert browser.get("/staff/review").status_code == 303
+    browser = client(site)
+    assert test_web.log_in(browser, "a brand new password").status_code == 303
+    remove_staff(site.engine, "maria")
+    assert browser.get("/staff/review").status_code == 303
+
+
+def test_a_session_lasts_twelve_hours_at_most(site):
+    from .test_tokens import forged_session
+
+    key = derive_key(SECRET, SESSIONS)
+    old = forged_session(key, {"staff": "maria", "version": 1, "at": int(time.time()) - 13 * 3600})
+    fresh = forged_session(key, {"staff": "maria", "version": 1, "at": int(time.time()) - 60})
+    assert client(site).get("/staff/review", cookies={"tracker_session": old}).status_code == 303
+    assert client(site).get("/staff/review", cookies={"tracker_session": fresh}).status_code == 200
+
+
+def test_a_reviewer_reviews_but_only_an_admin_sees_the_sources(site):
+    from tracker.staff import add_staff
+
+    add_staff(site.engine, "rita", "reviewer password", now=test_web.now(), role="reviewer")
+    browser, token = login_form(site)
+    assert try_login(browser, token, "rita", "reviewer password").status_code == 303
+    assert browser.get("/staff/review").status_code == 200
+    assert browser.get("/staff/sources").status_code == 403
+    assert logged_in(site).get("/staff/sources").status_code == 200  # maria is an admin
+
+
+def test_an_old_hash_is_replaced_at_login(site):
+    from argon2 import PasswordHasher
+
+    from tracker.models.staff import StaffAccount
+
+    with Session(site.engine) as session:
+        session.get(StaffAccount, "maria").password_hash = PasswordHasher(time_cost=1).hash(
+            "correct horse battery")
+        session.commit()
+    logged_in(site)
+    with Session(site.engine) as session:
+        assert not PasswordHasher().check_needs_rehash(session.get(StaffAccount, "maria").password_hash)
+
+
+def test_staff_accounts_from_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.spiders.crawling import crawl_environment
+
+    env = crawl_environment(tmp_path)
+
+    def run(*args, input_text=""):
+        return subprocess.run([sys.executable, "-m", "tracker", *args], env=env, input=input_text,
+                              capture_output=True, text=True, timeout=120)
+    assert run("staff", "add", "ana", "--password-stdin", "--role", "reviewer",
+               input_text="long enough pw\n").returncode == 0
+    assert "ana" in run("staff", "list").stdout and "reviewer" in run("staff", "list").stdout
+    assert run("staff", "passwd", "ana", "--password-stdin", input_text="another long pw\n").returncode == 0
+    assert run("staff", "remove", "ana").returncode == 0 and "ana" not in run("staff", "list").stdout
+    missing = run("staff", "remove", "ana")
+    assert missing.returncode == 1 and missing.stderr == "error: no staff account ana\n"
+
+
+def test_sign_ups_are_throttled_per_address_and_per_client(site, mail):
+    browser = client(site)
+    codes = [sign_up(browser, email="target@example.org").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429] and len(mail.to("target@example.org")) <= 3
+    codes = [sign_up(browser, email=f"n{i}@example.org").status_code for i in range(8)]
+    assert codes[-1] == 429

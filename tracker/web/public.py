@@ -1,7 +1,7 @@
 """The public pages: cases, feeds, sign-up, confirm, preferences, unsubscribe."""
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from tracker.errors import NotFoundError, TrackerError
+from tracker.limits import hit
 from tracker.mailer import deliver, queue_confirmation
 from tracker.models.cases import Case, Event
 from tracker.models.review import Change
@@ -16,6 +17,7 @@ from tracker.models.subscribers import UNSUBSCRIBED, Subscriber
 from tracker.queries import get_case, show_dict
 from tracker.smtp import MailError
 from tracker.subscriptions import (
+    MAX_EMAIL,
     Preferences,
     SubscriptionError,
     confirm,
@@ -113,12 +115,31 @@ def _preferences(form, topics: list[str]) -> Preferences:
         min_significance=Significance.MAJOR if form.get("major_only") else None)
 
 
+SIGN_UPS_PER_ADDRESS = 3  # confirmation mails to one address...
+SIGN_UPS_PER_CLIENT = 10  # ...and sign-ups from one client...
+SIGN_UP_WINDOW = timedelta(hours=1)  # ...an hour
+
+
+def _sign_ups_exceeded(request: Request, email: str) -> bool:
+    """Count this sign-up against the client and the address (a form cannot mail-bomb anyone)."""
+    engine, now = request.app.state.engine, _now()
+    client = request.client.host if request.client else "?"
+    by_client = hit(engine, f"subscribe-client:{client}", window=SIGN_UP_WINDOW, now=now)
+    by_address = hit(engine, f"subscribe-address:{email.strip().lower()[:MAX_EMAIL]}",
+                     window=SIGN_UP_WINDOW, now=now)
+    return by_client > SIGN_UPS_PER_CLIENT or by_address > SIGN_UPS_PER_ADDRESS
+
+
 async def subscribe_page(request: Request) -> Response:
     context = {"kinds": list(Kind), "topics": _topics(request), "frequencies": list(Frequency)}
     if request.method == "GET":
         return render(request, "subscribe.html", **context)
     form = await checked_form(request)
     settings, engine = request.app.state.settings, request.app.state.engine
+    if await db(_sign_ups_exceeded, request, str(form.get("email", ""))):
+        return render(request, "subscribe.html", status_code=429, email=form.get("email", ""),
+                      error="Too many sign-ups from here or for this address. Try again in an hour.",
+                      **context)
     try:
         preferences = _preferences(form, context["topics"])
         subscriber, needs = await db(subscribe, engine, str(form.get("email", "")), preferences,
