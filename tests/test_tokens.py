@@ -128,3 +128,17 @@ def test_a_session_signed_with_a_mail_link_key_is_refused(monkeypatch, tmp_path,
         genuine = forged_session(derive_key(KEY, SESSIONS), maria)
         assert httpx.get(f"{web.url}/staff/review",
                          cookies={"tracker_session": genuine}).status_code == 200
+
+
+def test_a_confirmation_link_expires_and_an_unsubscribe_link_does_not():
+    """A link eight days old: too old to confirm (seven days), never too old to unsubscribe."""
+
+    class EightDaysAgo(itsdangerous.TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - 8 * 24 * 3600
+
+    old = itsdangerous.URLSafeTimedSerializer(derive_key(KEY, MAIL_LINKS), salt="ai-copyright-tracker",
+                                              signer=EightDaysAgo)
+    with pytest.raises(tokens.BadToken, match="expired"):
+        Tokens(KEY).read(tokens.CONFIRM, old.dumps([tokens.CONFIRM, 7]))
+    assert Tokens(KEY).read(UNSUBSCRIBE, old.dumps([UNSUBSCRIBE, 7])) == 7

@@ -284,3 +284,56 @@ def test_sign_ups_are_throttled_per_address_and_per_client(site, mail):
     assert codes == [200, 200, 200, 429] and len(mail.to("target@example.org")) <= 3
     codes = [sign_up(browser, email=f"n{i}@example.org").status_code for i in range(8)]
     assert codes[-1] == 429
+
+
+def test_every_page_says_what_may_run_frame_and_sniff(site):
+    headers = client(site).get("/cases").headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "script-src 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+
+
+def confirm_link(mail, address: str) -> str:
+    body = mail.to(address)[-1].get_body(("plain",)).get_content()
+    return re.search(r"http://\S+(/confirm/\S+)", body).group(1)
+
+
+def test_an_old_confirm_link_does_not_bring_back_someone_who_unsubscribed(site, mail):
+    from tracker.subscriptions import unsubscribe
+
+    browser = client(site)
+    sign_up(browser, email="ana@example.org")
+    old_link = confirm_link(mail, "ana@example.org")
+    assert browser.post(old_link).status_code == 200
+    ana = subscriber(site, "ana@example.org")
+    unsubscribe(site.engine, ana.id, now=test_web.now())
+    sign_up(client(site), email="ana@example.org")  # a stranger signs her up again
+    assert client(site).post(old_link).status_code == 400
+    assert subscriber(site, "ana@example.org").state == "unconfirmed"
+    assert client(site).post(confirm_link(mail, "ana@example.org")).status_code == 200  # hers works
+    assert subscriber(site, "ana@example.org").state == "active"
+
+
+def test_an_address_in_capitals_is_the_same_subscriber(site):
+    from tracker.subscriptions import Preferences, subscribe
+
+    first, _ = subscribe(site.engine, "GOOD@Example.org", Preferences(), now=test_web.now())
+    second, _ = subscribe(site.engine, "good@example.org", Preferences(), now=test_web.now())
+    assert first.id == second.id and second.email == "GOOD@example.org"
+
+
+@pytest.mark.parametrize(("title", "day", "reason"), [
+    ("A" * 96_000, date(2025, 10, 10), "too long"),
+    ("A statement", date(2099, 1, 1), "not plausible"),
+])
+def test_intake_bounds_titles_and_dates(sqlite_url, title, day, reason):
+    from tracker.db import open_store
+    from tracker.errors import InvalidRecord
+    from tracker.records import CaseRecord, EventRecord
+    from tracker.store import ingest
+
+    record = CaseRecord(key="statement-x-1", kind=Kind.STATEMENT, jurisdiction="us", title=title,
+                        source="statements", events=[EventRecord(day, "Published", "statements")])
+    with pytest.raises(InvalidRecord, match=reason):
+        ingest(open_store(sqlite_url), [record], now=test_web.now())

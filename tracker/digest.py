@@ -236,7 +236,7 @@ def render_digest(digest: Digest, settings: Settings, tokens: Tokens) -> Mail:
 
 def render_confirmation(subscriber: Subscriber, settings: Settings, tokens: Tokens) -> Mail:
     base = settings.base_url.rstrip("/")
-    confirm_url = f"{base}/confirm/{tokens.make(CONFIRM, subscriber.id)}"
+    confirm_url = f"{base}/confirm/{tokens.make(CONFIRM, subscriber.id, subscriber.token_version)}"
     subject, text, html = _render("confirm", settings, subscriber=subscriber, confirm_url=confirm_url,
                                   frequency=Frequency(subscriber.frequency))
     return Mail(subject, text, html, {})

@@ -8,7 +8,7 @@ about tables, and the store never needs to know about Scrapy.
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from tracker.errors import InvalidRecord
@@ -126,7 +126,12 @@ class CuratedRecord(CaseRecord):
     research_notes: str | None = None
 
 
-def check_record(record: CaseRecord) -> None:
+MAX_TITLE = 1000  # characters; the longest bill title on record is about 700
+MAX_TEXT = 20_000  # characters of a summary or an event's text
+FUTURE_DAYS = 366  # an event may be scheduled up to a year ahead; 2099 is a typo or a trick
+
+
+def check_record(record: CaseRecord, *, today: date | None = None) -> None:
     """Refuse a record the store cannot keep.
 
     :raises InvalidRecord: naming the case key, the field and the reason
@@ -144,6 +149,9 @@ def check_record(record: CaseRecord) -> None:
         refuse("missing jurisdiction")
     if not record.title or not record.title.strip():
         refuse("missing title")
+    if len(record.title) > MAX_TITLE or len(record.summary or "") > MAX_TEXT:
+        refuse(f"title or summary too long (at most {MAX_TITLE} and {MAX_TEXT} characters)")
+    latest = (today or date.today()) + timedelta(days=FUTURE_DAYS)
     for url in [*record.urls, *record.sources]:
         if not is_web_url(url):
             refuse(f"link {url[:80]!r} is not an http(s) URL")
@@ -152,6 +160,10 @@ def check_record(record: CaseRecord) -> None:
             refuse(f"event date {event.date!r} is not a date")
         if not event.text or not event.text.strip():
             refuse(f"event on {event.date} has no text")
+        if event.date > latest or event.date.year < 1900:
+            refuse(f"event date {event.date} is not plausible")
+        if len(event.text) > MAX_TEXT:
+            refuse(f"event on {event.date} has more than {MAX_TEXT} characters of text")
         if event.source_url is not None and not is_web_url(event.source_url):
             refuse(f"event on {event.date} has a source_url that is not an http(s) URL")
         for value in event.classification or ():

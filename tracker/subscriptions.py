@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from tracker.db import write_session
@@ -104,7 +104,10 @@ def subscribe(engine: Engine, email: str, preferences: Preferences, *, now: date
     """
     address = normalise_email(email)
     with write_session(engine) as session:
-        subscriber = session.exec(select(Subscriber).where(Subscriber.email == address)).scalars().first()
+        # GOOD@x and good@x are one person (no mail system in use tells them apart): one
+        # subscriber, kept as first written.
+        subscriber = session.exec(select(Subscriber).where(
+            func.lower(Subscriber.email) == address.lower())).scalars().first()
         if subscriber is None:
             subscriber = Subscriber(email=address, created_at=now)
             session.add(subscriber)
@@ -132,10 +135,16 @@ def update_preferences(engine: Engine, subscriber_id: int, preferences: Preferen
         return subscriber
 
 
-def confirm(engine: Engine, subscriber_id: int, *, now: datetime) -> Subscriber:
-    """Confirm an address (again is harmless)."""
+def confirm(engine: Engine, subscriber_id: int, *, now: datetime, version: int = 0) -> Subscriber:
+    """Confirm an address (again is harmless).
+
+    :param version: the ``token_version`` the confirm link was made for
+    :raises SubscriptionError: for a link made before they unsubscribed
+    """
     with write_session(engine) as session:
         subscriber = _get(session, subscriber_id)
+        if version != subscriber.token_version:
+            raise SubscriptionError("this confirmation link is out of date; sign up again for a new one")
         if subscriber.state == UNCONFIRMED:
             subscriber.state, subscriber.confirmed_at = ACTIVE, now
         session.flush()
@@ -149,6 +158,7 @@ def unsubscribe(engine: Engine, subscriber_id: int, *, now: datetime) -> Subscri
         subscriber = _get(session, subscriber_id)
         if subscriber.state != UNSUBSCRIBED:
             subscriber.state, subscriber.unsubscribed_at = UNSUBSCRIBED, now
+            subscriber.token_version += 1  # a confirm link sent before cannot bring them back
         session.flush()
         session.expunge(subscriber)
         return subscriber
@@ -167,7 +177,8 @@ def find(session: Session, email: str) -> Subscriber:
         address = normalise_email(email)
     except SubscriptionError:
         address = email.strip()
-    subscriber = session.exec(select(Subscriber).where(Subscriber.email == address)).scalars().first()
+    subscriber = session.exec(select(Subscriber).where(
+        func.lower(Subscriber.email) == address.lower())).scalars().first()
     if subscriber is None:
         raise NotFoundError(f"no subscriber {email}")
     return subscriber

@@ -91,21 +91,31 @@ class Tokens:
         check_key(key, "the secret key")
         self.serializer = URLSafeTimedSerializer(derive_key(key, MAIL_LINKS), salt="ai-copyright-tracker")
 
-    def make(self, purpose: str, subscriber_id: int) -> str:
-        return self.serializer.dumps([purpose, subscriber_id])
+    def make(self, purpose: str, subscriber_id: int, version: int | None = None) -> str:
+        """:param version: the subscriber's ``token_version`` (confirm links): the link stops
+            working once it moves on (they unsubscribed)"""
+        payload = [purpose, subscriber_id] + ([] if version is None else [version])
+        return self.serializer.dumps(payload)
 
     def read(self, purpose: str, token: str) -> int:
         """The subscriber id a token names.
 
         :raises BadToken: when it is altered, forged, for another purpose, or expired
         """
+        return self.read_versioned(purpose, token)[0]
+
+    def read_versioned(self, purpose: str, token: str) -> tuple[int, int]:
+        """The subscriber id a token names and the version it was made for (0 if none).
+
+        :raises BadToken: when it is altered, forged, for another purpose, or expired
+        """
         max_age = CONFIRM_MAX_AGE if purpose == CONFIRM else None
         try:
-            made_for, subscriber_id = self.serializer.loads(token, max_age=max_age)
+            made_for, subscriber_id, *version = self.serializer.loads(token, max_age=max_age)
         except SignatureExpired:
             raise BadToken("this link has expired; sign up again for a new one") from None
         except (BadSignature, ValueError, TypeError):
             raise BadToken("this link is not valid (it may have been cut short or altered)") from None
-        if made_for != purpose or not isinstance(subscriber_id, int):
+        if made_for != purpose or not isinstance(subscriber_id, int) or len(version) > 1:
             raise BadToken("this link is not valid here")
-        return subscriber_id
+        return subscriber_id, (version[0] if version else 0)

@@ -55,6 +55,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(pages.SecurityHeaders),
             Middleware(pages.BodyLimit),
             Middleware(SessionMiddleware, secret_key=derive_key(key, SESSIONS),
                        session_cookie="tracker_session", same_site="lax",

@@ -25,7 +25,7 @@ from tracker.subscriptions import (
     unsubscribe,
     update_preferences,
 )
-from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE
+from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE, BadToken
 from tracker.vocab import Frequency, Kind, ReviewState, Significance
 from tracker.web.pages import checked_form, db, environment, render
 
@@ -170,9 +170,12 @@ def _subscriber(request: Request, purpose: str) -> Subscriber:
 async def confirm_page(request: Request) -> Response:
     """GET shows a button (mail scanners fetch links); only the POST confirms."""
     subscriber = await db(_subscriber, request, CONFIRM)
+    _, version = request.app.state.tokens.read_versioned(CONFIRM, request.path_params["token"])
+    if version != subscriber.token_version:
+        raise BadToken("this confirmation link is out of date; sign up again for a new one")
     if request.method == "GET":
         return render(request, "confirm.html", subscriber=subscriber)
-    await db(confirm, request.app.state.engine, subscriber.id, now=_now())
+    await db(confirm, request.app.state.engine, subscriber.id, now=_now(), version=version)
     preferences = request.app.state.tokens.make(PREFERENCES, subscriber.id)
     return render(request, "message.html", title="Subscribed",
                   message=f"{subscriber.email} is confirmed. The first digest comes when there is news.",
