@@ -43,8 +43,6 @@ def test_the_cursor_moves_only_after_the_server_accepted_the_digest(approved, se
     assert cursor(approved, bo.id) == 0  # not on a 5xx
 
 
-@pytest.mark.xfail(strict=True, reason="a failed digest's span blocks its requeue (tracker.mailer "
-                   "_insert_new): the fix is in the mailer, after the lock work lands")
 def test_a_hard_bounce_that_did_not_suspend_loses_no_change(approved, settings, server):
     ana = subscriber(approved, "ana@example.org")
     server.refuse("ana@example.org", "550 5.2.2 Mailbox full")

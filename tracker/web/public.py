@@ -148,9 +148,10 @@ async def subscribe_page(request: Request) -> Response:
         return render(request, "subscribe.html", status_code=400, error=str(exc),
                       email=form.get("email", ""), **context)
     if needs:
-        await db(queue_confirmation, engine, settings, subscriber, now=_now())
-        try:
-            await db(deliver, engine, settings, clock=_now)
+        queued = await db(queue_confirmation, engine, settings, subscriber, now=_now())
+        try:  # this sign-up's confirmation alone: the rest of the outbox is the scheduler's
+            if queued is not None:
+                await db(deliver, engine, settings, clock=_now, only=queued)
         except MailError as exc:  # it waits in the outbox; the scheduler's next send takes it
             logger.warning("the confirmation to %s waits: %s", subscriber.email, exc)
     return render(request, "message.html", title="Check your inbox",
