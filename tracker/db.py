@@ -10,6 +10,7 @@ The schema is Alembic's. Query commands must not import Alembic (it costs start-
 imports Alembic only when an upgrade is due.
 """
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,7 +125,18 @@ def ensure_schema(engine: Engine) -> None:
             f"the database is at schema revision {current}, which this tracker does not know; "
             "upgrade the tracker"
         )
-    upgrade(engine)
+    # Several first commands at once: one migrates while the others wait for it, then find the
+    # schema current (without the lock they all migrate, and all but one fail "database is locked").
+    from tracker.locks import LockError, wait_for
+
+    try:
+        lease = wait_for(engine, "migrate", poll=0.1, stop=threading.Event())
+    except LockError:  # an in-memory database: one process only, nothing to wait for
+        upgrade(engine)
+        return
+    with lease:
+        if schema_version(engine) != HEAD:
+            upgrade(engine)
 
 
 def known_revisions() -> set[str]:
