@@ -34,7 +34,7 @@ from aiosmtpd.controller import Controller  # noqa: E402
 
 from tests.mailserver import free_port  # noqa: E402
 
-SECRET = "bench-secret"
+SECRET = "bench-secret-for-the-benchmark-0123456789"
 FROM = "AI Copyright Tracker <digest@tracker.example.org>"
 
 

@@ -2,14 +2,15 @@
 
 Source: Congress.gov API v3 (``/bill``, ``/bill/{congress}/{type}/{number}``, its ``/actions`` and,
 for a changed bill that has any, its ``/relatedbills``).
-Auth: ``CONGRESS_API_KEY`` as the ``api_key`` query parameter; ``DEMO_KEY`` by default, which
+Auth: ``CONGRESS_API_KEY`` in the ``X-Api-Key`` header (never in the URL, which is logged and may
+    end up in a stored error); ``DEMO_KEY`` by default, which
     api.data.gov limits to 30 requests an hour and 50 a day (``[sources.congress] daily_requests``).
 Notes:
     - There is no full-text search: the spider reads the bills updated since the last complete
       run (``fromDateTime``, at most ``[sources.congress] pages`` pages of 250) and keeps those whose
       titles the relevance rules match, plus every federal bill on the watchlist by number.
-    - The default format is XML: every request says ``format=json``. ``next`` links drop the key,
-      so it is added again; their host is replaced by the configured one.
+    - The default format is XML: every request says ``format=json``. A ``next`` link's host is
+      replaced by the configured one, and a key in it is dropped.
     - ``updateDate`` is a bare date on lists and a timestamp on details: both are parsed.
     - The same action often comes twice, from the House or Senate and from the Library of
       Congress; duplicates (same day, same text) are collapsed, and each passage is tied to its
@@ -74,19 +75,22 @@ class CongressSpider(TrackerSpider):
         super().__init__(*args, **kwargs)
         self.base = self.source.url.rstrip("/")
         self.key = self.source.key.get_secret_value() if self.source.key else "DEMO_KEY"
+        # Sent by spiders.middlewares.CredentialsMiddleware, to this host only.
+        self.key_headers, self.key_host = {"X-Api-Key": self.key}, urlsplit(self.base).hostname
         self.daily_request_budget = self.source.daily_requests
         self.list_pages = self.source.pages
         self.watchlist = {r.key: r for r in self.watchlist_records(Kind.FEDERAL_BILL)}
 
     def url(self, path: str, **params) -> str:
-        query = urlencode({"format": "json", **params, "api_key": self.key})
+        query = urlencode({"format": "json", **params})
         return f"{self.base}{API}{path}?{query}"
 
     def follow_next(self, link: str) -> str:
-        """A ``next`` link on our host, with the key that Congress.gov leaves out."""
+        """A ``next`` link on our host, without a key (the header carries it)."""
         parts = urlsplit(link)
         query = dict(parse_qsl(parts.query))
-        query.update(format="json", api_key=self.key)
+        query.pop("api_key", None)
+        query.update(format="json")
         return f"{self.base}{parts.path}?{urlencode(query)}"
 
     async def start(self):

@@ -1,4 +1,5 @@
-"""Downloader middlewares: honour ``Retry-After`` on 429, and keep to a request budget.
+"""Downloader middlewares: honour ``Retry-After`` on 429, keep to a request budget, and send a
+source's key to its own host only (``CredentialsMiddleware``).
 
 Scrapy retries a 429 but ignores its ``Retry-After`` (scrapy#3849), which hammers an API that
 asked us to wait. ``RetryAfterMiddleware`` waits as asked (clamped), then retries through
@@ -8,7 +9,9 @@ source's request budget (a spider's ``request_budget``, e.g. what is left of Cou
 complete one.
 """
 
+import ipaddress
 import logging
+import socket
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -22,6 +25,8 @@ from scrapy.exceptions import (
 )
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import deferred_from_coro
+
+from tracker.redact import RedactingFilter
 
 logger = logging.getLogger(__name__)
 # Connection failures that say the host cannot be reached, not that one request went wrong.
@@ -149,3 +154,83 @@ class RequestBudgetMiddleware:
             raise IgnoreRequest("request budget spent")
         self.sent += 1
         return None
+
+
+class CredentialsMiddleware:
+    """A source's key goes to its own host only.
+
+    A spider's ``key_headers`` (Congress.gov's ``X-Api-Key``) are added to each request for its
+    ``key_host``; key headers (those, Open States' ``X-API-KEY``, ``Authorization``) are taken off
+    any request for another host, a redirect to another host included, which Scrapy would
+    otherwise send them to. It also masks keys in the crawl's log lines (``tracker.redact``).
+    """
+
+    SECRET_HEADERS = ("X-Api-Key", "Authorization")
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        for handler in logging.getLogger().handlers:  # Scrapy's log handler, set up by now
+            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                handler.addFilter(RedactingFilter())
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        spider = self.crawler.spider
+        host = urlsplit(request.url).hostname
+        first = (request.meta.get("redirect_urls") or [request.url])[0]
+        home = getattr(spider, "key_host", None) or urlsplit(first).hostname
+        if host != home or urlsplit(first).hostname != home:
+            for name in (*self.SECRET_HEADERS, *getattr(spider, "key_headers", {})):
+                request.headers.pop(name, None)
+            return None
+        for name, value in getattr(spider, "key_headers", {}).items():
+            request.headers[name] = value
+        return None
+
+
+class PublicAddressMiddleware:
+    """No request of a spider that sets ``public_addresses_only`` reaches a loopback, private,
+    link-local (the cloud metadata service, 169.254.169.254), multicast or reserved address,
+    except in the spider's ``allowed_networks``.
+
+    Checked on every request, so a redirect to such an address is refused too: a page we were
+    pointed at cannot make the crawler read the host it runs on or its network. The name is
+    resolved here; a name that then resolves differently (DNS rebinding) is not caught.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.verdicts: dict[str, str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        if not getattr(self.crawler.spider, "public_addresses_only", False):
+            return None
+        host = urlsplit(request.url).hostname or ""
+        if host not in self.verdicts:
+            self.verdicts[host] = not_public(host, getattr(self.crawler.spider, "allowed_networks", ()))
+        if reason := self.verdicts[host]:
+            self.crawler.stats.inc_value("refused/not_public")
+            raise IgnoreRequest(f"refused {request.url}: {reason}")
+        return None
+
+
+def not_public(host: str, allowed=()) -> str | None:
+    """Why ``host`` may not be fetched (it is or resolves to a non-public address outside the
+    ``allowed`` networks), or ``None``."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return None  # unresolvable: the download says so in its own words
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if (not ip.is_global or ip.is_multicast) and not any(ip in network for network in allowed):
+            kind = "loopback" if ip.is_loopback else "link-local" if ip.is_link_local else "private"
+            return f"{host} is a {kind} address ({ip}), not a public site"
+    return None

@@ -40,6 +40,10 @@ RETRY_EXCEPTIONS = [
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 
+# Only http(s): a page or a redirect must not make a spider read local files (file:), carry
+# data of its own (data:) or reach other services (ftp:, s3:).
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+
 # Scrapy 2.19's RemoteControl runs code sent to it, and the telnet console opens a shell: off.
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -49,6 +53,9 @@ ITEM_PIPELINES = {"spiders.pipelines.StorePipeline": 300}
 EXTENSIONS = {"spiders.extensions.RunRecorder": 500}
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.RequestBudgetMiddleware": 50,
+    # Before every other: keys on for the source's own host, off for any other (redirects too).
+    "spiders.middlewares.CredentialsMiddleware": 10,
+    "spiders.middlewares.PublicAddressMiddleware": 20,
     # Below RetryMiddleware (550): it sees a connection failure only once retries are spent.
     "spiders.middlewares.UnreachableMiddleware": 540,
     # After RetryMiddleware (550) on the way in, so it sees a 429 first on the way out.

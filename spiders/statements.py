@@ -20,6 +20,13 @@ Notes:
       when a headline is edited), or from the title when the link has none.
     - An entry whose date cannot be read (from the feed, the link or the article) is skipped
       and counted (``statements/undated``), with a warning naming it.
+    - Only http(s) links on the source's own host (or a host in ``[statements] allowed_hosts``)
+      are followed; others (``mailto:``, another site) are skipped and counted
+      (``statements/offsite``). No request goes to a loopback, private, link-local or metadata
+      address, redirects included (``spiders.middlewares.PublicAddressMiddleware``), unless it is
+      in ``[statements] allowed_networks`` (an intranet site; the tests' local server).
+    - A listing that cannot be read in full fails its source and keeps no validators, so the
+      next run reads it again instead of getting a 304.
 History:
     - 2026-11-28: first version (issue #5).
 """
@@ -28,6 +35,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from ipaddress import ip_network
 from pathlib import PurePosixPath
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -185,6 +193,10 @@ class StatementsSpider(TrackerSpider):
         self.lookback = timedelta(days=statements.lookback_days)
         self.progress = {source.name: Progress(source)
                          for source in statements.sources if source.enabled}
+        self.allowed_hosts = {host.lower() for host in statements.allowed_hosts}
+        # Read by spiders.middlewares.PublicAddressMiddleware.
+        self.public_addresses_only = True
+        self.allowed_networks = [ip_network(n) for n in statements.allowed_networks]
         if not self.progress:
             self.skip_reason = "no statement sources are configured"
 
@@ -227,8 +239,25 @@ class StatementsSpider(TrackerSpider):
         logger.warning("%s: %s", progress.source.name, reason)
         return False
 
+    def may_follow(self, progress: Progress, url: str) -> bool:
+        """An http(s) link on the source's own host or an allowed one; counted when not."""
+        parts = urlsplit(url)
+        home = urlsplit(progress.source.url).hostname
+        if parts.scheme in ("http", "https") and parts.hostname in {home, *self.allowed_hosts}:
+            return True
+        self.crawler.stats.inc_value("statements/offsite")
+        return False
+
     def parse_listing(self, response):
+        """The listing; anything that stops it being read in full fails the source."""
         progress = self.progress[response.meta["source"]]
+        try:
+            yield from self._parse_listing(response, progress)
+        except Exception as exc:  # noqa: BLE001 - whatever it was, the page was not read in full
+            progress.failure = f"could not read all of {response.url}: {exc}"
+            logger.warning("%s: %s", progress.source.name, progress.failure)
+
+    def _parse_listing(self, response, progress: Progress):
         source = progress.source
         if response.status == 304:
             progress.not_modified = True
@@ -289,7 +318,7 @@ class StatementsSpider(TrackerSpider):
             title, href = first_text(node, source.title), first_link(node, source.link)
             day = first_date(node, source.date, today=self.today)
             teaser = first_text(node, source.teaser) if source.teaser else None
-            if title and href:
+            if title and href and self.may_follow(progress, response.urljoin(href)):
                 link = canonical_url(response.urljoin(href))
                 listed.append(Listed(title, link, day or self.date_in_link(link), teaser or ""))
         for role in ("title", "link", "date"):
@@ -303,9 +332,9 @@ class StatementsSpider(TrackerSpider):
                 yield self.request(progress, row.link, self.parse_article, listed=row)
         page = response.meta["page"]
         following = first_link(response, source.next) if source.next else None
-        if following and fresh and page < source.max_pages:
-            yield self.request(progress, urljoin(response.url, following), self.parse_listing,
-                               page=page + 1)
+        following = following and urljoin(response.url, following)
+        if following and fresh and page < source.max_pages and self.may_follow(progress, following):
+            yield self.request(progress, following, self.parse_listing, page=page + 1)
 
     def fresh(self, row: Listed) -> bool:
         return self.full or row.day is None or row.day >= self.today - self.lookback

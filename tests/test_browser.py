@@ -125,7 +125,7 @@ def test_staff_log_in_approve_and_the_pages_people_see(site, mail, browser, shot
     with Session(site.engine) as session:
         (digest,) = build_digests(session, [reader], now=now(), cap_days=14)
     page = shots / "digest.html"
-    page.write_text(render_digest(digest, settings, Tokens("web-secret")).html)
+    page.write_text(render_digest(digest, settings, Tokens("web-secret-for-the-tests-0123456789")).html)
     browser.get(page.as_uri())
     assert "2 changes in AI copyright" in heading(browser, "2 changes in AI copyright")
     browser.save_screenshot(str(shots / "digest.png"))

@@ -40,6 +40,7 @@ EVIL = CaseRecord(key="cand-3:26-cv-00666", kind=Kind.LAWSUIT, jurisdiction="can
                   source="courtlistener",
                   events=[EventRecord(date(2026, 1, 5), "COMPLAINT filed", "courtlistener")])
 
+SECRET = "test-secret-for-the-tests-0123456789"  # at least 32 bytes, as every secret key must be
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -59,7 +60,7 @@ def settings(monkeypatch, tmp_path, server, store_engine):
     (tmp_path / "empty.toml").write_text("")
     monkeypatch.setenv("TRACKER_CONFIG", str(tmp_path / "empty.toml"))
     return load_settings(database_url=store_engine.url.render_as_string(hide_password=False),
-                         smtp_url=server.url, secret_key="test-secret", base_url=BASE,
+                         smtp_url=server.url, secret_key=SECRET, base_url=BASE,
                          mail_from="AI Copyright Tracker <digest@tracker.example.org>",
                          smtp_retry_delay=0)
 
@@ -99,7 +100,7 @@ def test_a_digest_arrives_as_text_and_html_with_one_click_unsubscribe(approved, 
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     link, mailto = re.fullmatch(r"<([^>]+)>, <([^>]+)>", message["List-Unsubscribe"]).groups()
     assert link.startswith(f"{BASE}/unsubscribe/") and mailto.startswith("mailto:digest@tracker.example.org")
-    assert Tokens("test-secret").read(UNSUBSCRIBE, link.rsplit("/", 1)[1]) == ana.id
+    assert Tokens(SECRET).read(UNSUBSCRIBE, link.rsplit("/", 1)[1]) == ana.id
     text, html = body(message, "plain"), body(message, "html")
     assert "Andersen v. Stability AI Ltd." in text and "Why it matters: Why it <matters>" in text
     assert f"{BASE}/cases/{KEY}" in text and "Sent because: everything" in text
@@ -142,11 +143,11 @@ def test_an_unconfirmed_subscriber_gets_only_the_confirmation(approved, settings
     (confirmation,) = server.to("new@example.org")
     assert confirmation["Subject"] == "Confirm your subscription to the AI copyright tracker"
     token = re.search(rf"{BASE}/confirm/(\S+)", body(confirmation, "plain")).group(1)
-    assert Tokens("test-secret").read(CONFIRM, token) == pending.id
+    assert Tokens(SECRET).read(CONFIRM, token) == pending.id
     with pytest.raises(BadToken):
-        Tokens("test-secret").read(UNSUBSCRIBE, token)  # a confirm link unsubscribes no one
+        Tokens(SECRET).read(UNSUBSCRIBE, token)  # a confirm link unsubscribes no one
     with pytest.raises(BadToken):
-        Tokens("test-secret").read(CONFIRM, token[:-2] + "xx")
+        Tokens(SECRET).read(CONFIRM, token[:-2] + "xx")
 
     confirm(approved, pending.id, now=now())
     send(approved, settings)
@@ -276,7 +277,7 @@ def test_a_sender_killed_mid_batch_then_run_again_loses_nothing(approved, settin
         subscriber(approved, address)
     assert queue_digests(approved, settings, now=now()).queued == 6
     env = {**os.environ, "TRACKER_DATABASE_URL": settings.database_url,
-           "TRACKER_SMTP_URL": server.url, "TRACKER_SECRET_KEY": "test-secret",
+           "TRACKER_SMTP_URL": server.url, "TRACKER_SECRET_KEY": SECRET,
            "TRACKER_SMTP_RETRY_DELAY": "0"}
     killed = subprocess.run([sys.executable, "-c", SENDER, stage, str(at)], env=env, timeout=120)
     assert killed.returncode == -9
@@ -330,7 +331,7 @@ def test_a_sender_that_loses_its_lock_stops_before_the_next_mail(approved, setti
 
 def test_cli_subscribers_and_digests(approved, settings, server, tmp_path):
     env = crawl_environment(tmp_path, TRACKER_DATABASE_URL=settings.database_url,
-                            TRACKER_SMTP_URL=server.url, TRACKER_SECRET_KEY="test-secret",
+                            TRACKER_SMTP_URL=server.url, TRACKER_SECRET_KEY=SECRET,
                             TRACKER_BASE_URL=BASE)
     bad = tracker("subscribers", "add", "ana@@example.org", env=env)
     assert bad.returncode == 2 and bad.stderr.startswith("error: 'ana@@example.org' is not a usable")

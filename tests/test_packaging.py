@@ -52,3 +52,45 @@ def test_scrapy_finds_the_project_from_the_repository_root():
     result = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+# Lower bounds past the advisories known when they were set (#17): name -> first fixed version.
+ADVISORIES = {"starlette": "0.49.1", "jinja2": "3.1.6", "python-multipart": "0.0.18",
+              "setuptools": "78.1.1"}
+
+
+def requirements():
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return [Requirement(line) for line in
+            project["dependencies"] + project["optional-dependencies"]["test"]]
+
+
+def test_dependencies_are_past_known_advisories_and_0x_ones_are_bounded():
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    for requirement in requirements():
+        lower = max(Version(s.version) for s in requirement.specifier if s.operator == ">=")
+        fixed = ADVISORIES.get(canonicalize_name(requirement.name))
+        assert fixed is None or lower >= Version(fixed), requirement
+        if lower.major == 0:
+            assert any(s.operator == "<" for s in requirement.specifier), f"{requirement} is unbounded"
+
+
+def test_the_constraints_file_pins_every_dependency_and_the_readme_installs_with_it():
+    from packaging.utils import canonicalize_name
+
+    pins = dict(line.split("==", 1) for line in (ROOT / "constraints.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    pins = {canonicalize_name(name): version for name, version in pins.items()}
+    for requirement in requirements():
+        pinned = pins.get(canonicalize_name(requirement.name))
+        assert pinned and requirement.specifier.contains(pinned, prereleases=True), requirement
+    readme = (ROOT / "README.md").read_text()
+    installs = [line for line in readme.splitlines() if ".venv/bin/pip install" in line]
+    assert installs and all("-c constraints.txt" in line for line in installs), installs
+    assert "pip freeze --all --exclude-editable" in readme  # how to refresh it

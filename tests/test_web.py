@@ -35,6 +35,7 @@ CASES = [
                events=[EventRecord(datetime(2026, 1, 5).date(), "<b>COMPLAINT</b>", "courtlistener")]),
 ]
 
+SECRET = "web-secret-for-the-tests-0123456789"  # at least 32 bytes, as every secret key must be
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -55,7 +56,7 @@ def site(monkeypatch, tmp_path, sqlite_url, mail):
     add_staff(engine, "maria", "correct horse battery", now=now())
 
     def settings(base_url):
-        return load_settings(database_url=sqlite_url, smtp_url=mail.url, secret_key="web-secret",
+        return load_settings(database_url=sqlite_url, smtp_url=mail.url, secret_key=SECRET,
                              base_url=base_url, smtp_retry_delay=0,
                              mail_from="AI Copyright Tracker <digest@tracker.example.org>")
 
@@ -134,7 +135,7 @@ def test_one_click_unsubscribe_from_a_mail_client(site, mail):
     from tracker.tokens import UNSUBSCRIBE, Tokens
 
     bo, _ = subscribe(site.engine, "bo@example.org", Preferences(), now=now(), confirmed=True)
-    token = Tokens("web-secret").make(UNSUBSCRIBE, bo.id)
+    token = Tokens(SECRET).make(UNSUBSCRIBE, bo.id)
     # No cookie, no CSRF token: what Gmail sends for List-Unsubscribe-Post (RFC 8058).
     answer = httpx.post(f"{site.url}/unsubscribe/{token}", content=b"List-Unsubscribe=One-Click",
                         headers={"Content-Type": "application/x-www-form-urlencoded"})

@@ -40,6 +40,7 @@ from pydantic_settings import (
 )
 
 from tracker.errors import ConfigError
+from tracker.redact import redact
 
 if TYPE_CHECKING:
     from tracker.approval_rules import ApproveRule
@@ -349,13 +350,9 @@ def _problems(exc: ValidationError) -> str:
 
 
 def mask_url_password(url: str) -> str:
-    """``postgresql+psycopg://u:secret@h/db`` → ``postgresql+psycopg://u:***@h/db``."""
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not (sep and at and ":" in credentials):
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"
+    """``postgresql+psycopg://u:secret@h/db`` → ``postgresql+psycopg://u:***@h/db`` (and a
+    ``?password=`` in the query too)."""
+    return redact(url)
 
 
 def _shown(value: Any) -> str:

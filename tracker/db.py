@@ -10,6 +10,7 @@ The schema is Alembic's. Query commands must not import Alembic (it costs start-
 imports Alembic only when an upgrade is due.
 """
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlmodel import Session
 from tracker.config import mask_url_password
 from tracker.errors import ConfigError
 from tracker.migrations import HEAD
+from tracker.redact import redact
 
 CHUNK = 2000  # values per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -45,7 +47,9 @@ def make_engine(url: str) -> Engine:
             return _sqlite_engine(url, parsed.database)
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        raise ConfigError(f"unusable database URL {mask_url_password(url)!r}: {exc}") from None
+        hint = " (write postgresql+psycopg://...)" if url.startswith("postgres:") else ""
+        raise ConfigError(f"unusable database URL {mask_url_password(url)!r}: "
+                          f"{redact(str(exc))}{hint}") from None
     except ImportError as exc:  # a dialect SQLAlchemy knows, whose driver is not installed
         raise ConfigError(f"unusable database URL {mask_url_password(url)!r}: its driver is not "
                           f"installed ({exc}); the tracker runs on sqlite:///PATH or "
@@ -121,7 +125,18 @@ def ensure_schema(engine: Engine) -> None:
             f"the database is at schema revision {current}, which this tracker does not know; "
             "upgrade the tracker"
         )
-    upgrade(engine)
+    # Several first commands at once: one migrates while the others wait for it, then find the
+    # schema current (without the lock they all migrate, and all but one fail "database is locked").
+    from tracker.locks import LockError, wait_for
+
+    try:
+        lease = wait_for(engine, "migrate", poll=0.1, stop=threading.Event())
+    except LockError:  # an in-memory database: one process only, nothing to wait for
+        upgrade(engine)
+        return
+    with lease:
+        if schema_version(engine) != HEAD:
+            upgrade(engine)
 
 
 def known_revisions() -> set[str]:

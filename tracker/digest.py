@@ -32,6 +32,7 @@ from tracker.models.matters import Matter
 from tracker.models.review import Change
 from tracker.models.subscribers import Subscriber
 from tracker.queries import staff_of, status_label
+from tracker.records import safe_url
 from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE, Tokens
 from tracker.vocab import ChangeKind, Frequency, Kind, Priority, Significance
 
@@ -231,6 +232,7 @@ def environment(folder: Path) -> Environment:
                       autoescape=select_autoescape(["html"], default_for_string=False),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["status"] = lambda value: status_label(value) or "—"
+    env.filters["safe_url"] = safe_url
     return env
 
 
@@ -271,7 +273,7 @@ def render_digest(digest: Digest, settings: Settings, tokens: Tokens) -> Mail:
 
 def render_confirmation(subscriber: Subscriber, settings: Settings, tokens: Tokens) -> Mail:
     base = settings.base_url.rstrip("/")
-    confirm_url = f"{base}/confirm/{tokens.make(CONFIRM, subscriber.id)}"
+    confirm_url = f"{base}/confirm/{tokens.make(CONFIRM, subscriber.id, subscriber.token_version)}"
     subject, text, html = _render("confirm", settings, subscriber=subscriber, confirm_url=confirm_url,
                                   frequency=Frequency(subscriber.frequency))
     return Mail(subject, text, html, {})

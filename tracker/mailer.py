@@ -2,12 +2,14 @@
 
 Queueing renders each due subscriber's digest (or a confirmation) into an ``outbox`` row with a
 Message-ID made once, in one transaction; the row's ``span`` (the approval numbers it covers)
-makes queueing the same digest again a no-op. Sending holds a lock (``tracker.locks``), so one
-sender runs at a time; it claims a row, sends it, and records the server's answer:
+makes queueing the same digest again a no-op (unless it failed: then it is queued again).
+Sending holds a lock (``tracker.locks``), so one sender runs at a time; it claims a row, sends
+it, and records the server's answer:
 
 - 250: the row is sent and, for a digest, the subscriber's cursor moves to what it covered;
 - 4xx or a dropped connection: retried with backoff, then left for the next run;
 - 5xx: the row fails, the address is marked, and repeated hard failures suspend it;
+- a row that cannot be made into a message fails with the reason, and the batch goes on;
 - the server cannot be reached at all: the run stops with that said; every row waits.
 
 A sender killed mid-batch leaves at most one row ``sending``; the next run (holding the lock,
@@ -25,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 from typing import Any
@@ -50,6 +53,7 @@ from tracker.models.subscribers import (
     Subscriber,
 )
 from tracker.smtp import MailError, Permanent, SmtpTarget, Temporary, close, connect, send
+from tracker.subscriptions import clean_name
 from tracker.tokens import Tokens, secret_key
 from tracker.vocab import Frequency
 
@@ -74,27 +78,36 @@ def _row(settings: Settings, subscriber: Subscriber, purpose: str, span: str, ma
          now: datetime, up_to: int | None = None) -> dict[str, Any]:
     return {"subscriber_id": subscriber.id, "purpose": purpose, "span": span, "up_to": up_to,
             "message_id": _message_id(settings, purpose, subscriber.id, span),
-            "to_address": formataddr((subscriber.name or "", subscriber.email)),
+            "to_address": formataddr((clean_name(subscriber.name) or "", subscriber.email)),
             "subject": mail.subject, "text": mail.text, "html": mail.html, "headers": mail.headers,
             "state": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
 
 
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert outbox rows, skipping any already queued (same subscriber, purpose and span)."""
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert outbox rows, skipping any already queued (same subscriber, purpose and span); one
+    that failed (a hard bounce that did not suspend the address) is queued again, so the changes
+    it held still go out. The ids of the rows queued."""
     if not rows:
-        return 0
+        return []
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(OUTBOX).on_conflict_do_nothing(
-        index_elements=["subscriber_id", "purpose", "span"]).returning(OUTBOX.c.id)
-    return len(session.execute(statement, rows).all())
+    statement = dialect.insert(OUTBOX)
+    again = {name: statement.excluded[name] for name in (
+        "message_id", "to_address", "subject", "text", "html", "headers", "state", "attempts",
+        "next_attempt_at", "created_at", "up_to")}
+    statement = statement.on_conflict_do_update(
+        index_elements=["subscriber_id", "purpose", "span"], where=OUTBOX.c.state == FAILED,
+        set_={**again, "smtp_code": None, "last_error": None}).returning(OUTBOX.c.id)
+    return list(session.execute(statement, rows).scalars())
 
 
 def queue_confirmation(engine: Engine, settings: Settings, subscriber: Subscriber, *,
-                       now: datetime) -> None:
+                       now: datetime) -> int | None:
+    """Queue the confirmation mail: its outbox id, to send it alone (``deliver(only=...)``)."""
     mail = render_confirmation(subscriber, settings, Tokens(secret_key(settings)))
     with write_session(engine) as session:
-        _insert_new(session, [_row(settings, subscriber, CONFIRMATION,
-                                   now.strftime("%Y%m%dT%H%M%S%f"), mail, now)])
+        queued = _insert_new(session, [_row(settings, subscriber, CONFIRMATION,
+                                            now.strftime("%Y%m%dT%H%M%S%f"), mail, now)])
+    return queued[0] if queued else None
 
 
 @dataclass
@@ -136,7 +149,7 @@ def queue_digests(engine: Engine, settings: Settings, *, now: datetime,
             rows.append(_row(settings, digest.subscriber, DIGEST, span,
                              render_digest(digest, settings, tokens), now, digest.up_to))
         with write_session(engine) as session:
-            report.queued += _insert_new(session, rows)
+            report.queued += len(_insert_new(session, rows))
     return report
 
 
@@ -177,9 +190,12 @@ def build_message(row: "Claimed", settings: Settings) -> EmailMessage:
 def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime],
             on_event: Callable[[str, "Claimed"], None] | None = None,
             should_stop: Callable[[], bool] = lambda: False,
-            sleep: Callable[[float], None] = time.sleep) -> DeliveryReport:
-    """Send what the outbox holds, oldest first, over one connection.
+            sleep: Callable[[float], None] = time.sleep, only: int | None = None) -> DeliveryReport:
+    """Send what the outbox holds, oldest first, over one connection. Each mail goes to the
+    subscriber's stored address, whatever its ``To`` says; one that cannot be built fails with
+    the reason, and the batch goes on.
 
+    :param only: send this outbox row and nothing else (a sign-up's own confirmation)
     :param on_event: told ``sending`` before each mail and ``accepted`` when the server took it
         (before that is recorded), for progress
     :param should_stop: asked before each mail; SIGTERM sets it, so the mail in flight finishes
@@ -203,12 +219,18 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
                 if not lease.held():  # another sender may have it now: its rows are not ours
                     raise MailError(f"lost the sender lock: {lease.lost}; stopped after {report.sent} "
                                     "sent, every unsent mail waits for the next run")
-                if (row := _claim(engine, clock())) is None:
+                if (row := _claim(engine, clock(), only)) is None:
                     break
                 if row.subscriber_state not in (ACTIVE, UNCONFIRMED) or (
                         row.purpose == DIGEST and row.subscriber_state != ACTIVE):
                     _finish(engine, row, CANCELLED, clock())
                     report.cancelled += 1
+                    continue
+                try:
+                    message = build_message(row, settings)
+                except (ValueError, TypeError, LookupError, MessageError) as exc:
+                    _finish(engine, row, FAILED, clock(), last_error=f"cannot build the message: {exc}"[:500])
+                    report.failed += 1
                     continue
                 if on_event:
                     on_event("sending", row)
@@ -220,7 +242,7 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
                         _finish(engine, row, PENDING, clock(), attempts=row.attempts - 1)
                         raise
                 try:
-                    send(client, build_message(row, settings), sender, parseaddr(row.to_address)[1])
+                    send(client, message, sender, row.subscriber_email)
                 except Temporary as exc:
                     client = close(client)
                     if _retry(engine, row, str(exc), settings, clock(), sleep):
@@ -232,7 +254,7 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
                     suspended = _bounce(engine, row, exc, settings, clock())
                     report.failed += 1
                     if suspended:
-                        report.suspended.append(parseaddr(row.to_address)[1])
+                        report.suspended.append(row.subscriber_email)
                     continue
                 if on_event:
                     on_event("accepted", row)
@@ -259,15 +281,18 @@ class Claimed:
     headers: dict[str, str]
     attempts: int
     subscriber_state: str
+    subscriber_email: str  # the envelope recipient: the stored address, never parsed from To
 
 
-def _claim(engine: Engine, now: datetime) -> Claimed | None:
+def _claim(engine: Engine, now: datetime, only: int | None = None) -> Claimed | None:
+    query = (select(OUTBOX, SUBSCRIBERS.c.state.label("subscriber_state"),
+                    SUBSCRIBERS.c.email.label("subscriber_email"))
+             .join(SUBSCRIBERS, SUBSCRIBERS.c.id == OUTBOX.c.subscriber_id)
+             .where(OUTBOX.c.state == PENDING, OUTBOX.c.next_attempt_at <= now))
+    if only is not None:
+        query = query.where(OUTBOX.c.id == only)
     with write_session(engine) as session:
-        row = session.execute(
-            select(OUTBOX, SUBSCRIBERS.c.state.label("subscriber_state"))
-            .join(SUBSCRIBERS, SUBSCRIBERS.c.id == OUTBOX.c.subscriber_id)
-            .where(OUTBOX.c.state == PENDING, OUTBOX.c.next_attempt_at <= now)
-            .order_by(OUTBOX.c.id).limit(1)).mappings().first()
+        row = session.execute(query.order_by(OUTBOX.c.id).limit(1)).mappings().first()
         if row is None:
             return None
         session.execute(update(OUTBOX).where(OUTBOX.c.id == row["id"]).values(

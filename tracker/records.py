@@ -8,7 +8,8 @@ about tables, and the store never needs to know about Scrapy.
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from tracker.errors import InvalidRecord
 from tracker.vocab import ActionClass, Kind
@@ -21,6 +22,28 @@ DOCKET_NUMBER = re.compile(r"^(\d+:\d{2}-[a-z]{2,4}-\d+)", re.IGNORECASE)
 
 
 SLUG = re.compile(r"[^a-z0-9]+")
+WEB_SCHEMES = ("http", "https")
+
+
+def is_web_url(url: str | None) -> bool:
+    """An absolute http(s) URL with a host: nothing a browser would run (``javascript:``) or
+    read from elsewhere (``data:``, ``file:``)."""
+    try:
+        parts = urlsplit(str(url or "").strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
+
+
+def safe_url(url: str | None) -> str:
+    """The Jinja2 filter on every ``href``: a web URL or a path of this site as it is, anything
+    else (``javascript:``, ``data:``, ``//other.host``) as ``#``."""
+    text = str(url or "").strip()
+    if is_web_url(text):
+        return text
+    if text.startswith("/") and not text.startswith(("//", "/\\")):
+        return text
+    return "#"
 
 
 def slug(value: str) -> str:
@@ -112,7 +135,12 @@ class CuratedRecord(CaseRecord):
     research_notes: str | None = None
 
 
-def check_record(record: CaseRecord) -> None:
+MAX_TITLE = 1000  # characters; the longest bill title on record is about 700
+MAX_TEXT = 20_000  # characters of a summary or an event's text
+FUTURE_DAYS = 366  # an event may be scheduled up to a year ahead; 2099 is a typo or a trick
+
+
+def check_record(record: CaseRecord, *, today: date | None = None) -> None:
     """Refuse a record the store cannot keep.
 
     :raises InvalidRecord: naming the case key, the field and the reason
@@ -130,11 +158,23 @@ def check_record(record: CaseRecord) -> None:
         refuse("missing jurisdiction")
     if not record.title or not record.title.strip():
         refuse("missing title")
+    if len(record.title) > MAX_TITLE or len(record.summary or "") > MAX_TEXT:
+        refuse(f"title or summary too long (at most {MAX_TITLE} and {MAX_TEXT} characters)")
+    latest = (today or date.today()) + timedelta(days=FUTURE_DAYS)
+    for url in [*record.urls, *record.sources]:
+        if not is_web_url(url):
+            refuse(f"link {url[:80]!r} is not an http(s) URL")
     for event in record.events:
         if not isinstance(event.date, date):
             refuse(f"event date {event.date!r} is not a date")
         if not event.text or not event.text.strip():
             refuse(f"event on {event.date} has no text")
+        if event.date > latest or event.date.year < 1900:
+            refuse(f"event date {event.date} is not plausible")
+        if len(event.text) > MAX_TEXT:
+            refuse(f"event on {event.date} has more than {MAX_TEXT} characters of text")
+        if event.source_url is not None and not is_web_url(event.source_url):
+            refuse(f"event on {event.date} has a source_url that is not an http(s) URL")
         for value in event.classification or ():
             try:
                 ActionClass(value)

@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from tracker.db import write_session
 from tracker.models.runs import FetchValidator, SourceRun
+from tracker.redact import redact
 
 RUNS = SourceRun.__table__
 VALIDATORS = FetchValidator.__table__
@@ -52,7 +53,9 @@ def begin_run(engine: Engine, source: str, *, now: datetime, since: datetime | N
 
 
 def finish_run(engine: Engine, run_id: int, *, now: datetime, state: str, **counts: Any) -> None:
-    """Close a run with its state, finish reason, counts and last error."""
+    """Close a run with its state, finish reason, counts and last error (keys in it masked)."""
+    if counts.get("last_error"):
+        counts["last_error"] = redact(counts["last_error"])
     with write_session(engine) as session:
         session.execute(update(RUNS).where(RUNS.c.id == run_id)
                         .values(finished_at=now, state=state, **counts))
@@ -66,7 +69,7 @@ def record_parts(engine: Engine, source: str, parts: Iterable[PartOutcome], *, s
             source=f"{source}:{part.name}", started_at=started, finished_at=now, state=part.state,
             finish_reason=part.reason if part.state == OK else FAILED, items=part.items,
             requests=part.requests, errors=int(part.state == FAILED),
-            last_error=part.reason if part.state == FAILED else None) for part in parts)
+            last_error=redact(part.reason) if part.state == FAILED else None) for part in parts)
 
 
 def load_validators(engine: Engine, source: str) -> Validators:

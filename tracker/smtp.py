@@ -27,12 +27,28 @@ class SmtpTarget:
 
     @classmethod
     def parse(cls, url: str) -> "SmtpTarget":
-        parts = urlsplit(url)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise MailError("TRACKER_SMTP_URL must look like smtp://host:587 or smtps://host:465")
-        port = parts.port or (465 if parts.scheme == "smtps" else 25)
-        return cls(parts.scheme, parts.hostname, port, parts.username and unquote(parts.username),
-                   parts.password and unquote(parts.password))
+        """``smtp://user:password@host:587``; the user and password percent-decoded.
+
+        The credentials end at the last ``@``, so a password holding ``/``, ``#``, ``?`` or ``@``
+        still parses; no message ever repeats the URL (it holds the password).
+
+        :raises MailError: for a URL that is not ``smtp://`` or ``smtps://`` with a host and port
+        """
+        scheme, separator, rest = url.strip().partition("://")
+        credentials, _, address = rest.rpartition("@")
+        user, _, password = credentials.partition(":")
+        try:
+            parts = urlsplit(f"//{address.rstrip('/')}")
+            host, port = parts.hostname, parts.port
+        except ValueError:
+            host = port = None
+        if not separator or scheme not in ("smtp", "smtps") or not host:
+            raise MailError("TRACKER_SMTP_URL must look like smtp://user:password@host:587 or "
+                            "smtps://host:465 (percent-encode a password's : / # ? @ as %3A %2F "
+                            "%23 %3F %40)")
+        return cls(scheme, host, port or (465 if scheme == "smtps" else 25),
+                   unquote(user) if credentials else None,
+                   unquote(password) if credentials and password else None)
 
     def __str__(self) -> str:
         return f"{self.scheme}://{self.host}:{self.port}"

@@ -8,7 +8,8 @@ the README marks each to be checked on the first run, and ``tracker sources`` na
 selector that found nothing when a layout changes.
 """
 
-from typing import Literal
+import ipaddress
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -88,6 +89,25 @@ class StatementsSettings(BaseModel):
     sources: list[StatementSource] = Field(default_factory=lambda: list(DEFAULT_SOURCES))
     lookback_days: int = Field(
         30, ge=1, description="Articles listed more than this many days ago are not fetched")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts besides each source's own whose links may be followed (a CDN, www.)")
+    allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Private networks that may be fetched (e.g. 10.1.0.0/16 for an intranet site); "
+        "loopback, private, link-local and metadata addresses are refused otherwise")
+
+    @field_validator("allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> list[str]:
+        """A list, or one string of them (``TRACKER_STATEMENTS__ALLOWED_NETWORKS=127.0.0.1/32``)."""
+        items = value.replace(",", " ").split() if isinstance(value, str) else list(value or [])
+        for item in items:
+            try:
+                ipaddress.ip_network(item)
+            except ValueError:
+                raise ValueError(f"{item!r} is not a network such as 10.1.0.0/16") from None
+        return items
 
     @field_validator("sources")
     @classmethod

@@ -7,10 +7,11 @@ of the last change they were sent; it moves only once the mail server accepted t
 (``tracker.mailer``), so a change approved late still reaches everyone, once.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from tracker.db import write_session
@@ -25,6 +26,27 @@ class SubscriptionError(TrackerError):
     """A subscriber that cannot be added or changed as asked."""
 
 
+MAX_NAME = 100  # characters kept of a name
+MAX_EMAIL = 254  # the longest address SMTP can carry (RFC 5321's path limit)
+MAX_CHOICES = 50  # jurisdictions, topics or follows in one subscription
+MAX_CHOICE = 64  # characters of one
+
+
+def clean_name(name: str | None) -> str | None:
+    """A name fit for a mail header: no control or format characters (a line break in a name
+    would end the ``To:`` header and start another), spaces collapsed, at most ``MAX_NAME``."""
+    if name is None:
+        return None
+    kept = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in name
+                   if unicodedata.category(ch) not in ("Cf", "Cs", "Co", "Cn"))
+    return " ".join(kept.split())[:MAX_NAME].strip() or None
+
+
+def _choices(values: list[str] | None, what: str) -> list[str]:
+    values = [value.strip().lower() for value in values or [] if value.strip()]
+    if len(values) > MAX_CHOICES or any(len(value) > MAX_CHOICE for value in values):
+        raise SubscriptionError(f"at most {MAX_CHOICES} {what}, each at most {MAX_CHOICE} characters")
+    return values
 
 
 @dataclass
@@ -44,6 +66,8 @@ def normalise_email(address: str) -> str:
     """:raises SubscriptionError: naming what is wrong with the address"""
     from email_validator import EmailNotValidError, validate_email  # 50 ms: only when needed
 
+    if len(address) > MAX_EMAIL:
+        raise SubscriptionError(f"an email address is at most {MAX_EMAIL} characters")
     try:
         return validate_email(address.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -51,18 +75,18 @@ def normalise_email(address: str) -> str:
 
 
 def _apply(subscriber: Subscriber, session: Session, preferences: Preferences) -> None:
-    follows = [key.strip().lower() for key in preferences.follows or []]
+    follows = _choices(preferences.follows, "followed cases")
     if follows:
         known = set(session.exec(select(Case.key).where(col(Case.key).in_(follows))).scalars())
         known |= matter_keys(session, follows)
         if unknown := [key for key in follows if key not in known]:
             raise NotFoundError(f"no case or matter {', '.join(unknown)} to follow "
                                 "(`tracker cases` and `tracker matters` list them)")
-    subscriber.name = preferences.name or subscriber.name
+    subscriber.name = clean_name(preferences.name) or subscriber.name
     subscriber.frequency = Frequency(preferences.frequency)
     subscriber.kinds = [Kind(k).value for k in preferences.kinds or []]
-    subscriber.jurisdictions = sorted({j.strip().lower() for j in preferences.jurisdictions or []})
-    subscriber.topics = sorted({t.strip().lower() for t in preferences.topics or []})
+    subscriber.jurisdictions = sorted(set(_choices(preferences.jurisdictions, "jurisdictions")))
+    subscriber.topics = sorted(set(_choices(preferences.topics, "topics")))
     subscriber.follows = follows
     subscriber.min_significance = preferences.min_significance
 
@@ -80,7 +104,10 @@ def subscribe(engine: Engine, email: str, preferences: Preferences, *, now: date
     """
     address = normalise_email(email)
     with write_session(engine) as session:
-        subscriber = session.exec(select(Subscriber).where(Subscriber.email == address)).scalars().first()
+        # GOOD@x and good@x are one person (no mail system in use tells them apart): one
+        # subscriber, kept as first written.
+        subscriber = session.exec(select(Subscriber).where(
+            func.lower(Subscriber.email) == address.lower())).scalars().first()
         if subscriber is None:
             subscriber = Subscriber(email=address, created_at=now)
             session.add(subscriber)
@@ -108,10 +135,16 @@ def update_preferences(engine: Engine, subscriber_id: int, preferences: Preferen
         return subscriber
 
 
-def confirm(engine: Engine, subscriber_id: int, *, now: datetime) -> Subscriber:
-    """Confirm an address (again is harmless)."""
+def confirm(engine: Engine, subscriber_id: int, *, now: datetime, version: int = 0) -> Subscriber:
+    """Confirm an address (again is harmless).
+
+    :param version: the ``token_version`` the confirm link was made for
+    :raises SubscriptionError: for a link made before they unsubscribed
+    """
     with write_session(engine) as session:
         subscriber = _get(session, subscriber_id)
+        if version != subscriber.token_version:
+            raise SubscriptionError("this confirmation link is out of date; sign up again for a new one")
         if subscriber.state == UNCONFIRMED:
             subscriber.state, subscriber.confirmed_at = ACTIVE, now
         session.flush()
@@ -125,6 +158,7 @@ def unsubscribe(engine: Engine, subscriber_id: int, *, now: datetime) -> Subscri
         subscriber = _get(session, subscriber_id)
         if subscriber.state != UNSUBSCRIBED:
             subscriber.state, subscriber.unsubscribed_at = UNSUBSCRIBED, now
+            subscriber.token_version += 1  # a confirm link sent before cannot bring them back
         session.flush()
         session.expunge(subscriber)
         return subscriber
@@ -143,7 +177,8 @@ def find(session: Session, email: str) -> Subscriber:
         address = normalise_email(email)
     except SubscriptionError:
         address = email.strip()
-    subscriber = session.exec(select(Subscriber).where(Subscriber.email == address)).scalars().first()
+    subscriber = session.exec(select(Subscriber).where(
+        func.lower(Subscriber.email) == address.lower())).scalars().first()
     if subscriber is None:
         raise NotFoundError(f"no subscriber {email}")
     return subscriber

@@ -39,6 +39,8 @@ def crawl_environment(tmp_path: Path, **settings: str) -> dict[str, str]:
     config = tmp_path / "nowhere.toml"
     config.write_text(NOWHERE_CONFIG)
     env["TRACKER_CONFIG"] = str(config)
+    # The stand-in upstreams are on loopback, which the statements spider refuses unless told.
+    env["TRACKER_STATEMENTS__ALLOWED_NETWORKS"] = "127.0.0.1/32"
     env.update({"TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
                 "XDG_CONFIG_HOME": str(tmp_path / "config"),
                 "XDG_DATA_HOME": str(tmp_path / "data"), **settings})  # a generated secret key too

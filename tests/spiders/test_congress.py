@@ -32,7 +32,8 @@ def test_list_keeps_relevant_titles_and_adds_the_key_to_next(spider):
     assert urls[0].startswith("/v3/bill/119/hr/9912?")  # "Digital Replica Disclosure Act"
     assert not any("/hr/8123" in u for u in urls)  # the postal reform bill
     assert not any("/s/4591" in u for u in urls)  # its title says nothing: found by the watchlist
-    assert "offset=250" in urls[-1] and "api_key=DEMO_KEY" in urls[-1] and "format=json" in urls[-1]
+    assert "offset=250" in urls[-1] and "format=json" in urls[-1]
+    assert not any("api_key" in u for u in urls)  # the key goes in a header, never in a URL
     assert spider.crawler.stats.get_value("congress/not_relevant") == 2
 
 
@@ -90,7 +91,8 @@ def test_crawl_folds_statuses_and_a_new_action_is_one_change(upstream, tmp_path)
     assert why.startswith('Kept by the rule "AI and copyright or likeness": "Artificial intelligence"')
     assert '"Copyrights"' in why
 
-    assert all("api_key" in q for p, q, _ in upstream.requests if p.startswith("/v3/"))
+    assert all("api_key" not in q and h.get("X-Api-Key") == "DEMO_KEY"
+               for p, q, h in upstream.requests if p.startswith("/v3/"))
     before = counts(env)
 
     upstream.requests.clear()

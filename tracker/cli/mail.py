@@ -71,10 +71,9 @@ def subscribers_add(
     if not needs_confirmation:
         sys.stdout.write(f"{subscriber.email} subscribed ({subscriber.frequency})\n")
         return
-    queue_confirmation(engine, settings, subscriber, now=_now())
+    queued = queue_confirmation(engine, settings, subscriber, now=_now())
     sys.stdout.write(f"{subscriber.email} added; a confirmation mail is queued\n")
-    report = deliver(engine, settings, clock=_now)
-    if report.sent:
+    if queued is not None and deliver(engine, settings, clock=_now, only=queued).sent:
         sys.stdout.write("confirmation mail sent\n")
 
 

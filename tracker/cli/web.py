@@ -25,18 +25,58 @@ def web_command(
                 server_header=False)
 
 
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+PASSWORD_STDIN = typer.Option("--password-stdin",
+                              help="Read the password from standard input (else it is asked for).")
+
+
 @staff_app.command("add")
 def staff_add(
     name: Annotated[str, typer.Argument(help="The staff member's login name, e.g. maria.")],
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="Read the password from standard input (else it is asked for).")] = False,
+    password_stdin: Annotated[bool, PASSWORD_STDIN] = False,
+    role: Annotated[str, typer.Option(help="reviewer (review, notes, tags) or admin (also the "
+                                           "sources and settings pages).")] = "admin",
 ) -> None:
-    """Add a staff account, or set a new password on one."""
+    """Add a staff account, or set a new password and role on one (its sessions end)."""
     from tracker.staff import add_staff
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    add_staff(open_store(load_settings().database_url), name, password, now=datetime.now(UTC))
-    sys.stdout.write(f"staff account {name.strip().lower()} saved\n")
+    password = _password(password_stdin)
+    add_staff(open_store(load_settings().database_url), name, password, now=datetime.now(UTC),
+              role=role)
+    sys.stdout.write(f"staff account {name.strip().lower()} saved ({role})\n")
+
+
+@staff_app.command("list")
+def staff_list() -> None:
+    """The staff accounts: name, role, since when."""
+    from tracker.staff import list_staff
+
+    for account in list_staff(open_store(load_settings().database_url)):
+        sys.stdout.write(f"{account.name:<24} {account.role:<9} since {account.created_at:%Y-%m-%d}\n")
+
+
+@staff_app.command("remove")
+def staff_remove(name: Annotated[str, typer.Argument(help="The login name to remove.")]) -> None:
+    """Remove a staff account; its sessions end at once."""
+    from tracker.staff import remove_staff
+
+    remove_staff(open_store(load_settings().database_url), name)
+    sys.stdout.write(f"staff account {name.strip().lower()} removed\n")
+
+
+@staff_app.command("passwd")
+def staff_passwd(
+    name: Annotated[str, typer.Argument(help="The login name.")],
+    password_stdin: Annotated[bool, PASSWORD_STDIN] = False,
+) -> None:
+    """Set a new password on a staff account; every session of it ends."""
+    from tracker.staff import set_password
+
+    engine = open_store(load_settings().database_url)
+    set_password(engine, name, _password(password_stdin))
+    sys.stdout.write(f"password of {name.strip().lower()} changed; its sessions have ended\n")

@@ -53,6 +53,8 @@ def demo_environment(folder, upstreams: dict, smtp_url: str, base_url: str) -> d
         "TRACKER_MAIL_FROM": "AI Copyright Tracker (demo) <tracker@localhost>",
         "XDG_DATA_HOME": str(folder / "data"),
         "XDG_CONFIG_HOME": str(folder / "config"),
+        # The stand-in sites are on loopback, which the statements spider refuses unless told.
+        "TRACKER_STATEMENTS__ALLOWED_NETWORKS": "127.0.0.1/32",
         **dict.fromkeys(KEY_VARIABLES, "demo"),
     })
     for source, upstream in upstreams.items():

@@ -34,6 +34,8 @@ class Subscriber(SQLModel, table=True):
     unsubscribed_at: datetime | None = None
     last_sent_at: datetime | None = None
     hard_failures: int = Field(default=0, description="Permanent delivery failures in a row")
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
+                               description="Raised on unsubscribing: older confirm links stop working")
     last_failure: str | None = None
 
 

@@ -9,8 +9,12 @@ Security: links in mails carry signed tokens (``tracker.tokens``); a forged or a
 400 page. A GET never changes anything (mail scanners fetch links): confirming and unsubscribing
 are POSTs, and the RFC 8058 one-click POST is answered at the unsubscribe link itself. Every form
 of ours carries a CSRF token tied to the session; staff pages need a login (Argon2 hashes,
-a signed session cookie, at most ``LOGIN_ATTEMPTS`` failures per address per quarter hour).
+a signed session cookie checked against the account's session version on every request and
+good for 12 hours at most, attempts limited per account and per address in a table every worker
+shares, two password checks at a time).
 """
+
+import asyncio
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -19,7 +23,8 @@ from starlette.routing import Route
 
 from tracker.config import Settings
 from tracker.db import open_store
-from tracker.tokens import Tokens, secret_key
+from tracker.staff import prepare
+from tracker.tokens import CSRF, SESSIONS, Tokens, derive_key, secret_key
 from tracker.web import browse, pages, public, staff
 
 
@@ -49,12 +54,17 @@ def create_app(settings: Settings) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SessionMiddleware, secret_key=key, session_cookie="tracker_session",
-                               same_site="lax", https_only=settings.base_url.startswith("https:"),
-                               max_age=12 * 3600)],
+        middleware=[
+            Middleware(pages.SecurityHeaders),
+            Middleware(pages.BodyLimit),
+            Middleware(SessionMiddleware, secret_key=derive_key(key, SESSIONS),
+                       session_cookie="tracker_session", same_site="lax",
+                       https_only=settings.base_url.startswith("https:"), max_age=12 * 3600)],
         exception_handlers={**pages.EXCEPTION_HANDLERS, browse.BadFilter: browse.bad_filter})
     app.state.settings = settings
     app.state.engine = open_store(settings.database_url)
     app.state.tokens = Tokens(key)
-    app.state.login_failures = {}
+    app.state.csrf_key = derive_key(key, CSRF).encode()
+    app.state.password_checks = asyncio.Semaphore(staff.PASSWORD_CHECKS)
+    prepare()  # the dummy hash unknown names are checked against, made once
     return app

@@ -1,5 +1,6 @@
 """What every page shares: rendering, the CSRF token, errors as pages, the database off the loop."""
 
+import hashlib
 import hmac
 import secrets
 from functools import cache
@@ -14,8 +15,66 @@ from starlette.responses import HTMLResponse
 from tracker.config import templates_dir
 from tracker.errors import NotFoundError, TrackerError
 from tracker.queries import link_said, status_label
+from tracker.records import safe_url
 from tracker.tokens import BadToken
 from tracker.vocab import Kind
+
+MAX_BODY = 64 * 1024  # bytes of a request body
+MAX_FIELD = 10_000  # characters of one form field (a staff note is the longest)
+MAX_FIELDS = 100  # fields in one form
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``MAX_BODY`` is refused (413) before anything parses
+    it, whether it says its length up front or not."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        received = 0
+
+        async def limited():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > MAX_BODY or (declared.isdigit() and int(declared) > MAX_BODY):
+                raise HTTPException(413, "That is more than this form takes.")
+            return message
+
+        return await self.app(scope, limited, send)
+
+
+# No script runs on any page (there is none); styles are the one inline sheet of base.html.
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'none'; style-src 'self' "
+     b"'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+     b"form-action 'self'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SecurityHeaders:
+    """ASGI middleware: every response says what the browser may run, frame and send on."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        return await self.app(scope, receive, with_headers)
 
 
 @cache
@@ -24,6 +83,7 @@ def environment() -> Environment:
                       autoescape=select_autoescape(["html", "xml", "atom"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["status"] = lambda value: status_label(value) or "—"
+    env.filters["safe_url"] = safe_url
     env.filters["kind"] = lambda value: Kind(value).label if value in Kind._value2member_map_ else value
     env.filters["said"] = link_said
     return env
@@ -36,20 +96,28 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
 
 
 def csrf_token(request: Request) -> str:
+    """The form token: the session's random nonce signed with the CSRF key (its own key, so
+    neither a session key nor a mail-link key can make one)."""
     if "csrf" not in request.session:
         request.session["csrf"] = secrets.token_urlsafe(32)
-    return request.session["csrf"]
+    return _signed_nonce(request, request.session["csrf"])
+
+
+def _signed_nonce(request: Request, nonce: str) -> str:
+    return hmac.new(request.app.state.csrf_key, nonce.encode(), hashlib.sha256).hexdigest()
 
 
 async def checked_form(request: Request):
     """The POSTed form, once its CSRF token matches the session's.
 
-    :raises HTTPException: 403 when it does not
+    :raises HTTPException: 403 when it does not; 413 when a field is too long
     """
-    form = await request.form()
-    expected = request.session.get("csrf")
+    form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+    if any(isinstance(value, str) and len(value) > MAX_FIELD for _, value in form.multi_items()):
+        raise HTTPException(413, f"A field is longer than the {MAX_FIELD} characters it may have.")
+    nonce = request.session.get("csrf")
     given = str(form.get("csrf", ""))
-    if not expected or not hmac.compare_digest(expected, given):
+    if not nonce or not hmac.compare_digest(_signed_nonce(request, nonce), given):
         raise HTTPException(403, "This form has expired or did not come from this site. "
                                  "Go back, reload the page and try again.")
     return form

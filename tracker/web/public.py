@@ -1,7 +1,7 @@
 """The public pages: cases, feeds, sign-up, confirm, preferences, unsubscribe."""
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -9,14 +9,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from tracker.errors import NotFoundError, TrackerError
+from tracker.limits import hit
 from tracker.mailer import deliver, queue_confirmation
 from tracker.models.cases import Case, Event
 from tracker.models.review import Change
 from tracker.models.subscribers import UNSUBSCRIBED, Subscriber
 from tracker.queries import get_case, show_dict
 from tracker.smtp import MailError
-from tracker.subscriptions import Preferences, confirm, subscribe, unsubscribe, update_preferences
-from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE
+from tracker.subscriptions import (
+    MAX_EMAIL,
+    Preferences,
+    SubscriptionError,
+    confirm,
+    subscribe,
+    unsubscribe,
+    update_preferences,
+)
+from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE, BadToken
 from tracker.vocab import Frequency, Kind, ReviewState, Significance
 from tracker.web.pages import checked_form, db, environment, render
 
@@ -93,13 +102,32 @@ async def feed_topic(request: Request) -> Response:
 
 
 def _preferences(form, topics: list[str]) -> Preferences:
+    """:raises SubscriptionError: for a frequency the tracker does not offer"""
+    frequency = str(form.get("frequency") or Frequency.WEEKLY)
+    if frequency not in Frequency._value2member_map_:
+        raise SubscriptionError(f"choose how often: {', '.join(f.value for f in Frequency)}")
     return Preferences(
         name=str(form.get("name") or "").strip() or None,
-        frequency=Frequency(form.get("frequency") or Frequency.WEEKLY),
+        frequency=Frequency(frequency),
         kinds=[Kind(k) for k in form.getlist("kind") if k in Kind._value2member_map_],
         jurisdictions=list(str(form.get("jurisdictions") or "").replace(",", " ").split()),
         topics=[t for t in form.getlist("topic") if t in topics],
         min_significance=Significance.MAJOR if form.get("major_only") else None)
+
+
+SIGN_UPS_PER_ADDRESS = 3  # confirmation mails to one address...
+SIGN_UPS_PER_CLIENT = 10  # ...and sign-ups from one client...
+SIGN_UP_WINDOW = timedelta(hours=1)  # ...an hour
+
+
+def _sign_ups_exceeded(request: Request, email: str) -> bool:
+    """Count this sign-up against the client and the address (a form cannot mail-bomb anyone)."""
+    engine, now = request.app.state.engine, _now()
+    client = request.client.host if request.client else "?"
+    by_client = hit(engine, f"subscribe-client:{client}", window=SIGN_UP_WINDOW, now=now)
+    by_address = hit(engine, f"subscribe-address:{email.strip().lower()[:MAX_EMAIL]}",
+                     window=SIGN_UP_WINDOW, now=now)
+    return by_client > SIGN_UPS_PER_CLIENT or by_address > SIGN_UPS_PER_ADDRESS
 
 
 async def subscribe_page(request: Request) -> Response:
@@ -108,6 +136,10 @@ async def subscribe_page(request: Request) -> Response:
         return render(request, "subscribe.html", **context)
     form = await checked_form(request)
     settings, engine = request.app.state.settings, request.app.state.engine
+    if await db(_sign_ups_exceeded, request, str(form.get("email", ""))):
+        return render(request, "subscribe.html", status_code=429, email=form.get("email", ""),
+                      error="Too many sign-ups from here or for this address. Try again in an hour.",
+                      **context)
     try:
         preferences = _preferences(form, context["topics"])
         subscriber, needs = await db(subscribe, engine, str(form.get("email", "")), preferences,
@@ -116,9 +148,10 @@ async def subscribe_page(request: Request) -> Response:
         return render(request, "subscribe.html", status_code=400, error=str(exc),
                       email=form.get("email", ""), **context)
     if needs:
-        await db(queue_confirmation, engine, settings, subscriber, now=_now())
-        try:
-            await db(deliver, engine, settings, clock=_now)
+        queued = await db(queue_confirmation, engine, settings, subscriber, now=_now())
+        try:  # this sign-up's confirmation alone: the rest of the outbox is the scheduler's
+            if queued is not None:
+                await db(deliver, engine, settings, clock=_now, only=queued)
         except MailError as exc:  # it waits in the outbox; the scheduler's next send takes it
             logger.warning("the confirmation to %s waits: %s", subscriber.email, exc)
     return render(request, "message.html", title="Check your inbox",
@@ -138,9 +171,12 @@ def _subscriber(request: Request, purpose: str) -> Subscriber:
 async def confirm_page(request: Request) -> Response:
     """GET shows a button (mail scanners fetch links); only the POST confirms."""
     subscriber = await db(_subscriber, request, CONFIRM)
+    _, version = request.app.state.tokens.read_versioned(CONFIRM, request.path_params["token"])
+    if version != subscriber.token_version:
+        raise BadToken("this confirmation link is out of date; sign up again for a new one")
     if request.method == "GET":
         return render(request, "confirm.html", subscriber=subscriber)
-    await db(confirm, request.app.state.engine, subscriber.id, now=_now())
+    await db(confirm, request.app.state.engine, subscriber.id, now=_now(), version=version)
     preferences = request.app.state.tokens.make(PREFERENCES, subscriber.id)
     return render(request, "message.html", title="Subscribed",
                   message=f"{subscriber.email} is confirmed. The first digest comes when there is news.",
@@ -155,10 +191,13 @@ async def preferences_page(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "preferences.html", **context)
     form = await checked_form(request)
-    preferences = _preferences(form, context["topics"])
-    preferences.follows = subscriber.follows
-    context["subscriber"] = await db(update_preferences, request.app.state.engine, subscriber.id,
-                                     preferences)
+    try:
+        preferences = _preferences(form, context["topics"])
+        preferences.follows = subscriber.follows
+        context["subscriber"] = await db(update_preferences, request.app.state.engine, subscriber.id,
+                                         preferences)
+    except TrackerError as exc:  # a choice the form does not offer: say so on the form
+        return render(request, "preferences.html", status_code=400, error=str(exc), **context)
     return render(request, "preferences.html", saved=True, **context)
 
 

@@ -1,7 +1,7 @@
 """The staff pages: log in, the review queue, a case's notes, tags and stance, source health."""
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from sqlmodel import Session
@@ -10,34 +10,52 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from tracker.errors import NotFoundError, TrackerError
+from tracker.limits import hit
 from tracker.review import add_note, approve, edit, pending, reject, set_stance, set_tags
 from tracker.runs import source_health
-from tracker.staff import check_password
+from tracker.staff import ADMIN, Login, check_password, current_login, end_sessions
 from tracker.vocab import Priority, Stance
 from tracker.web.pages import checked_form, db, render
 from tracker.web.public import case_detail
 
-LOGIN_ATTEMPTS = 5  # failures per client address...
-LOGIN_WINDOW = 15 * 60  # ...per this many seconds
+LOGIN_ATTEMPTS = 5  # attempts per account...
+ADDRESS_ATTEMPTS = 20  # ...and per client address (an office shares one)...
+LOGIN_WINDOW = timedelta(minutes=15)  # ...per quarter hour
+SESSION_HOURS = 12  # a login lasts this long, however busy: then log in again
+PASSWORD_CHECKS = 2  # Argon2 checks at once (each takes 64 MiB and a CPU for a while)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _staff(request: Request) -> str | None:
-    return request.session.get("staff")
+async def _staff(request: Request) -> Login | None:
+    """The logged-in staff member, checked on every request: the account still exists, its
+    session version is the cookie's (no logout, new password or removal since), and the login
+    is less than ``SESSION_HOURS`` old."""
+    name, version, at = (request.session.get(k) for k in ("staff", "version", "at"))
+    if not (isinstance(name, str) and isinstance(version, int) and isinstance(at, (int, float))):
+        return None
+    if not 0 <= time.time() - at < SESSION_HOURS * 3600:
+        request.session.clear()
+        return None
+    login = await db(current_login, request.app.state.engine, name, version)
+    if login is None:
+        request.session.clear()
+    return login
 
 
 def _login_first(request: Request) -> Response:
     return RedirectResponse(f"/staff/login?next={quote(request.url.path)}", status_code=303)
 
 
-def _recent_failures(request: Request) -> list[float]:
+def _too_many(request: Request, name: str) -> bool:
+    """Count this attempt, before any password is hashed, against the address and the account."""
+    engine, now = request.app.state.engine, _now()
     address = request.client.host if request.client else "?"
-    failures = request.app.state.login_failures.setdefault(address, [])
-    failures[:] = [t for t in failures if time.monotonic() - t < LOGIN_WINDOW]
-    return failures
+    by_address = hit(engine, f"login-address:{address}", window=LOGIN_WINDOW, now=now)
+    by_account = hit(engine, f"login-account:{name.strip().lower()[:100]}", window=LOGIN_WINDOW, now=now)
+    return by_address > ADDRESS_ATTEMPTS or by_account > LOGIN_ATTEMPTS
 
 
 async def login(request: Request) -> Response:
@@ -47,29 +65,32 @@ async def login(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "login.html", next=wanted)
     form = await checked_form(request)
-    failures = _recent_failures(request)
-    if len(failures) >= LOGIN_ATTEMPTS:
+    name, password = str(form.get("name", "")), str(form.get("password", ""))
+    if await db(_too_many, request, name):
         return render(request, "login.html", status_code=429, next=wanted,
-                      error="Too many failed attempts. Wait a quarter of an hour and try again.")
-    name = await db(check_password, request.app.state.engine, str(form.get("name", "")),
-                    str(form.get("password", "")))
-    if name is None:
-        failures.append(time.monotonic())
+                      error="Too many attempts. Wait a quarter of an hour and try again.")
+    async with request.app.state.password_checks:
+        login = await db(check_password, request.app.state.engine, name, password)
+    if login is None:
         return render(request, "login.html", status_code=401, next=wanted,
                       error="That name and password do not match.")
     request.session.clear()  # a fresh session (and CSRF token) for the logged-in person
-    request.session["staff"] = name
+    request.session.update(staff=login.name, version=login.session_version, at=int(time.time()))
     return RedirectResponse(wanted, status_code=303)
 
 
 async def logout(request: Request) -> Response:
+    """Log out everywhere: the account's session version moves on, so a copy of this cookie (or
+    another browser's) no longer works either."""
     await checked_form(request)
+    if login := await _staff(request):
+        await db(end_sessions, request.app.state.engine, login.name)
     request.session.clear()
     return RedirectResponse("/cases", status_code=303)
 
 
 async def review_queue(request: Request) -> Response:
-    if not _staff(request):
+    if not await _staff(request):
         return _login_first(request)
 
     def read():
@@ -81,9 +102,10 @@ async def review_queue(request: Request) -> Response:
 
 
 async def decide(request: Request) -> Response:
-    name = _staff(request)
-    if not name:
+    login = await _staff(request)
+    if not login:
         return _login_first(request)
+    name = login.name
     form = await checked_form(request)
     change_id = request.path_params["change_id"]
     engine, action = request.app.state.engine, form.get("action")
@@ -108,9 +130,10 @@ async def decide(request: Request) -> Response:
 
 
 async def case_staff(request: Request) -> Response:
-    name = _staff(request)
-    if not name:
+    login = await _staff(request)
+    if not login:
         return _login_first(request)
+    name = login.name
     key = request.path_params["key"]
     engine = request.app.state.engine
     if request.method == "POST":
@@ -133,8 +156,11 @@ async def case_staff(request: Request) -> Response:
 
 
 async def sources_page(request: Request) -> Response:
-    if not _staff(request):
+    login = await _staff(request)
+    if not login:
         return _login_first(request)
+    if login.role != ADMIN:
+        raise HTTPException(403, "This page is for admins; ask one to show you.")
     from tracker.crawl import available_sources
 
     settings = request.app.state.settings
