@@ -78,7 +78,9 @@ def test_the_seed_and_a_crawl_propose_the_same_links_and_apply_the_same_rules(tm
     assert changes(crawled) == landed
 
 
-def test_cases_a_matters_file_holds_together_get_no_link_proposal(store_engine, tmp_path: Path):
+def test_a_matters_file_places_its_cases_and_their_links_are_still_recorded(store_engine, tmp_path: Path):
+    """case_links is the one record of which cases belong together, so the reintroduction a
+    matters file already groups is linked too (and, approved, changes no matter)."""
     matters = tmp_path / "matters.yaml"
     matters.write_text("- key: imaginary-act\n  title: Imaginary Act, across congresses\n  members:\n"
                        "  - {case: us-119-s-9002, role: lead}\n"
@@ -89,7 +91,7 @@ def test_cases_a_matters_file_holds_together_get_no_link_proposal(store_engine, 
     rules = [ApproveRule(name="links", changes=["new_link"])]
     report = intake(store_engine, records, rules=rules, similarity=0.9, now=NOW, matters=matters)
     assert (report.matters_created, report.memberships_added) == (1, 2)
-    assert (report.links_proposed, report.auto_approved) == (1, 1)  # the MDL member's only
+    assert (report.links_proposed, report.auto_approved) == (2, 2)  # the MDL member; the reintroduction
     assert report.counts() == {"cases_new": 4, "cases_updated": 0, "cases_unchanged": 0,
                                "events_added": 4, "changes_added": 4}
     again = intake(store_engine, records, rules=rules, similarity=0.9, now=NOW.replace(hour=13))
