@@ -90,7 +90,8 @@ def path(rings) -> str:
 
 
 def main(source: str) -> None:
-    topology = json.load(open(source, encoding="utf-8"))
+    with open(source, encoding="utf-8") as file:
+        topology = json.load(file)
     arcs = decode_arcs(topology)
     states = {}
     for geometry in topology["objects"]["states"]["geometries"]:

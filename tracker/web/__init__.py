@@ -20,7 +20,7 @@ from starlette.routing import Route
 from tracker.config import Settings
 from tracker.db import open_store
 from tracker.tokens import Tokens, secret_key
-from tracker.web import pages, public, staff
+from tracker.web import pages, pictures, public, staff
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -44,6 +44,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/staff/review/{change_id:int}", staff.decide, methods=["POST"]),
         Route("/staff/cases/{key}", staff.case_staff, methods=["GET", "POST"]),
         Route("/staff/sources", staff.sources_page),
+        *pictures.ROUTES,
     ]
     app = Starlette(
         routes=routes,

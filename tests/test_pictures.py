@@ -1,0 +1,133 @@
+"""The pictures drawn from a real store: the map's colours follow the stored bills' statuses,
+its filters, page and file; suits per defendant; timelines. No network: the shapes ship with
+the package."""
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from tracker.models.cases import Case
+from tracker.pictures.statemap import map_svg, state_rows
+from tracker.records import CaseRecord, EventRecord
+from tracker.store import ingest
+from tracker.vocab import Kind
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def bill(state: str, number: int, session: str, classes: list[tuple[str, ...]], tags=("likeness",)):
+    events = [EventRecord(date(2025, 1, 10 + i), f"step {i}", "openstates", classification=c)
+              for i, c in enumerate(classes)]
+    return CaseRecord(key=f"{state}-{session}-hb-{number}", kind=Kind.STATE_BILL, jurisdiction=state,
+                      title=f"{state.upper()} HB {number}", source="openstates", tags=list(tags),
+                      identifiers={"state": state, "session": session, "bill": f"HB {number}"},
+                      events=events)
+
+
+INTRODUCED = [("introduction",)]
+PASSED = [("introduction",), ("passage",)]
+ENACTED = [("introduction",), ("passage",), ("passage",), ("executive-signature",)]
+VETOED = [("introduction",), ("passage",), ("passage",), ("executive-veto",)]
+BILLS = [
+    bill("ca", 1, "20252026", ENACTED), bill("ca", 2, "20252026", INTRODUCED, tags=("training-data",)),
+    bill("ny", 3, "20252026", PASSED), bill("ny", 4, "20252026", INTRODUCED),
+    bill("tx", 5, "89", INTRODUCED),
+    bill("fl", 6, "2024", VETOED),
+]
+# What a reader should see, written out by hand from the bills above.
+EXPECTED = {"ca": "enacted", "ny": "passed", "tx": "pending", "fl": "ended", "wy": "none", "ak": "none"}
+
+
+@pytest.fixture
+def bills(store_engine):
+    ingest(store_engine, BILLS, now=NOW)
+    return store_engine
+
+
+def colours(svg: str) -> dict[str, str]:
+    """Each state's stage, read back from the classes of the drawn paths."""
+    root = ET.fromstring(svg)
+    return {path.get("id").removeprefix("state-"): path.get("class").split("stage-")[1]
+            for path in root.iter(f"{SVG}path") if (path.get("id") or "").startswith("state-")}
+
+
+def test_the_maps_colours_match_the_statuses_of_the_stored_bills(bills):
+    with Session(bills) as session:
+        stored = {case.key: case.status for case in session.exec(select(Case))}
+        svg = map_svg(state_rows(session))
+    # The store folded the events as the bills' histories say.
+    assert stored["ca-20252026-hb-1"] == "enacted" and stored["ny-20252026-hb-3"] == "passed_one_chamber"
+    assert stored["fl-2024-hb-6"] == "vetoed" and stored["tx-89-hb-5"] == "introduced"
+    drawn = colours(svg)
+    assert len(drawn) == 51  # fifty states and DC
+    assert {state: drawn[state] for state in EXPECTED} == EXPECTED
+    assert sum(stage != "none" for stage in drawn.values()) == 4
+    root = ET.fromstring(svg)
+    titles = {p.get("id"): p.find(f"{SVG}title").text for p in root.iter(f"{SVG}path") if p.get("id")}
+    assert titles["state-ca"] == "California: 2 bills (1 enacted, 1 pending); most advanced: Enacted"
+    assert titles["state-wy"] == "Wyoming: no bill tracked"
+    links = {a.find(f"{SVG}path").get("id"): a.get("href") for a in root.iter(f"{SVG}a")}
+    assert links["state-ny"] == "/cases?kind=state_bill&jurisdiction=ny"
+
+
+def test_the_map_filters_by_topic_status_and_session_year(bills):
+    with Session(bills) as session:
+        likeness = {r.code: (r.stage, r.count) for r in state_rows(session, topic="likeness") if r.count}
+        enacted = {r.code for r in state_rows(session, status="enacted") if r.count}
+        of_2024 = {r.code for r in state_rows(session, year=2024) if r.count}
+        of_2025 = {r.code for r in state_rows(session, year=2025) if r.count}
+    assert likeness == {"ca": ("enacted", 1), "ny": ("passed", 2), "tx": ("pending", 1), "fl": ("ended", 1)}
+    assert enacted == {"ca"}
+    assert of_2024 == {"fl"}
+    assert of_2025 == {"ca", "ny", "tx"}  # Texas's session "89" is read from its events' year
+
+
+def tracker(*args, database_url: str, tmp_path):
+    """The ``tracker`` command in a real subprocess, on the test's database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(TRACKER_DATABASE_URL=database_url, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path))
+    result = subprocess.run([sys.executable, "-m", "tracker", *args], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def test_tracker_map_writes_the_svg_file(bills, database_url, tmp_path):
+    out = tmp_path / "map.svg"
+    made = tracker("map", "--output", str(out), "--topic", "likeness", "--status", "enacted",
+                   database_url=database_url, tmp_path=tmp_path)
+    assert made.returncode == 0, made.stderr
+    drawn = colours(out.read_text())
+    assert (drawn["ca"], drawn["ny"]) == ("enacted", "none")
+    bad = tracker("map", "--output", str(tmp_path / "no" / "map.svg"), database_url=database_url,
+                  tmp_path=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: cannot write")
+    assert bad.stderr.count("\n") == 1
+
+
+def test_the_map_page_is_light_and_has_the_table(bills, database_url, tmp_path, monkeypatch):
+    from tracker.config import load_settings
+
+    from .webserver import WebServer
+
+    (tmp_path / "empty.toml").write_text("")
+    monkeypatch.setenv("TRACKER_CONFIG", str(tmp_path / "empty.toml"))
+    def settings(url):
+        return load_settings(database_url=database_url, secret_key="s", base_url=url)
+
+    with WebServer(settings) as web:
+        page = httpx.get(f"{web.url}/map?topic=likeness&status=enacted", timeout=30)
+        everything = httpx.get(f"{web.url}/map", timeout=30)
+    assert page.status_code == 200 and len(everything.content) < 200_000
+    assert 'class="state stage-enacted" id="state-ca"' in page.text
+    assert 'class="state stage-none" id="state-ny"' in page.text
+    assert '<tr data-state="ca" data-stage="enacted">' in page.text and 'data-state="ny"' not in page.text
+    assert "<script" not in everything.text and "http" not in everything.text.split("<svg", 1)[1].split(
+        "</svg>")[0].replace("http://www.w3.org/", "")  # nothing in the map asks another site

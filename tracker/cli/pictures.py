@@ -1,0 +1,44 @@
+"""``tracker map`` and ``tracker defendants``: the web app's pictures as SVG files for reports."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from tracker.config import load_settings
+from tracker.db import open_store
+from tracker.errors import TrackerError
+from tracker.pictures.statemap import STAGES, map_svg, state_rows
+from tracker.vocab import BILL_STATUSES
+
+OutputOption = Annotated[Path, typer.Option("--output", "-o", help="The SVG file to write.")]
+
+
+def write_svg(svg: str, output: Path) -> None:
+    """Write the picture, or say in one line why not."""
+    try:
+        output.write_text(svg, encoding="utf-8")
+    except OSError as exc:
+        raise TrackerError(f"cannot write {output}: {exc.strerror or exc}") from None
+    sys.stderr.write(f"wrote {output} ({len(svg.encode()) // 1024 + 1} KB)\n")
+
+
+def map_command(
+    output: OutputOption,
+    topic: Annotated[str | None, typer.Option(help="Only bills with this topic tag (likeness...).")] = None,
+    year: Annotated[int | None, typer.Option(help="Only bills of a session covering this year.")] = None,
+    status: Annotated[str | None, typer.Option(
+        help="Only bills at this stage (enacted, passed, pending, ended) or with this status.")] = None,
+) -> None:
+    """The map of the states, each coloured by its most advanced AI-copyright bill, as SVG."""
+    allowed = list(dict.fromkeys([s.name for s in STAGES[:-1]] + [s.value for s in BILL_STATUSES]))
+    if status is not None and status not in allowed:
+        raise TrackerError(f"unknown status {status!r}; one of: {', '.join(allowed)}")
+    settings = load_settings()
+    with Session(open_store(settings.database_url)) as session:
+        rows = state_rows(session, topic=topic, year=year, status=status)
+    caption = ("AI-copyright bills by state" + (f" on {topic}" if topic else "")
+               + (f", {year}" if year else ""))
+    write_svg(map_svg(rows, topic=topic, base=settings.base_url.rstrip("/"), caption=caption), output)
