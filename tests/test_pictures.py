@@ -112,7 +112,7 @@ def test_tracker_map_writes_the_svg_file(bills, database_url, tmp_path):
     assert bad.stderr.count("\n") == 1
 
 
-def test_the_map_page_is_light_and_has_the_table(bills, database_url, tmp_path, monkeypatch):
+def test_the_pages_light_map_with_table_and_defendants(bills, database_url, tmp_path, monkeypatch):
     from tracker.config import load_settings
 
     from .webserver import WebServer
@@ -125,9 +125,54 @@ def test_the_map_page_is_light_and_has_the_table(bills, database_url, tmp_path, 
     with WebServer(settings) as web:
         page = httpx.get(f"{web.url}/map?topic=likeness&status=enacted", timeout=30)
         everything = httpx.get(f"{web.url}/map", timeout=30)
+        ingest(bills, SUITS, now=NOW)
+        defendants = httpx.get(f"{web.url}/defendants", timeout=30)
+        openai = httpx.get(f"{web.url}/defendants/OpenAI", timeout=30)
+        nobody = httpx.get(f"{web.url}/defendants/Nobody%20Inc", timeout=30)
+    assert defendants.status_code == 200 and '<tr data-defendant="OpenAI">' in defendants.text
+    assert 'href="/defendants/OpenAI"' in defendants.text
+    assert openai.text.count('<tr data-group=') == 2 and "B v. OpenAI" in openai.text
+    assert nobody.status_code == 404
     assert page.status_code == 200 and len(everything.content) < 200_000
     assert 'class="state stage-enacted" id="state-ca"' in page.text
     assert 'class="state stage-none" id="state-ny"' in page.text
     assert '<tr data-state="ca" data-stage="enacted">' in page.text and 'data-state="ny"' not in page.text
     assert "<script" not in everything.text and "http" not in everything.text.split("<svg", 1)[1].split(
         "</svg>")[0].replace("http://www.w3.org/", "")  # nothing in the map asks another site
+
+
+SUITS = [
+    CaseRecord(key="nysd-1:23-cv-00001", kind=Kind.LAWSUIT, jurisdiction="nysd", title="A v. OpenAI",
+               source="courtlistener", defendants=["OpenAI, Inc.", "OpenAI OpCo, LLC", "Microsoft Corp."],
+               events=[EventRecord(date(2023, 1, 1), "Complaint", "courtlistener",
+                                   classification=("complaint-filed",))]),
+    CaseRecord(key="nysd-1:23-cv-00002", kind=Kind.LAWSUIT, jurisdiction="nysd", title="B v. OpenAI",
+               source="courtlistener", defendants=["OpenAI LP"],
+               events=[EventRecord(date(2023, 2, 1), "Complaint", "courtlistener",
+                                   classification=("complaint-filed",)),
+                       EventRecord(date(2024, 2, 1), "Order granting motion to dismiss", "courtlistener",
+                                   classification=("motion-to-dismiss-granted",))]),
+    CaseRecord(key="cand-3:24-cv-00003", kind=Kind.LAWSUIT, jurisdiction="cand", title="C v. Anthropic",
+               source="courtlistener", defendants=["Anthropic PBC"],
+               events=[EventRecord(date(2024, 3, 1), "Complaint", "courtlistener",
+                                   classification=("complaint-filed",)),
+                       EventRecord(date(2025, 9, 1), "Settlement approved", "courtlistener",
+                                   classification=("settlement",))]),
+]
+
+
+def test_suits_per_defendant_fold_entities_and_split_by_status(store_engine):
+    from tracker.pictures.defendants import defendant_rows, defendants_svg
+
+    ingest(store_engine, SUITS, now=NOW)
+    with Session(store_engine) as session:
+        rows = defendant_rows(session)
+    assert [(r.name, r.count, r.counts()) for r in rows] == [
+        ("OpenAI", 2, {"active": 1, "decided": 1, "settled": 0}),  # two entities in one suit: once
+        ("Anthropic", 1, {"active": 0, "decided": 0, "settled": 1}),
+        ("Microsoft", 1, {"active": 1, "decided": 0, "settled": 0})]
+    root = ET.fromstring(defendants_svg(rows))
+    bars = {(a.get("href"), r.get("data-group")): int(r.get("data-count"))
+            for a in root.iter(f"{SVG}a") for r in a.iter(f"{SVG}rect")}
+    assert bars == {("/defendants/OpenAI", "active"): 1, ("/defendants/OpenAI", "decided"): 1,
+                    ("/defendants/Anthropic", "settled"): 1, ("/defendants/Microsoft", "active"): 1}

@@ -1,11 +1,14 @@
-"""The pictures' pages: the map of the states (``/map``) and suits per defendant
-(``/defendants``), each an inline SVG drawn on the server with a text table of the same data."""
+"""The pictures' pages: the map of the states (``/map``) and suits per defendant (``/defendants``,
+each defendant's suits at ``/defendants/{name}``), each an inline SVG drawn on the server with a
+text table of the same data."""
 
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tracker.errors import NotFoundError
+from tracker.pictures.defendants import GROUPS, defendant_link, defendant_rows, defendants_svg, group_of
 from tracker.pictures.statemap import STAGES, bill_years, bills_link, map_svg, state_rows
 from tracker.vocab import BILL_STATUSES
 from tracker.web.pages import db, render
@@ -35,4 +38,29 @@ async def map_page(request: Request) -> Response:
                   total=sum(row.count for row in rows))
 
 
-ROUTES = [Route("/map", map_page)]
+
+async def defendants_page(request: Request) -> Response:
+    def read():
+        with Session(request.app.state.engine) as session:
+            return defendant_rows(session)
+
+    rows = await db(read)
+    return render(request, "defendants.html", svg=defendants_svg(rows), rows=rows, groups=GROUPS,
+                  link=defendant_link)
+
+
+async def defendant_page(request: Request) -> Response:
+    name = request.path_params["name"]
+
+    def read():
+        with Session(request.app.state.engine) as session:
+            return next((row for row in defendant_rows(session) if row.name == name), None)
+
+    row = await db(read)
+    if row is None:
+        raise NotFoundError(f"No tracked suit names {name} as a defendant.")
+    return render(request, "defendant.html", row=row, groups=GROUPS, group_of=group_of)
+
+
+ROUTES = [Route("/map", map_page), Route("/defendants", defendants_page),
+          Route("/defendants/{name}", defendant_page)]
