@@ -129,6 +129,14 @@ def test_the_pages_light_map_with_table_and_defendants(bills, database_url, tmp_
         defendants = httpx.get(f"{web.url}/defendants", timeout=30)
         openai = httpx.get(f"{web.url}/defendants/OpenAI", timeout=30)
         nobody = httpx.get(f"{web.url}/defendants/Nobody%20Inc", timeout=30)
+        case = httpx.get(f"{web.url}/cases/nysd-1:23-cv-00002", timeout=30)
+        timeline = httpx.get(f"{web.url}/cases/nysd-1:23-cv-00002/timeline.svg", timeout=30)
+        no_matter = httpx.get(f"{web.url}/matters/nope/timeline.svg", timeout=30)
+    assert 'src="/cases/nysd-1:23-cv-00002/timeline.svg"' in case.text
+    assert timeline.headers["content-type"].startswith("image/svg+xml")
+    assert "default-src 'none'" in timeline.headers["content-security-policy"]
+    assert ET.fromstring(timeline.text).tag == f"{SVG}svg" and "Dismissal granted" in timeline.text
+    assert no_matter.status_code == 404
     assert defendants.status_code == 200 and '<tr data-defendant="OpenAI">' in defendants.text
     assert 'href="/defendants/OpenAI"' in defendants.text
     assert openai.text.count('<tr data-group=') == 2 and "B v. OpenAI" in openai.text
@@ -176,3 +184,31 @@ def test_suits_per_defendant_fold_entities_and_split_by_status(store_engine):
             for a in root.iter(f"{SVG}a") for r in a.iter(f"{SVG}rect")}
     assert bars == {("/defendants/OpenAI", "active"): 1, ("/defendants/OpenAI", "decided"): 1,
                     ("/defendants/Anthropic", "settled"): 1, ("/defendants/Microsoft", "active"): 1}
+
+
+def test_a_matters_timeline_has_a_row_per_member_labelled_rulings_and_today(store_engine):
+    from tracker.matters import create_matter
+    from tracker.pictures.timeline import matter_rows, timeline_svg
+
+    ahead = CaseRecord(key="nysd-1:23-cv-00009", kind=Kind.LAWSUIT, jurisdiction="nysd", title="D v. OpenAI",
+                       source="courtlistener", defendants=["OpenAI"],
+                       events=[EventRecord(date(2026, 12, 20), "Hearing set", "courtlistener")])
+    ingest(store_engine, [*SUITS[:2], ahead], now=NOW)
+    create_matter(store_engine, "OpenAI suits", ["nysd-1:23-cv-00001", "nysd-1:23-cv-00002",
+                                                 "nysd-1:23-cv-00009"], by="test", now=NOW)
+    with Session(store_engine) as session:
+        title, rows = matter_rows(session, "openai-suits")
+    assert title == "OpenAI suits" and len(rows) == 3
+    root = ET.fromstring(timeline_svg(rows, today=date(2026, 11, 30), caption=title))
+    labels = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "row"]
+    assert sorted(labels) == ["nysd-1:23-cv-00001", "nysd-1:23-cv-00002", "nysd-1:23-cv-00009"]
+    dots = {c.find(f"{SVG}title").text: c.get("class") for c in root.iter(f"{SVG}circle")
+            if c.find(f"{SVG}title") is not None}
+    assert dots["2024-02-01: Order granting motion to dismiss (Dismissal granted)"] == "major"
+    assert dots["2026-12-20: Hearing set"] == "ahead"  # after the today line, hollow
+    outcomes = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "outcome"]
+    assert outcomes == ["Dismissal granted"]
+    today = next(t for t in root.iter(f"{SVG}text") if t.get("class") == "today")
+    (line,) = [p for p in root.iter(f"{SVG}path") if p.get("class") == "today-line"]
+    hearing = next(c for c in root.iter(f"{SVG}circle") if c.get("class") == "ahead")
+    assert today.text == "today" and float(line.get("d")[1:].split(",")[0]) < float(hearing.get("cx"))

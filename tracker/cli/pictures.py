@@ -1,6 +1,8 @@
-"""``tracker map`` and ``tracker defendants``: the web app's pictures as SVG files for reports."""
+"""``tracker map`` and ``tracker matter show KEY --timeline``: the web app's pictures as SVG files
+for reports."""
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +13,7 @@ from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.errors import TrackerError
 from tracker.pictures.statemap import STAGES, map_svg, state_rows
+from tracker.pictures.timeline import matter_rows, timeline_svg
 from tracker.vocab import BILL_STATUSES
 
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="The SVG file to write.")]
@@ -42,3 +45,9 @@ def map_command(
     caption = ("AI-copyright bills by state" + (f" on {topic}" if topic else "")
                + (f", {year}" if year else ""))
     write_svg(map_svg(rows, topic=topic, base=settings.base_url.rstrip("/"), caption=caption), output)
+
+
+def write_timeline(session: Session, matter_key: str, output: Path) -> None:
+    """``tracker matter show KEY --timeline FILE``: the matter's timeline, a row per member."""
+    title, rows = matter_rows(session, matter_key)
+    write_svg(timeline_svg(rows, today=datetime.now(UTC).date(), caption=f"Timeline of {title}"), output)

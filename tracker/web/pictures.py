@@ -1,6 +1,9 @@
 """The pictures' pages: the map of the states (``/map``) and suits per defendant (``/defendants``,
 each defendant's suits at ``/defendants/{name}``), each an inline SVG drawn on the server with a
-text table of the same data."""
+text table of the same data; the timelines of a case or a matter as SVG images
+(``/cases/{key}/timeline.svg``, ``/matters/{key}/timeline.svg``)."""
+
+from datetime import UTC, date, datetime
 
 from sqlmodel import Session
 from starlette.requests import Request
@@ -8,8 +11,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tracker.errors import NotFoundError
+from tracker.matters import MatterError
 from tracker.pictures.defendants import GROUPS, defendant_link, defendant_rows, defendants_svg, group_of
 from tracker.pictures.statemap import STAGES, bill_years, bills_link, map_svg, state_rows
+from tracker.pictures.timeline import case_rows, matter_rows, timeline_svg
+from tracker.queries import get_case
 from tracker.vocab import BILL_STATUSES
 from tracker.web.pages import db, render
 
@@ -62,5 +68,43 @@ async def defendant_page(request: Request) -> Response:
     return render(request, "defendant.html", row=row, groups=GROUPS, group_of=group_of)
 
 
+def _svg(body: str) -> Response:
+    """An SVG of ours, which may style itself and nothing else."""
+    return Response(body, media_type="image/svg+xml",
+                    headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
+async def case_timeline(request: Request) -> Response:
+    key = request.path_params["key"]
+
+    def draw():
+        with Session(request.app.state.engine) as session:
+            detail = get_case(session, key)
+            if detail is None:
+                raise NotFoundError(f"There is no case {key}.")
+            return timeline_svg(case_rows(session, detail.case), today=_today(),
+                                caption=f"Timeline of {detail.case.title}")
+
+    return _svg(await db(draw))
+
+
+async def matter_timeline(request: Request) -> Response:
+    def draw():
+        with Session(request.app.state.engine) as session:
+            try:
+                title, rows = matter_rows(session, request.path_params["key"])
+            except MatterError as exc:
+                raise NotFoundError(str(exc)) from None
+            return timeline_svg(rows, today=_today(), caption=f"Timeline of {title}")
+
+    return _svg(await db(draw))
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
 ROUTES = [Route("/map", map_page), Route("/defendants", defendants_page),
-          Route("/defendants/{name}", defendant_page)]
+          Route("/defendants/{name}", defendant_page),
+          Route("/cases/{key}/timeline.svg", case_timeline),
+          Route("/matters/{key}/timeline.svg", matter_timeline)]
