@@ -58,7 +58,8 @@ def defendant_link(name: str, base: str = "") -> str:
     return f"{base}/defendants/{quote(name, safe='')}"
 
 
-CSS = ("text{fill:#1a1a1a;font-size:13px}text.n{font-size:11px;fill:#fff;text-anchor:middle}"
+CSS = ("text{fill:#1a1a1a;font-size:13px}"
+       "text.n{font-size:11px;fill:#fff;text-anchor:middle;pointer-events:none}"
        "a:hover text.name,a:focus text.name{text-decoration:underline}"
        + "".join(f".g-{name}{{fill:{colour}}}" for name, _, colour in GROUPS))
 ROW, LEFT, WIDTH, NAME = 24, 200, 720, 28  # NAME: the longest label, in characters
