@@ -132,6 +132,8 @@ def test_the_pages_light_map_with_table_and_defendants(bills, database_url, tmp_
         case = httpx.get(f"{web.url}/cases/nysd-1:23-cv-00002", timeout=30)
         timeline = httpx.get(f"{web.url}/cases/nysd-1:23-cv-00002/timeline.svg", timeout=30)
         no_matter = httpx.get(f"{web.url}/matters/nope/timeline.svg", timeout=30)
+        png = httpx.get(f"{web.url}/map.png?topic=likeness", timeout=30)
+    assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
     assert 'src="/cases/nysd-1:23-cv-00002/timeline.svg"' in case.text
     assert timeline.headers["content-type"].startswith("image/svg+xml")
     assert "default-src 'none'" in timeline.headers["content-security-policy"]
@@ -212,3 +214,42 @@ def test_a_matters_timeline_has_a_row_per_member_labelled_rulings_and_today(stor
     (line,) = [p for p in root.iter(f"{SVG}path") if p.get("class") == "today-line"]
     hearing = next(c for c in root.iter(f"{SVG}circle") if c.get("class") == "ahead")
     assert today.text == "today" and float(line.get("d")[1:].split(",")[0]) < float(hearing.get("cx"))
+
+
+def test_the_weekly_digest_carries_the_map_for_who_follows_state_bills(bills):
+    from sqlmodel import col
+
+    from tracker.config import load_settings
+    from tracker.digest import build_digests, render_digest
+    from tracker.models.review import Change
+    from tracker.pictures.png import can_convert
+    from tracker.review import approve
+    from tracker.subscriptions import Preferences, subscribe
+    from tracker.tokens import Tokens
+
+    with Session(bills) as session:
+        pending = list(session.exec(select(Change.id).where(col(Change.review_state) == "pending")))
+    approve(bills, pending, by="maria", now=NOW)
+    states, _ = subscribe(bills, "states@example.org", Preferences(kinds=[Kind.STATE_BILL]), now=NOW,
+                          confirmed=True)
+    suits, _ = subscribe(bills, "suits@example.org", Preferences(kinds=[Kind.LAWSUIT]), now=NOW,
+                         confirmed=True)
+    settings = load_settings(database_url="sqlite://", base_url="https://tracker.example.org",
+                             secret_key="s")
+    with Session(bills) as session:
+        digests = build_digests(session, [states, suits], now=NOW, cap_days=3650)
+    assert digests[0].items and not digests[1].items  # the lawsuit follower has no news
+    mail = render_digest(digests[0], settings, Tokens("s"))
+    assert "Where state bills stand, on the map: https://tracker.example.org/map" in mail.text
+    assert can_convert()  # cairosvg is a test dependency; Chromium brings the cairo library
+    assert '<img src="https://tracker.example.org/map.png"' in mail.html
+    from tracker.pictures.png import digest_map
+
+    assert digest_map("https://tracker.example.org", ["lawsuit"], {"lawsuit"}) is None  # no map for them
+
+
+def test_the_map_as_png_for_mail_clients(bills, database_url, tmp_path):
+    out = tmp_path / "map.png"
+    made = tracker("map", "--output", str(out), database_url=database_url, tmp_path=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

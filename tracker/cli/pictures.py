@@ -12,20 +12,28 @@ from sqlmodel import Session
 from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.errors import TrackerError
+from tracker.pictures.png import svg_to_png
 from tracker.pictures.statemap import STAGES, map_svg, state_rows
 from tracker.pictures.timeline import matter_rows, timeline_svg
 from tracker.vocab import BILL_STATUSES
 
-OutputOption = Annotated[Path, typer.Option("--output", "-o", help="The SVG file to write.")]
+OutputOption = Annotated[Path, typer.Option(
+    "--output", "-o", help="The file to write: SVG, or PNG when it ends in .png (needs the [png] extra).")]
 
 
 def write_svg(svg: str, output: Path) -> None:
-    """Write the picture, or say in one line why not."""
+    """Write the picture (as a PNG when ``output`` ends in ``.png``), or say in one line why not."""
+    data = svg.encode("utf-8")
+    if output.suffix.lower() == ".png":
+        data = svg_to_png(svg)
+        if data is None:
+            raise TrackerError("this machine cannot draw PNGs (pip install 'ai-copyright-tracker[png]' "
+                               "and the cairo library); write an .svg instead")
     try:
-        output.write_text(svg, encoding="utf-8")
+        output.write_bytes(data)
     except OSError as exc:
         raise TrackerError(f"cannot write {output}: {exc.strerror or exc}") from None
-    sys.stderr.write(f"wrote {output} ({len(svg.encode()) // 1024 + 1} KB)\n")
+    sys.stderr.write(f"wrote {output} ({len(data) // 1024 + 1} KB)\n")
 
 
 def map_command(

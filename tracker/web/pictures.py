@@ -13,6 +13,7 @@ from starlette.routing import Route
 from tracker.errors import NotFoundError
 from tracker.matters import MatterError
 from tracker.pictures.defendants import GROUPS, defendant_link, defendant_rows, defendants_svg, group_of
+from tracker.pictures.png import svg_to_png
 from tracker.pictures.statemap import STAGES, bill_years, bills_link, map_svg, state_rows
 from tracker.pictures.timeline import case_rows, matter_rows, timeline_svg
 from tracker.queries import get_case
@@ -24,13 +25,18 @@ def _year(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) == 4 else None
 
 
-async def map_page(request: Request) -> Response:
+def _map_query(request: Request) -> dict:
     query = request.query_params
     topics = list(request.app.state.settings.relevance_settings.topics)
-    topic = query.get("topic") if query.get("topic") in topics else None
     statuses = [s.name for s in STAGES[:-1]] + [s.value for s in BILL_STATUSES]
-    status = query.get("status") if query.get("status") in statuses else None
-    year = _year(query.get("year"))
+    return {"topic": query.get("topic") if query.get("topic") in topics else None,
+            "status": query.get("status") if query.get("status") in statuses else None,
+            "year": _year(query.get("year")), "topics": topics}
+
+
+async def map_page(request: Request) -> Response:
+    chosen = _map_query(request)
+    topic, year, status = chosen["topic"], chosen["year"], chosen["status"]
 
     def read():
         with Session(request.app.state.engine) as session:
@@ -39,10 +45,25 @@ async def map_page(request: Request) -> Response:
     rows, years = await db(read)
     shown = [row for row in rows if row.bills]
     return render(request, "map.html", svg=map_svg(rows, topic=topic), rows=shown, stages=STAGES,
-                  topics=topics, topic=topic, years=years, year=year, statuses=BILL_STATUSES,
+                  topics=chosen["topics"], topic=topic, years=years, year=year, statuses=BILL_STATUSES,
                   status=status, link=lambda code: bills_link(code, topic),
                   total=sum(row.count for row in rows))
 
+
+async def map_png(request: Request) -> Response:
+    """The map as a PNG, for mail clients (the weekly digest); 404 where the server cannot draw one."""
+    chosen = _map_query(request)
+    base = request.app.state.settings.base_url.rstrip("/")
+
+    def draw():
+        with Session(request.app.state.engine) as session:
+            rows = state_rows(session, topic=chosen["topic"], year=chosen["year"], status=chosen["status"])
+        return svg_to_png(map_svg(rows, topic=chosen["topic"], base=base))
+
+    png = await db(draw)
+    if png is None:
+        raise NotFoundError("This server cannot draw PNGs; the map is at /map.")
+    return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
 
 
 async def defendants_page(request: Request) -> Response:
@@ -104,7 +125,7 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-ROUTES = [Route("/map", map_page), Route("/defendants", defendants_page),
+ROUTES = [Route("/map", map_page), Route("/map.png", map_png), Route("/defendants", defendants_page),
           Route("/defendants/{name}", defendant_page),
           Route("/cases/{key}/timeline.svg", case_timeline),
           Route("/matters/{key}/timeline.svg", matter_timeline)]
