@@ -31,6 +31,7 @@ from tracker.models.cases import Case, Event
 from tracker.models.matters import Matter
 from tracker.models.review import Change
 from tracker.models.subscribers import Subscriber
+from tracker.pictures.png import digest_map
 from tracker.queries import staff_of, status_label
 from tracker.records import safe_url
 from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE, Tokens
@@ -262,7 +263,8 @@ def render_digest(digest: Digest, settings: Settings, tokens: Tokens) -> Mail:
         "digest", settings, digest=digest, groups=digest.groups(), subscriber=subscriber,
         count=len(digest.items), first=digest.items[0] if digest.items else None,
         unsubscribe_url=unsubscribe, preferences_url=preferences,
-        frequency=Frequency(subscriber.frequency))
+        frequency=Frequency(subscriber.frequency),
+        state_map=digest_map(base, subscriber.kinds or [], {item.case.kind for item in digest.items}))
     address = _mailbox(settings.mail_from)
     headers = {
         "List-Unsubscribe": f"<{unsubscribe}>, <mailto:{address}?subject=unsubscribe>",

@@ -48,6 +48,7 @@ def _add_staff_commands() -> None:
     third of its start-up time (bench/cli_latency.py)."""
     from tracker.cli.mail import digest_app, subscribers_app
     from tracker.cli.matters import matter_app, matters_command
+    from tracker.cli.pictures import map_command
     from tracker.cli.review import note_command, review_app, stance_command, tag_command
     from tracker.cli.scheduler import scheduler_app
     from tracker.cli.web import staff_app, web_command
@@ -56,6 +57,7 @@ def _add_staff_commands() -> None:
         return  # registered already (a test runs main() more than once)
     app.add_typer(matter_app, name="matter")
     app.command("matters")(matters_command)
+    app.command("map")(map_command)
     app.add_typer(scheduler_app, name="scheduler")
     app.add_typer(staff_app, name="staff")
     app.command("web")(web_command)

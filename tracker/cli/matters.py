@@ -2,12 +2,14 @@
 
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from sqlmodel import Session
 
 from tracker.cli.columns import WIDE, clip, key_width, short_keys, table, terminal_width
+from tracker.cli.pictures import write_timeline
 from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.matters import ROLES, add_case, create_matter, list_matters, matter_view, merge, remove_case
@@ -70,10 +72,14 @@ def matter_dict(session: Session, view) -> dict[str, Any]:
 
 
 @matter_app.command("show")
-def matter_show(key: Annotated[str, typer.Argument(help="A matter key.")], as_json: JsonFlag = False) -> None:
+def matter_show(key: Annotated[str, typer.Argument(help="A matter key.")], as_json: JsonFlag = False,
+                timeline: Annotated[Path | None, typer.Option(
+                    help="Also draw the timeline to this SVG file.")] = None) -> None:
     """The matter, its members and one merged timeline."""
     with Session(_engine()) as session:
         data = matter_dict(session, matter_view(session, key))
+        if timeline:
+            write_timeline(session, key, timeline)
     if as_json:
         print_json(data)
         return
