@@ -8,7 +8,7 @@ import pytest
 from tracker.matters import create_matter
 from tracker.records import CaseRecord, EventRecord
 from tracker.store import ingest
-from tracker.vocab import Kind, Status
+from tracker.vocab import ActionClass, Kind, Status
 
 from .test_browser import CHROMEDRIVER, CHROMIUM, browser, shots  # noqa: F401  (the browser)
 from .test_web import client, mail, now, site  # noqa: F401  (the fixtures: the app and its mail server)
@@ -21,7 +21,10 @@ def many(site):  # noqa: F811
     ingest(site.engine, [
         CaseRecord(key=f"nysd-1:25-cv-{n:05d}", kind=Kind.LAWSUIT, jurisdiction="nysd",
                    title=f"Author {n} v. Model Co.", source="courtlistener",
-                   events=[EventRecord(date(2025, 1, 1 + n % 28), "COMPLAINT filed", "courtlistener")])
+                   events=[EventRecord(date(2025, 1, 1 + n % 28), "COMPLAINT filed", "courtlistener"),
+                           # every third suit settled, so sorting by status has more than one to sort
+                           *([EventRecord(date(2025, 2, 1), "Settlement", "courtlistener",
+                                          classification=(ActionClass.SETTLEMENT,))] if n % 3 == 0 else [])])
         for n in range(EXTRA)], now=now())
     create_matter(site.engine, "Stability AI suits", ["cand-3:23-cv-00201", "cand-3:26-cv-00666"],
                   by="maria", now=now(), key="stability-ai-suits")
