@@ -168,6 +168,28 @@ def test_courtlistener_dockets_link_members_a_transfer_and_an_appeal(store_engin
         ("nysd-1:25-cv-04315", "transfer of ded-1:25-cv-00501 (transferred from 1:25-cv-00501)")]
 
 
+def test_original_court_info_on_a_district_docket_is_a_transfer_not_an_appeal(store_engine, monkeypatch):
+    """``original_court_info`` names the docket appealed from only on a court of appeals' docket;
+    on a district docket it names the court the case came from. The same recorded docket, moved
+    to a district court, must give a transfer."""
+    from spiders.courtlistener import CourtListenerSpider
+    from tests.upstream import FIXTURES
+
+    spider = open_spider(CourtListenerSpider, monkeypatch,
+                         TRACKER_WATCHLIST_FILE=str(FIXTURES / "courtlistener" / "watchlist.yaml"))
+    andersen, appeal = (json.loads((FIXTURES / "courtlistener" / f"{name}.json").read_text())
+                        for name in ("docket-andersen", "docket-appeal-ca9"))
+    transferred = {**appeal, "court_id": "nysd", "docket_number": "1:25-cv-09999",
+                   "court": appeal["court"].replace("/ca9/", "/nysd/")}
+    items = [spider.case(docket) for docket in (andersen, transferred)]
+    for item in items:
+        item.events.append(EventRecord(date(2025, 5, 1), "NOTICE", "courtlistener"))
+    ingest(store_engine, items, now=NOW)
+    propose(store_engine, [item.key for item in items], similarity=0.9, now=NOW)
+    assert proposed(store_engine) == [
+        ("nysd-1:25-cv-09999", "transfer of cand-3:23-cv-00201 (transferred from 3:23-cv-00201-WHO)")]
+
+
 def test_open_states_related_bills_are_proposed(store_engine, monkeypatch):
     """From bills in Open States' format: ``related_bills`` names a companion."""
     from spiders.openstates import OpenStatesSpider

@@ -85,6 +85,11 @@ def _mdl_numbers(case: Case, texts: Iterable[str]) -> set[str]:
     return found
 
 
+# CourtListener's courts of appeals: only on their dockets does ``original_court_info`` name the
+# docket appealed from; on a district docket it names the court the case was transferred from.
+APPELLATE_COURTS = frozenset({*(f"ca{n}" for n in range(1, 12)), "cadc", "cafc"})
+
+
 def _same_number(session: Session, case: Case, docket_number: str, relation: str,
                  reason: str) -> list[Link]:
     """Links to the suits in other courts with this docket number."""
@@ -117,8 +122,11 @@ def _suit_links(session: Session, suits: list[Case]) -> list[Link]:
             if target:
                 links.append(Link(case.key, target, Relation.MEMBER, f"MDL No. {number}", Evidence.DOCKET))
         original = case.identifiers.get("original_docket_number")
-        if original:  # an appeal: the district docket it came from, in any court
+        if original and case.jurisdiction in APPELLATE_COURTS:  # an appeal from this district docket
             links += _same_number(session, case, str(original), Relation.APPEAL, f"appeal from {original}")
+        elif original:  # on a district docket it names the court the case was transferred from
+            links += _same_number(session, case, str(original), Relation.TRANSFER,
+                                  f"transferred from {original}")
         for text in texts.get(case.id, []):
             if found := TRANSFERRED_FROM.search(text):  # PACER's "CASE TRANSFERRED IN from ..."
                 links += _same_number(session, case, found.group(1), Relation.TRANSFER,
