@@ -90,6 +90,7 @@ def test_matters_pages_and_a_case_shows_its_matter(many):
     matter = client(many).get("/matters/stability-ai-suits")
     assert matter.status_code == 200 and "Andersen v. Stability AI Ltd." in matter.text
     assert "COMPLAINT filed" in matter.text  # the merged timeline
+    assert 'src="/matters/stability-ai-suits/timeline.svg"' in matter.text  # and drawn (tracker.pictures)
     assert client(many).get("/matters/no-such-matter").status_code == 404
     case = client(many).get("/cases/cand-3:23-cv-00201")
     assert 'href="/matters/stability-ai-suits"' in case.text and "Part of the matter" in case.text
