@@ -30,8 +30,9 @@ From titles:
 From CourtListener's dockets:
 
 - a suit whose docket (``mdl_status``) or docket text names "MDL No. 3143" → ``member`` of the
-  MDL docket (``...-md-03143``); an appeal whose ``original_court_info`` names a district docket
-  → ``appeal`` of it; a suit "transferred in from" another court's docket → ``transfer`` of it.
+  MDL docket (``...-md-03143``); a court of appeals' docket whose ``original_court_info`` names a
+  district docket → ``appeal`` of it, and a district docket whose ``original_court_info`` names
+  another court's docket, or whose text says "transferred in from" it → ``transfer`` of it.
 """
 
 import difflib
