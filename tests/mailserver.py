@@ -1,40 +1,23 @@
 """A real SMTP server on 127.0.0.1 for the mail tests (aiosmtpd), which keeps what it accepts.
 
 Replies can be scripted: ``refuse(address, "550 ...")`` refuses a recipient, and
-``answer_data("421 ...", "250 OK")`` answers the next DATA commands in turn. aiosmtpd cannot pick
-a free port itself (it needs a number before it binds), so one is found first.
+``answer_data("421 ...", "250 OK")`` answers the next DATA commands in turn.
 """
 
 import email
 import email.policy
-import threading
 from collections import deque
 from email.message import EmailMessage
 
-from aiosmtpd.controller import Controller
-
-from tracker.demo import free_port
+from tracker.demo.mailbox import LoopbackSMTP
 
 
-class MailServer:
+class MailServer(LoopbackSMTP):
     def __init__(self):
+        super().__init__()
         self.messages: list[tuple[list[str], EmailMessage]] = []
         self.refusals: dict[str, str] = {}
         self.data_replies: deque[str] = deque()
-        self.lock = threading.Lock()
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "MailServer":
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.controller.stop()
 
     def refuse(self, address: str, reply: str) -> None:
         self.refusals[address] = reply

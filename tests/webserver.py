@@ -5,7 +5,7 @@ import time
 
 import uvicorn
 
-from tests.mailserver import free_port
+from tracker.demo import free_port
 from tracker.web import create_app
 
 
