@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiosmtpd.controller import Controller  # noqa: E402
 
-from tests.mailserver import free_port  # noqa: E402
+from tracker.demo import free_port  # noqa: E402
 
 SECRET = "bench-secret-for-the-benchmark-0123456789"
 FROM = "AI Copyright Tracker <digest@tracker.example.org>"

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from aiosmtpd.controller import Controller  # noqa: E402
 
 from bench.digest import SECRET, prepare  # noqa: E402
-from tests.mailserver import free_port  # noqa: E402
+from tracker.demo import free_port  # noqa: E402
 
 SENDER = """
 import os, signal, sys
