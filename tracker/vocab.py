@@ -237,6 +237,46 @@ class Disposition(Described):
     GRANTED_IN_PART = "granted-in-part", "Granted in part", "Granted in part and denied in part."
 
 
+class DateKind(Described):
+    """What a date ahead is (``tracker.calendar``): kept apart from events, never folded."""
+
+    HEARING = "hearing", "Hearing", "A motion hearing, a case management or status conference."
+    ORAL_ARGUMENT = "oral-argument", "Oral argument", "Argument before a court, an appeal's especially."
+    TRIAL = "trial", "Trial", "A jury or bench trial, or the trial date set."
+    DEADLINE = "deadline", "Deadline", "A filing due: responses, replies, an answer, a brief."
+    COMMENTS_CLOSE = "comments-close", "Comment period closes", "An agency's comment period ends."
+    EFFECTIVE = "effective", "Effective date", "A rule or a law takes effect."
+    MARKUP = "markup", "Markup", "A committee marks up a bill."
+    VOTE = "vote", "Vote", "A floor or committee vote is scheduled."
+
+
+class Claim(Described):
+    """The claims a ruling reached, a small vocabulary (``tracker rulings --claim``)."""
+
+    COPYRIGHT_INFRINGEMENT = "copyright-infringement", "Copyright infringement", (
+        "Direct, contributory or vicarious infringement of copyright.")
+    DMCA_1202 = "dmca-1202", "DMCA § 1202", "Removal or falsification of copyright management information."
+    DMCA_1201 = "dmca-1201", "DMCA § 1201", "Circumvention of a technological protection measure."
+    UNFAIR_COMPETITION = "unfair-competition", "Unfair competition", (
+        "State unfair-competition law (California's UCL, § 17200) and the like.")
+    RIGHT_OF_PUBLICITY = "right-of-publicity", "Right of publicity", (
+        "Use of a name, voice or likeness (California Civil Code § 3344, state digital-replica laws).")
+    TRADEMARK = "trademark", "Trademark", "Trademark infringement, dilution or false designation (Lanham Act)."
+    UNJUST_ENRICHMENT = "unjust-enrichment", "Unjust enrichment", "Unjust enrichment."
+    CONTRACT = "contract", "Breach of contract", "Breach of contract or of a licence's terms."
+    COMPUTER_FRAUD = "computer-fraud", "Computer fraud", "CFAA or California's CDAFA (unauthorised access)."
+    NEGLIGENCE = "negligence", "Negligence", "Negligence."
+
+
+class FairUse(Described):
+    """How a ruling decided fair use (``tracker rulings --fair-use``)."""
+
+    FOR_DEFENDANT = "for-defendant", "For the defendant", "The use was held fair."
+    AGAINST = "against", "Against the defendant", "The use was held not fair; fair use rejected."
+    MIXED = "mixed", "Mixed", "Fair for some uses or works, not for others."
+    NOT_REACHED = "not-reached", "Not reached", "The ruling did not decide fair use."
+
+
 class ChangeKind(Described):
     NEW_CASE = "new_case", "New case", "A case seen for the first time."
     STATUS_CHANGE = "status_change", "Status change", "The folded status moved."
