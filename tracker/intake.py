@@ -6,7 +6,10 @@ enter the tracker, in one order.
    cases a matter already holds together get no link proposal;
 3. ``tracker.linking.propose`` proposes the links of the records' cases for review;
 4. ``tracker.review.apply_rules`` lets through what the staff's auto-approve rules approve of the
-   changes this intake made (skipped when it made none).
+   changes this intake made (skipped when it made none);
+5. the dates ahead of the cases that changed (and the watchlist's curated ones) are refolded
+   (``tracker.calendar``) and their new rulings recorded with what their text says
+   (``tracker.rulings``).
 
 Every step is stamped ``now``: the rules pick the changes this intake detected by that moment.
 """
@@ -19,10 +22,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from tracker.approval_rules import ApproveRule
+from tracker.calendar import refresh_dates
 from tracker.linking import propose
 from tracker.matters import load_matters
-from tracker.records import CaseRecord
+from tracker.records import CaseRecord, CuratedRecord
 from tracker.review import apply_rules
+from tracker.rulings import record_rulings
 from tracker.store import IngestReport, Outcome, ingest
 
 # What an intake counts of the cases it stored, named as a source's run records them (``SourceRun``).
@@ -71,4 +76,10 @@ def intake(engine: Engine, records: Sequence[CaseRecord], *, rules: list[Approve
     report.links_proposed = propose(engine, [r.key for r in records], similarity=similarity, now=now)
     if report.stored.changes_added or report.links_proposed:
         report.auto_approved = len(apply_rules(engine, rules, detected_at=now))
+    curated = {r.key: r.dates for r in records if isinstance(r, CuratedRecord)}
+    changed = [key for key, outcome in report.stored.outcomes.items() if outcome is not Outcome.UNCHANGED]
+    if changed or curated:
+        refresh_dates(engine, [*changed, *curated], now=now, curated=curated)
+    if report.stored.events_added:
+        record_rulings(engine, changed, now=now)
     return report

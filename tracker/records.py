@@ -9,10 +9,11 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from datetime import time as clock_time
 from urllib.parse import urlsplit
 
 from tracker.errors import InvalidRecord
-from tracker.vocab import ActionClass, Kind
+from tracker.vocab import ActionClass, DateKind, Kind
 
 # "cand-3:23-cv-00201", "us-119-s-1367", "ca-20252026-ab-412", "fr-2023-18624"
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9:._-]*$")
@@ -122,6 +123,20 @@ class CaseRecord:
 
 
 @dataclass
+class CuratedDate:
+    """A date ahead staff put on the watchlist (a case's ``dates:``), for ``tracker.calendar``."""
+
+    kind: DateKind
+    title: str
+    day: date
+    time: clock_time | None = None
+    timezone: str | None = None
+    location: str | None = None
+    text: str | None = None
+    source_url: str | None = None
+
+
+@dataclass
 class CuratedRecord(CaseRecord):
     """A case from the curated watchlist, with its staff-only fields.
 
@@ -133,6 +148,7 @@ class CuratedRecord(CaseRecord):
     as_of: date | None = None
     confidence: str | None = None
     research_notes: str | None = None
+    dates: list[CuratedDate] = field(default_factory=list)
 
 
 MAX_TITLE = 1000  # characters; the longest bill title on record is about 700

@@ -261,7 +261,8 @@ class Claim(Described):
         "State unfair-competition law (California's UCL, § 17200) and the like.")
     RIGHT_OF_PUBLICITY = "right-of-publicity", "Right of publicity", (
         "Use of a name, voice or likeness (California Civil Code § 3344, state digital-replica laws).")
-    TRADEMARK = "trademark", "Trademark", "Trademark infringement, dilution or false designation (Lanham Act)."
+    TRADEMARK = "trademark", "Trademark", (
+        "Trademark infringement, dilution or false designation (Lanham Act).")
     UNJUST_ENRICHMENT = "unjust-enrichment", "Unjust enrichment", "Unjust enrichment."
     CONTRACT = "contract", "Breach of contract", "Breach of contract or of a licence's terms."
     COMPUTER_FRAUD = "computer-fraud", "Computer fraud", "CFAA or California's CDAFA (unauthorised access)."

@@ -8,15 +8,15 @@ hands these records to ``tracker.store.ingest`` like any other source, so seedin
 nothing and a later crawl simply extends the history.
 """
 
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from tracker.errors import ConfigError, InvalidRecord
-from tracker.records import CuratedRecord, EventRecord, check_record
-from tracker.vocab import Kind
+from tracker.records import CuratedDate, CuratedRecord, EventRecord, check_record, is_web_url
+from tracker.vocab import DateKind, Kind
 
 WATCHLIST_FILE = Path(__file__).resolve().parent / "data" / "watchlist.yaml"
 SOURCE = "watchlist"
@@ -81,7 +81,21 @@ def parse_entry(entry: dict[str, Any]) -> CuratedRecord:
         as_of=_date(entry["as_of"]) if entry.get("as_of") else None,
         confidence=entry["confidence"],
         research_notes=_notes(entry.get("research_notes")),
+        dates=[_curated_date(d) for d in entry.get("dates") or []],
     )
+
+
+def _curated_date(entry: dict[str, Any]) -> CuratedDate:
+    """``{kind: oral-argument, title: ..., date: 2026-06-11, time: "10:00", timezone: ...,
+    source_url: ...}``: a date ahead the sources name but no feed gives."""
+    url = entry.get("source_url")
+    if url is not None and not is_web_url(url):
+        raise ValueError(f"date {entry.get('title')!r}: source_url is not an http(s) URL")
+    at = entry.get("time")
+    return CuratedDate(kind=DateKind(entry["kind"]), title=str(entry["title"]), day=_date(entry["date"]),
+                       time=time.fromisoformat(str(at)) if at is not None else None,
+                       timezone=entry.get("timezone"), location=entry.get("location"),
+                       text=entry.get("text"), source_url=url)
 
 
 def _notes(value: Any) -> str | None:
