@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from tracker.coming import case_matches
 from tracker.config import Settings, templates_dir
 from tracker.matters import matters_of
 from tracker.models.cases import Case, Event
@@ -114,34 +115,16 @@ def significance(change: Change) -> Significance:
 
 def matches(subscriber: Subscriber, item: DigestItem) -> list[str]:
     """Which of the subscriber's filters the change meets; empty when it is not for them."""
-    case = item.case
-    if case.key in subscriber.follows:
-        return [f"you follow {case.key}"]
-    if item.matter is not None and item.matter.key in subscriber.follows:
-        return [f"you follow {item.matter.key}"]
-    if subscriber.follows and not (subscriber.kinds or subscriber.jurisdictions or subscriber.topics):
-        return []  # someone who only follows cases wants only those
-    matched = []
-    if subscriber.kinds:
-        if case.kind not in subscriber.kinds:
-            return []
-        matched.append(f"kind: {Kind(case.kind).label.lower()}")
-    if subscriber.jurisdictions:
-        if case.jurisdiction not in subscriber.jurisdictions:
-            return []
-        matched.append(f"jurisdiction: {case.jurisdiction}")
-    if subscriber.topics:
-        topics = [t for t in subscriber.topics if t in set(case.tags) | set(item.staff["staff_tags"])]
-        if not topics:
-            return []
-        matched.append("topic: " + ", ".join(topics))
+    matched = case_matches(subscriber, item.case, item.matter, item.staff)
+    if not matched or matched[0].startswith("you follow"):
+        return matched
     wants_major = subscriber.min_significance == Significance.MAJOR \
         or subscriber.frequency == Frequency.IMMEDIATE
     if wants_major:
         if significance(item.change) != Significance.MAJOR:
             return []
-        matched.append("major changes")
-    return matched or ["everything"]
+        matched = [m for m in matched if m != "everything"] + ["major changes"]
+    return matched
 
 
 def candidates(session: Session, *, after: int, up_to: int, since: datetime) -> list[DigestItem]:
