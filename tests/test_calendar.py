@@ -22,7 +22,8 @@ from tracker.watchlist import parse_entry
 DATA = Path(__file__).parent / "data" / "calendar"
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 LABELLED = yaml.safe_load((DATA / "settings.yaml").read_text())["items"]
-DOCKETS = {d["source"].rsplit("/", 1)[1]: d for d in yaml.safe_load((DATA / "dockets.yaml").read_text())["dockets"]}
+DOCKETS = {docket["source"].rsplit("/", 1)[1]: docket
+           for docket in yaml.safe_load((DATA / "dockets.yaml").read_text())["dockets"]}
 
 
 @pytest.mark.parametrize("item", LABELLED, ids=lambda item: item["text"][:50])
@@ -49,7 +50,8 @@ def docket(name: str, *, through: str | None = None) -> CaseRecord:
         identifiers={"court": data["court"], "docket_number": data["docket_number"]},
         events=[EventRecord(date.fromisoformat(e["date"]), e["text"], "courtlistener",
                             source_url=f"https://www.courtlistener.com/docket/1/entry-{e['entry']}/",
-                            sequence=int(e["entry"]), entry_number=e["entry"], external_id=f"entry-{e['entry']}")
+                            sequence=int(e["entry"]), entry_number=e["entry"],
+                            external_id=f"entry-{e['entry']}")
                 for e in entries])
 
 
@@ -87,7 +89,8 @@ def test_a_docket_s_settings_fold_into_its_dates(store_engine):
     assert rows["Jury Trial", date(2010, 6, 1)].state == "vacated"
     # The 2011 schedule: new dates, since the earlier ones had passed or were vacated.
     trial = rows["Jury Trial", date(2012, 5, 21)]
-    assert (trial.state, trial.kind, trial.time, trial.timezone) == ("scheduled", "trial", time(10), "America/Chicago")
+    assert (trial.state, trial.kind, trial.time, trial.timezone) == (
+        "scheduled", "trial", time(10), "America/Chicago")
     assert rows["Settlement Conference", date(2011, 11, 22)].state == "scheduled"
     # A trial date is not a trial: the dates never fold into the status.
     with Session(store_engine) as session:
@@ -132,7 +135,8 @@ def feed(engine, key: str) -> bytes:
 def test_a_vacated_date_stays_in_the_feed_as_cancelled(store_engine):
     store(store_engine, docket("laed_127926"))
     events = icalendar.Calendar.from_ical(feed(store_engine, "laed-2:08-cv-04256")).walk("VEVENT")
-    status = {(str(e["SUMMARY"]).split(":")[0], e.decoded("DTSTART").date()): str(e["STATUS"]) for e in events}
+    status = {(str(e["SUMMARY"]).split(":")[0], e.decoded("DTSTART").date()): str(e["STATUS"])
+              for e in events}
     assert status["Motion Hearing", date(2010, 2, 17)] == "CANCELLED"
     assert status["Jury Trial", date(2012, 5, 21)] == "CONFIRMED"
 
@@ -163,16 +167,17 @@ def test_curated_dates_come_from_the_watchlist_and_a_crawl_keeps_them(store_engi
     entry = {"key": "ded-1:20-cv-00613", "kind": "lawsuit", "jurisdiction": "ded", "confidence": "high",
              "title": "Thomson Reuters v. ROSS Intelligence",
              "identifiers": {"court": "ded", "docket_number": "1:20-cv-00613"},
-             "dates": [{"kind": "oral-argument", "title": "Oral argument (Third Circuit)", "date": "2026-12-09",
+             "dates": [{"kind": "oral-argument", "title": "Oral argument (Third Circuit)",
+                        "date": "2026-12-09",
                         "time": "09:30", "timezone": "America/New_York",
                         "source_url": "https://www2.ca3.uscourts.gov/oralargument/"}]}
     store(store_engine, parse_entry(entry))
     (argued,) = dates(store_engine, "ded-1:20-cv-00613")
     assert (argued.kind, argued.origin, argued.time, argued.timezone) == (
         "oral-argument", "watchlist", time(9, 30), "America/New_York")
-    crawl = CaseRecord(key="ded-1:20-cv-00613", kind=Kind.LAWSUIT, jurisdiction="ded", title="Thomson Reuters",
-                       source="courtlistener", events=[EventRecord(date(2026, 11, 2), "NOTICE of Appearance",
-                                                                   "courtlistener")])
+    crawl = CaseRecord(key="ded-1:20-cv-00613", kind=Kind.LAWSUIT, jurisdiction="ded",
+                       title="Thomson Reuters", source="courtlistener",
+                       events=[EventRecord(date(2026, 11, 2), "NOTICE of Appearance", "courtlistener")])
     store(store_engine, crawl, now=NOW + timedelta(days=1))
     assert [d.uid for d in dates(store_engine, "ded-1:20-cv-00613")] == [argued.uid]
 

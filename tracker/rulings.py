@@ -20,7 +20,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlmodel import Session, col
 
 from tracker.db import write_session
-from tracker.docket import MOTION_SUBJECT, disposition_of
+from tracker.docket import DISPOSITION, MOTION_SUBJECT, disposition_of
 from tracker.errors import NotFoundError, TrackerError
 from tracker.models.cases import Case, Event
 from tracker.models.review import Change
@@ -48,7 +48,7 @@ CLAIM_WORDS = tuple((claim, re.compile(words)) for claim, words in (
     (Claim.DMCA_1201, r"\b1201\b|anti-?circumvention|\bcircumvent"),
     (Claim.UNFAIR_COMPETITION, r"unfair competition|\bucl\b|\b17200\b"),
     (Claim.RIGHT_OF_PUBLICITY, r"right of publicity|\bpublicity\b|\blikeness\b|\b3344\b"),
-    (Claim.TRADEMARK, r"trademark|lanham|false designation|\bdilution\b"),
+    (Claim.TRADEMARK, r"trademark|lanham|false designation|(?<!market )\bdilution\b"),
     (Claim.UNJUST_ENRICHMENT, r"unjust enrichment"),
     (Claim.CONTRACT, r"breach of contract|contract claims?"),
     (Claim.COMPUTER_FRAUD, r"\bcfaa\b|\bcdafa\b|computer fraud"),
@@ -86,6 +86,9 @@ def read_outcome(text: str, classes: Sequence[str] = ()) -> Outcome:
         motion = " ".join(found.group(0).split())
     disposition = (Disposition.GRANTED_IN_PART if A.MOTION_TO_DISMISS_GRANTED_IN_PART in classes
                    else disposition_of(lowered))
+    said = {word.lastgroup for word in DISPOSITION.finditer(lowered)}
+    if disposition is not Disposition.GRANTED_IN_PART and len(said) > 1:
+        disposition = None  # cross-motions, one granted and one denied: staff say which counts
     claims = [claim for claim, pattern in CLAIM_WORDS if pattern.search(lowered)]
     fair_use = None
     if "fair use" in lowered:

@@ -14,7 +14,7 @@ import sys
 import typer
 from sqlalchemy.exc import DBAPIError
 
-from tracker.cli import cases, crawl, demo, reference
+from tracker.cli import calendar, cases, crawl, demo, reference
 from tracker.cli.db import db_app
 from tracker.cli.params import plain_help_types
 from tracker.cli.watchlist import watchlist_app
@@ -38,6 +38,8 @@ app.command()(crawl.sources)
 app.command()(demo.demo)
 app.command("config")(reference.show_config)
 app.command()(reference.vocab)
+app.command("calendar")(calendar.calendar_command)
+app.command("rulings")(calendar.rulings_command)
 app.add_typer(db_app, name="db")
 app.add_typer(watchlist_app, name="watchlist")
 

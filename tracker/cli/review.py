@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
+from tracker.cli.calendar import DispositionChoice
 from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.output import JsonFlag, print_json
@@ -27,7 +28,7 @@ from tracker.review import (
     set_stance,
     set_tags,
 )
-from tracker.vocab import ChangeKind, Priority, Stance, Status
+from tracker.vocab import ChangeKind, Claim, FairUse, Priority, Stance, Status
 
 review_app = typer.Typer(
     help="The review queue: what the spiders found, waiting to be approved or rejected.",
@@ -216,11 +217,31 @@ def review_reject(
 def review_edit(
     change_id: Annotated[int, typer.Argument(help="A change id.")],
     note: NoteOption = None, headline: HeadlineOption = None, priority: PriorityOption = None,
+    motion: Annotated[str | None, typer.Option(help="Outcome: the motion the ruling decides.")] = None,
+    disposition: Annotated[DispositionChoice | None, typer.Option(
+        help="Outcome: granted, denied or in-part.", case_sensitive=False)] = None,
+    claim: Annotated[list[Claim] | None, typer.Option(
+        help="Outcome: a claim it reached (`tracker vocab claims`); repeatable; replaces the list.",
+        case_sensitive=False, show_choices=False, metavar="CLAIM")] = None,
+    fair_use: Annotated[FairUse | None, typer.Option(
+        "--fair-use", help="Outcome: for-defendant, against, mixed or not-reached.",
+        case_sensitive=False)] = None,
+    holding: Annotated[str | None, typer.Option(help="Outcome: the holding in one line.")] = None,
     as_: AsOption = None,
 ) -> None:
-    """Change a change's headline, note or priority; the earlier version stays in its log."""
-    change = edit(_engine(), change_id, by=reviewer(as_), now=_now(), note=note, headline=headline,
-                  priority=priority)
+    """Change a change's headline, note or priority (the earlier version stays in its log), or
+    the outcome of the ruling it is about."""
+    engine, by = _engine(), reviewer(as_)
+    outcome = {"motion": motion, "disposition": disposition and disposition.disposition,
+               "claims": claim, "fair_use": fair_use, "holding": holding}
+    if any(value is not None for value in outcome.values()):
+        from tracker.rulings import set_outcome
+
+        event_id = set_outcome(engine, change_id, by=by, now=_now(), **outcome)
+        sys.stdout.write(f"#{change_id}: the ruling's outcome is set (event {event_id})\n")
+        if note is None and headline is None and priority is None:
+            return
+    change = edit(engine, change_id, by=by, now=_now(), note=note, headline=headline, priority=priority)
     sys.stdout.write(f"#{change.id} edited ({change.review_state})\n")
 
 
