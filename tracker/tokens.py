@@ -20,6 +20,7 @@ from tracker.config import Settings, data_dir
 from tracker.errors import ConfigError, TrackerError
 
 CONFIRM, PREFERENCES, UNSUBSCRIBE = "confirm", "preferences", "unsubscribe"
+CALENDAR = "calendar"  # a subscriber's own calendar feed: it never expires, like unsubscribing
 CONFIRM_MAX_AGE = 7 * 24 * 3600  # seconds
 
 

@@ -25,7 +25,7 @@ from tracker.config import Settings
 from tracker.db import open_store
 from tracker.staff import prepare
 from tracker.tokens import CSRF, SESSIONS, Tokens, derive_key, secret_key
-from tracker.web import browse, pages, pictures, public, staff
+from tracker.web import browse, calendar, pages, pictures, public, staff
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -52,6 +52,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/staff/cases/{key}", staff.case_staff, methods=["GET", "POST"]),
         Route("/staff/sources", staff.sources_page),
         *pictures.ROUTES,
+        *calendar.ROUTES,
     ]
     app = Starlette(
         routes=routes,
