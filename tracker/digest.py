@@ -25,9 +25,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from tracker.coming import case_matches
+from tracker.coming import case_matches, coming_up
 from tracker.config import Settings, templates_dir
 from tracker.matters import matters_of
+from tracker.models.calendar import DateAhead
 from tracker.models.cases import Case, Event
 from tracker.models.matters import Matter
 from tracker.models.review import Change
@@ -35,7 +36,8 @@ from tracker.models.subscribers import Subscriber
 from tracker.pictures.png import digest_map
 from tracker.queries import staff_of, status_label
 from tracker.records import safe_url
-from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE, Tokens
+from tracker.rulings import describe, outcomes_of
+from tracker.tokens import CALENDAR, CONFIRM, PREFERENCES, UNSUBSCRIBE, Tokens
 from tracker.vocab import ChangeKind, Frequency, Kind, Priority, Significance
 
 KIND_ORDER = list(Kind)
@@ -88,6 +90,9 @@ class Digest:
     items: list[DigestItem]
     up_to: int  # the approval_seq of the last change considered
     since: datetime  # the cap
+    # A ruling's outcome in a line and its holding, by the event id of the change about it.
+    outcomes: dict[int, tuple[str, str | None]] = field(default_factory=dict)
+    coming: list[tuple[DateAhead, Case]] = field(default_factory=list)  # the subscriber's dates ahead
 
     def groups(self) -> list[tuple[str, list[DigestItem]]]:
         """Items by matter (a dispute's dockets or bills together), then the rest by kind in a
@@ -182,6 +187,8 @@ def build_digests(session: Session, subscribers: list[Subscriber], *, now: datet
     up_to = latest_approval(session)
     pool = candidates(session, after=min(s.cursor for s in subscribers), up_to=up_to, since=cap)
     earlier = mailed_before(session, [item for item in pool if item.change.correction])
+    outcomes = {event_id: (describe(view), view.outcome.holding) for event_id, view
+                in outcomes_of(session, [i.change.event_id for i in pool if i.change.event_id]).items()}
     digests = []
     for subscriber in subscribers:
         items = []
@@ -196,7 +203,8 @@ def build_digests(session: Session, subscribers: list[Subscriber], *, now: datet
             if matched := matches(subscriber, item):
                 items.append(DigestItem(item.change, item.case, item.event, item.staff, item.matter,
                                         matched))
-        digests.append(Digest(subscriber, items, up_to, cap))
+        coming = coming_up(session, subscriber, today=now.date()) if items else []
+        digests.append(Digest(subscriber, items, up_to, cap, outcomes, coming))
     return digests
 
 
@@ -242,10 +250,11 @@ def render_digest(digest: Digest, settings: Settings, tokens: Tokens) -> Mail:
     base = settings.base_url.rstrip("/")
     unsubscribe = f"{base}/unsubscribe/{tokens.make(UNSUBSCRIBE, subscriber.id)}"
     preferences = f"{base}/preferences/{tokens.make(PREFERENCES, subscriber.id)}"
+    calendar = f"{base}/calendar/subscribers/{tokens.make(CALENDAR, subscriber.id)}.ics"
     subject, text, html = _render(
         "digest", settings, digest=digest, groups=digest.groups(), subscriber=subscriber,
         count=len(digest.items), first=digest.items[0] if digest.items else None,
-        unsubscribe_url=unsubscribe, preferences_url=preferences,
+        unsubscribe_url=unsubscribe, preferences_url=preferences, calendar_url=calendar,
         frequency=Frequency(subscriber.frequency),
         state_map=digest_map(base, subscriber.kinds or [], {item.case.kind for item in digest.items}))
     address = _mailbox(settings.mail_from)
