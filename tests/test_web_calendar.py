@@ -1,6 +1,7 @@
 """``/calendar``, its iCalendar feeds and ``/rulings`` over real HTTP, and ``/calendar`` in
 headless Chromium: the dates of real dockets (tests/data/calendar/dockets.yaml)."""
 
+import re
 from datetime import date, timedelta
 
 import httpx
@@ -71,7 +72,9 @@ def test_a_subscriber_s_own_feed_follows_their_filters(site):  # noqa: F811
     bills, _ = subscribe(site.engine, "bills@example.org", Preferences(kinds=[Kind.STATE_BILL]), now=now(),
                          confirmed=True)
     web, tokens = client(site), Tokens(SECRET)
-    mine = uids(web.get(f"/calendar/subscribers/{tokens.make(CALENDAR, reader.id)}.ics"))
+    preferences = web.get(f"/preferences/{tokens.make('preferences', reader.id)}").text
+    link = re.search(r'href="(/calendar/subscribers/[^"]+\.ics)">Your dates', preferences).group(1)
+    mine = uids(web.get(link))
     assert [str(e["SUMMARY"]) for e in mine.values()] == ["Comment period closes: A notice of inquiry"]
     assert uids(web.get(f"/calendar/subscribers/{tokens.make(CALENDAR, bills.id)}.ics")) == {}
     forged = web.get(f"/calendar/subscribers/{tokens.make('unsubscribe', reader.id)}.ics")
@@ -117,3 +120,13 @@ def test_the_calendar_page_in_a_browser(site, browser, shots):  # noqa: F811
     browser.get(f"{site.url}/calendar?from=2009-07-01&days=400&kind=trial&vacated=1")
     vacated = browser.find_elements(By.CSS_SELECTOR, "tr.vacated")
     assert vacated and all("vacated" in row.text for row in vacated)
+
+
+def test_a_case_page_keeps_its_past_dates_and_marks_the_vacated(site):  # noqa: F811
+    fill(site)
+    page = client(site).get(f"/cases/{DEDIOL}")
+    dates = page.text.split("<h2>Dates</h2>", 1)[1].split("</table>", 1)[0]
+    assert dates.count('<tr class="date vacated">') == 5  # two trials, two hearings on the briefs, a pretrial
+    assert "<s>Jury Trial</s> <span class=\"major\">vacated</span>" in dates
+    assert "2012-05-21 10:00</td>" in dates and "(past)" in dates
+    assert f'href="/calendar/cases/{DEDIOL}.ics"' in page.text

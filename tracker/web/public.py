@@ -8,6 +8,7 @@ from sqlmodel import Session, col
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from tracker.calendar import case_dates
 from tracker.errors import NotFoundError, TrackerError
 from tracker.limits import hit
 from tracker.mailer import deliver, queue_confirmation
@@ -25,7 +26,7 @@ from tracker.subscriptions import (
     unsubscribe,
     update_preferences,
 )
-from tracker.tokens import CONFIRM, PREFERENCES, UNSUBSCRIBE, BadToken
+from tracker.tokens import CALENDAR, CONFIRM, PREFERENCES, UNSUBSCRIBE, BadToken
 from tracker.vocab import Frequency, Kind, ReviewState, Significance
 from tracker.web.pages import checked_form, db, environment, render
 
@@ -60,7 +61,15 @@ def case_detail(engine, key: str, *, as_dict: bool = False):
 
 async def case_page(request: Request) -> Response:
     case = await db(case_detail, request.app.state.engine, request.path_params["key"], as_dict=True)
-    return render(request, "case.html", case=case, events=list(reversed(case["events"])))
+    dates = await db(_case_dates, request.app.state.engine, request.path_params["key"])
+    return render(request, "case.html", case=case, events=list(reversed(case["events"])), dates=dates,
+                  today=_now().date())
+
+
+def _case_dates(engine, key: str) -> list:
+    """The case's dates ahead and past, vacated ones marked (``tracker.calendar``)."""
+    with Session(engine) as session:
+        return case_dates(session, session.execute(select(Case.id).where(Case.key == key)).scalar_one())
 
 
 async def case_json(request: Request) -> Response:
@@ -187,7 +196,8 @@ async def preferences_page(request: Request) -> Response:
     subscriber = await db(_subscriber, request, PREFERENCES)
     context = {"subscriber": subscriber, "kinds": list(Kind), "topics": _topics(request),
                "frequencies": list(Frequency),
-               "unsubscribe": request.app.state.tokens.make(UNSUBSCRIBE, subscriber.id)}
+               "unsubscribe": request.app.state.tokens.make(UNSUBSCRIBE, subscriber.id),
+               "calendar": request.app.state.tokens.make(CALENDAR, subscriber.id)}
     if request.method == "GET":
         return render(request, "preferences.html", **context)
     form = await checked_form(request)
