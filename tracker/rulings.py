@@ -84,9 +84,10 @@ def read_outcome(text: str, classes: Sequence[str] = ()) -> Outcome:
     motion = next((MOTION_OF_CLASS[A(c)] for c in classes if c in MOTION_OF_CLASS), None)
     if motion is None and (found := MOTION_SUBJECT.search(lowered)):
         motion = " ".join(found.group(0).split())
+    decided = FAIR_USE_AGAINST.sub("", lowered)  # "fair use rejected" says nothing of the motion
     disposition = (Disposition.GRANTED_IN_PART if A.MOTION_TO_DISMISS_GRANTED_IN_PART in classes
-                   else disposition_of(lowered))
-    said = {word.lastgroup for word in DISPOSITION.finditer(lowered)}
+                   else disposition_of(decided))
+    said = {word.lastgroup for word in DISPOSITION.finditer(decided)}
     if disposition is not Disposition.GRANTED_IN_PART and len(said) > 1:
         disposition = None  # cross-motions, one granted and one denied: staff say which counts
     claims = [claim for claim, pattern in CLAIM_WORDS if pattern.search(lowered)]

@@ -80,7 +80,9 @@ def calendar_command(
         at = when.time.strftime("%H:%M") if when.time else "     "
         zone = f" {when.timezone.rsplit('/', 1)[-1].replace('_', ' ')}" if when.time and when.timezone else ""
         mark = " [vacated]" if when.state == "vacated" else ""
-        out.print(f"{when.day.isoformat()} {at}{zone}  {DateKind(when.kind).label}: {when.title}{mark}"
+        label = DateKind(when.kind).label
+        what = label if when.title.lower() == label.lower() else f"{label}: {when.title}"
+        out.print(f"{when.day.isoformat()} {at}{zone}  {what}{mark}"
                   f"\n    {c.key}  {c.title}", markup=False, highlight=False)
 
 
