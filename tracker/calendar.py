@@ -16,6 +16,7 @@ rises with every change (iCalendar's SEQUENCE).
 """
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -53,8 +54,8 @@ COURT_ZONES = {
     **dict.fromkeys(("cod", "azd", "utd", "ca10"), MOUNTAIN),
 }
 # Words that start an entry's scheduling: read no further in an entry without one (most entries).
-SCHEDULING_WORDS = ("set for", "reset", "re-set", "due by", "due on", "to be filed by", "continued",
-                    "vacat", "cancel", "stricken", "scheduled for", "on the briefs", "advanced to")
+SCHEDULING = re.compile("set for|reset|re-set|due by|due on|to be filed by|continued|vacat|cancel|stricken"
+                        "|scheduled for|on the briefs|advanced to")
 COMPARED = ("kind", "title", "day", "time", "timezone", "location", "state", "text", "source_url", "set_on")
 
 
@@ -137,8 +138,7 @@ def docket_dates(case_key: str, court: str | None, events: Iterable[Any]) -> lis
     zone = COURT_ZONES.get((court or "").lower())
     rows: list[DateRow] = []
     for event in sorted(events, key=lambda e: (e.date, e.sequence if e.sequence is not None else -1)):
-        lowered = event.text.lower()
-        if not any(word in lowered for word in SCHEDULING_WORDS):
+        if not SCHEDULING.search(event.text.lower()):
             continue
         for setting in read_settings(event.text):
             if setting.day is not None or setting.action is Action.VACATE:
@@ -188,18 +188,22 @@ def refresh_dates(engine: Engine, case_keys: Sequence[str], *, now: datetime,
 
 
 def _refresh_chunk(connection, keys: list[str], curated: dict[str, list[CuratedDate]], now: datetime) -> int:
-    cases = connection.execute(select(Case.__table__).where(Case.__table__.c.key.in_(keys))).all()
+    table = Case.__table__
+    cases = connection.execute(select(table.c.id, table.c.key, table.c.kind, table.c.jurisdiction,
+                                      table.c.identifiers, table.c.urls)
+                               .where(table.c.key.in_(keys))).all()
     lawsuits = [c.id for c in cases if c.kind == Kind.LAWSUIT]
     events: dict[int, list[Any]] = defaultdict(list)
     if lawsuits:
-        table = Event.__table__
-        for row in connection.execute(select(table.c.case_id, table.c.date, table.c.sequence, table.c.text,
-                                             table.c.fingerprint, table.c.source_url)
-                                      .where(table.c.case_id.in_(lawsuits))):
+        events_table = Event.__table__
+        columns = ("case_id", "date", "sequence", "text", "fingerprint", "source_url")
+        for row in connection.execute(select(*(events_table.c[name] for name in columns))
+                                      .where(events_table.c.case_id.in_(lawsuits))):
             events[row.case_id].append(row)
-    stored: dict[str, Any] = {row.uid: row for row in connection.execute(
-        select(DATES).where(DATES.c.case_id.in_([c.id for c in cases] or [-1])))}
-    touched, seen = 0, set()
+    stored: dict[int, dict[str, Any]] = defaultdict(dict)  # by case, by uid
+    for row in connection.execute(select(DATES).where(DATES.c.case_id.in_([c.id for c in cases] or [-1]))):
+        stored[row.case_id][row.uid] = row
+    touched, seen, new = 0, set(), []
     for case in cases:
         derived = docket_dates(case.key, case.identifiers.get("court") or case.jurisdiction, events[case.id])
         if case.kind == Kind.AGENCY_ACTION:
@@ -211,21 +215,20 @@ def _refresh_chunk(connection, keys: list[str], curated: dict[str, list[CuratedD
         for row in derived:
             seen.add(row.uid)
             values = asdict(row)
-            before = stored.get(row.uid)
+            before = stored[case.id].get(row.uid)
             if before is None:
-                connection.execute(insert(DATES).values(case_id=case.id, sequence=0, updated_at=now,
-                                                        **values))
-                touched += 1
+                new.append({"case_id": case.id, "sequence": 0, "updated_at": now, **values})
             elif any(getattr(before, name) != values[name] for name in COMPARED):
                 connection.execute(update(DATES).where(DATES.c.id == before.id).values(
                     sequence=before.sequence + 1, updated_at=now, **values))
                 touched += 1
-        stale = [r.id for r in stored.values() if r.case_id == case.id and r.origin in origins
-                 and r.uid not in seen]
+        stale = [r.id for r in stored[case.id].values() if r.origin in origins and r.uid not in seen]
         if stale:
             connection.execute(delete(DATES).where(DATES.c.id.in_(stale)))
             touched += len(stale)
-    return touched
+    if new:
+        connection.execute(insert(DATES), new)
+    return touched + len(new)
 
 
 @dataclass

@@ -119,16 +119,18 @@ def record_rulings(engine: Engine, case_keys: Sequence[str], *, now: datetime) -
             .where(Case.__table__.c.key.in_(list(case_keys)), events.c.ruling.is_not(None),
                    events.c.significance == Significance.MAJOR,
                    ~events.c.id.in_(select(OUTCOMES.c.event_id)))).all()
+        outcomes, claims = [], []
         for row in rows:
             outcome = read_outcome(row.text, row.classification.split())
-            connection.execute(insert(OUTCOMES).values(
-                event_id=row.id, case_id=row.case_id, motion=outcome.motion,
-                disposition=outcome.disposition and str(outcome.disposition),
-                fair_use=outcome.fair_use and str(outcome.fair_use), document_url=row.source_url,
-                read_from=FROM_TEXT, set_at=now))
-            if outcome.claims:
-                connection.execute(insert(CLAIMS), [{"event_id": row.id, "claim": str(claim)}
-                                                    for claim in outcome.claims])
+            outcomes.append({"event_id": row.id, "case_id": row.case_id, "motion": outcome.motion,
+                             "disposition": outcome.disposition and str(outcome.disposition),
+                             "fair_use": outcome.fair_use and str(outcome.fair_use), "holding": None,
+                             "document_url": row.source_url, "read_from": FROM_TEXT, "set_by": None,
+                             "set_at": now})
+            claims += [{"event_id": row.id, "claim": str(claim)} for claim in outcome.claims]
+        for table, values in ((OUTCOMES, outcomes), (CLAIMS, claims)):
+            if values:
+                connection.execute(insert(table), values)
     return len(rows)
 
 
