@@ -30,6 +30,9 @@ class TrackerSpider(scrapy.Spider):
     # Set by the extension before the crawl starts.
     since: datetime | None = None  # ask for changes since: the last ok run (None: everything)
     known_keys: set[str] = set()  # the cases the store has already
+    # {key: identifiers} of the stored cases of ``known_kind``: what a refresh asks the upstream
+    # about in one batched query (CourtListener's docket ids) rather than case by case.
+    known_identifiers: dict[str, dict] = {}
     request_budget: int | None = None  # what is left of today's daily_request_budget, if any
     validators: Validators = {}  # {url: (etag, last_modified)} saved after the last full read
 
@@ -38,6 +41,12 @@ class TrackerSpider(scrapy.Spider):
     daily_request_budget: int | None = None  # requests a day the upstream allows (None: no limit)
     many_hosts: bool = False  # reads many sites: one unreachable site stops only itself
     skip_reason: str | None = None  # why this run fetches nothing (no key, nothing configured)
+    known_kind: Kind | None = None  # the kind whose stored identifiers the spider is given
+
+    @property
+    def refreshing(self) -> bool:
+        """Asking what changed since the last complete run, rather than reading everything."""
+        return self.since is not None and not self.full
 
     def part_outcomes(self) -> list[PartOutcome]:
         """How each part of a crawl made of parts went, each recorded as a run of its own

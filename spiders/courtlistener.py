@@ -12,8 +12,17 @@ Notes:
       copyright suit between two publishers is not tracked.
     - ``docket-entries/`` is restricted to some accounts; on 403 the history comes from search
       (``type=rd``, ``docket_id:<id>``), one result per document, folded into entries.
-    - Incremental: a docket already stored and not modified since the last complete run is
-      yielded without its entries (one request), so a no-change re-crawl writes nothing.
+    - A refresh (a complete run before this one, no ``full``) asks what changed rather than
+      visiting each docket: the dockets the store holds and the watchlist's go, fifty at a time,
+      into one search for documents (``type=rd``, ``q=docket_id:(A OR B ...)``,
+      ``entry_date_filed_after``): the v4 ``dockets/`` filter takes one ``id`` (its lookups are
+      exact and ranges, no ``id__in``), the search takes many. A hit CourtListener created
+      since the last run (``meta.date_created``, a Pacific-offset timestamp) marks its docket
+      changed; only then are the docket and its entries modified since read (two requests).
+      Searches stop paging at a page with nothing new. ``entry_date_filed`` is a day in the
+      court's own zone, so the window opens a day early and the timestamps decide.
+    - A docket not modified since the last complete run is yielded without its entries, so a
+      re-crawl of it writes nothing.
     - v4's ``count`` is a URL, never a number: the spider only follows ``next`` (cursor paging).
     - Timestamps carry a US/Pacific offset (``-07:00``); they are compared as aware datetimes.
     - Entry descriptions can hold HTML and an ``(Entered: mm/dd/yyyy)`` suffix; both are removed.
@@ -24,7 +33,7 @@ History:
 import html
 import logging
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 import scrapy
@@ -43,6 +52,7 @@ API = "/api/rest/v4/"
 # "ORDER granting motion ... (Entered: 10/30/2023)" → the suffix says nothing new.
 ENTERED_SUFFIX = re.compile(r"\s*\(Entered:\s*\d{1,2}/\d{1,2}/\d{4}\)\s*$", re.IGNORECASE)
 WHITESPACE = re.compile(r"\s+")
+CHECK_BATCH = 50  # docket ids per change-check search
 
 
 def clean_text(value: str | None) -> str:
@@ -70,6 +80,7 @@ def parse_day(value: str | None) -> date | None:
 
 class CourtListenerSpider(TrackerSpider):
     name = "courtlistener"
+    known_kind = Kind.LAWSUIT
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,8 +108,11 @@ class CourtListenerSpider(TrackerSpider):
         for query in COURTLISTENER_QUERIES:
             yield self.request(self.api("search/", type="r", q=query, order_by="dateFiled desc"),
                                self.parse_search, page=1)
+        checked = self.checked_ids() if self.refreshing else {}
         for record in self.watchlist.values():
             ids = record.identifiers
+            if record.key in checked.values():
+                continue
             if "courtlistener_id" in ids:
                 yield self.request(self.api(f"dockets/{ids['courtlistener_id']}/"),
                                    self.parse_docket)
@@ -106,18 +120,57 @@ class CourtListenerSpider(TrackerSpider):
                 yield self.request(self.api("dockets/", court=ids["court"],
                                             docket_number=ids["docket_number"]),
                                    self.parse_docket_list)
+        numbers = sorted(checked)
+        for start in range(0, len(numbers), CHECK_BATCH):
+            batch = " OR ".join(str(n) for n in numbers[start:start + CHECK_BATCH])
+            yield self.request(self.api("search/", type="rd", q=f"docket_id:({batch})",
+                                        entry_date_filed_after=(self.since - timedelta(days=1))
+                                        .date().isoformat(),
+                                        order_by="entry_date_filed desc"),
+                               self.parse_changes, changed=set())
+
+    def checked_ids(self) -> dict[int, str]:
+        """``{docket id: key}`` of the dockets a refresh checks in batches: every stored lawsuit
+        with a CourtListener id, and every watchlist docket that names one."""
+        checked = {}
+        for key, ids in [*self.known_identifiers.items(),
+                         *((r.key, r.identifiers) for r in self.watchlist.values())]:
+            if str(ids.get("courtlistener_id", "")).isdigit():
+                checked[int(ids["courtlistener_id"])] = key
+        return checked
+
+    def parse_changes(self, response):
+        """The change check: the dockets with a document CourtListener created since the last
+        run are read again (the docket, then its entries); the others cost nothing more."""
+        data = self.json(response)
+        if data is None:
+            return
+        changed: set[int] = response.meta["changed"]
+        for hit in data.get("results", []):
+            created = parse_timestamp((hit.get("meta") or {}).get("date_created"))
+            if hit.get("docket_id") and (created is None or created >= self.since):
+                changed.add(int(hit["docket_id"]))
+        if data.get("next"):
+            yield self.request(data["next"], self.parse_changes, changed=changed)
+            return
+        self.crawler.stats.inc_value("courtlistener/dockets_changed", len(changed))
+        for docket_id in sorted(changed):
+            yield self.request(self.api(f"dockets/{docket_id}/"), self.parse_docket)
 
     def parse_search(self, response):
         """Search (``type=r``): keep the hits that are about AI, follow the cursor."""
         data = self.json(response)
         if data is None:
             return
+        found_new = False
         for hit in data.get("results", []):
             documents = hit.get("recap_documents") or []
             texts = [hit.get("caseName", ""), *(hit.get("party") or []),
                      *(clean_text(d.get("description") or d.get("snippet")) for d in documents)]
             if not hit.get("docket_id"):
                 continue
+            if self.refreshing and self.hit_key(hit) in self.known_keys:
+                continue  # the change check covers it
             match = self.rules.suit(*texts)
             if match is None:
                 self.crawler.stats.inc_value("courtlistener/not_relevant")
@@ -125,7 +178,10 @@ class CourtListenerSpider(TrackerSpider):
                 continue
             yield self.request(self.api(f"dockets/{hit['docket_id']}/"), self.parse_docket,
                                match=match)
+            found_new = True
         page = response.meta["page"]
+        if self.refreshing and not found_new:
+            return  # newest filed first: a page with nothing new ends the search
         if data.get("next") and page < self.search_pages:
             yield self.request(data["next"], self.parse_search, page=page + 1)
 
@@ -156,10 +212,18 @@ class CourtListenerSpider(TrackerSpider):
             self.crawler.stats.inc_value("courtlistener/dockets_unchanged")
             yield case
             return
-        yield self.request(self.api("docket-entries/", docket=docket["id"],
+        since = {"date_modified__gte": self.since.isoformat()} if (
+            self.refreshing and case.key in self.known_keys) else {}
+        yield self.request(self.api("docket-entries/", docket=docket["id"], **since,
                                     order_by="recap_sequence_number,entry_number"),
                            self.parse_entries, case=case, docket_id=docket["id"], entries={},
                            handle_httpstatus_list=[403])
+
+    @staticmethod
+    def hit_key(hit: dict) -> str | None:
+        if hit.get("court_id") and hit.get("docketNumber"):
+            return lawsuit_key(hit["court_id"], hit["docketNumber"])
+        return None
 
     def case(self, docket: dict, match: Match | None = None) -> CaseItem:
         key = lawsuit_key(docket["court_id"], docket["docket_number"])

@@ -93,6 +93,9 @@ class RunRecorder:
             spider.since = previous.started_at if previous else None
         with Session(self.engine) as session:
             spider.known_keys = set(session.execute(select(Case.key)).scalars())
+            if spider.known_kind is not None:
+                spider.known_identifiers = dict(session.execute(
+                    select(Case.key, Case.identifiers).where(Case.kind == spider.known_kind.value)).all())
         if spider.daily_request_budget is not None:
             midnight = datetime.combine(now.date(), time(), tzinfo=UTC)
             used = requests_since(self.engine, spider.name, midnight)

@@ -118,14 +118,26 @@ def test_crawl_stores_ai_suits_and_recrawl_changes_nothing(upstream, crawl_env, 
     second = tracker("crawl", "--source", "courtlistener", env=crawl_env, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert counts(crawl_env) == {"cases": 3, "events": 13, "changes": 3}
-    assert not any(p.endswith("docket-entries/") for p in upstream.paths())
-    assert len(upstream.requests) < first_requests
+    # A refresh asks what changed: the three searches (one page each: nothing new on them) and
+    # one change check naming every stored docket; no docket, no entries.
+    assert not any(p.endswith("docket-entries/") or "/dockets/" in p for p in upstream.paths())
+    (check,) = [q for p, q, _ in upstream.requests if q.get("type") == "rd"]
+    assert check["q"] == "docket_id:(66732129 OR 68494041 OR 68889092)"
+    assert len([p for p in upstream.paths() if p.startswith("/api/")]) == 3 + 1 < first_requests
 
+    # A new entry on Andersen: the check names it (and an older Concord document, created
+    # before the last run), so Andersen alone is read again: its docket, then its new entries.
+    upstream.override("changes-none.json", "changes-andersen.json")
     upstream.override("docket-andersen.json", "docket-andersen-modified.json")
     upstream.override("entries-andersen-page2.json", "entries-andersen-page2-new-entry.json")
+    upstream.requests.clear()
     third = tracker("crawl", "--source", "courtlistener", env=crawl_env, cwd=tmp_path)
     assert third.returncode == 0, third.stderr
     assert counts(crawl_env) == {"cases": 3, "events": 14, "changes": 4}
+    read = [p for p in upstream.paths() if "/dockets/" in p or p.endswith("docket-entries/")]
+    assert read[0] == "/api/rest/v4/dockets/66732129/" and "/api/rest/v4/dockets/68889092/" not in read
+    entries = [q for p, q, _ in upstream.requests if p.endswith("docket-entries/")]
+    assert "date_modified__gte" in entries[0]  # (the stand-in's next link is recorded)
     shown = json.loads(tracker("show", "cand-3:23-cv-00201", "--json", env=crawl_env).stdout)
     assert shown["status"] == "class_certified" and shown["status_date"] == "2026-11-24"
 
@@ -225,3 +237,18 @@ def test_ctrl_c_stops_the_crawl_process_and_records_why(upstream, crawl_env, tmp
     assert courtlistener["last_run"]["state"] == "failed"
     assert courtlistener["last_run"]["reason"] == "interrupted"
     assert courtlistener["last_run"]["finished_at"] is not None
+
+
+def test_change_check_reads_pacific_timestamps_as_instants(spider):
+    """A document created at 16:05 Pacific on the 23rd is news to a run that began at 00:00 UTC
+    on the 24th (it was 00:05 UTC): the offset decides, not the local date."""
+    from datetime import UTC, datetime
+
+    spider.since = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
+    request = spider.request(spider.api("search/", type="rd"), spider.parse_changes, changed=set())
+    body = (FIXTURES / "courtlistener" / "changes-andersen.json").read_text().replace(
+        "{now_pacific}", "2026-11-23T15:59:59.999999-08:00")  # 23:59:59 UTC: before the run
+    response = TextResponse(request.url, body=body.encode(), encoding="utf-8", request=request)
+    urls = [r.url.removeprefix(BASE) for r in spider.parse_changes(response)]
+    assert urls == ["/api/rest/v4/dockets/68889092/"]  # Concord's 16:05 Pacific, not Andersen's
+    assert spider.crawler.stats.get_value("courtlistener/dockets_changed") == 1
