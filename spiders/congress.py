@@ -15,7 +15,10 @@ Notes:
     - The same action often comes twice, from the House or Senate and from the Library of
       Congress; duplicates (same day, same text) are collapsed, and each passage is tied to its
       chamber so that two records of one passage are not read as two chambers.
-    - A bill not updated since the last complete run costs one request (its detail).
+    - A refresh reads only the list: a watched or stored bill it holds changed, and costs its
+      detail and actions; one it does not hold costs nothing. Only when the list was cut short
+      (more pages than ``pages``) are the unlisted watched bills read one by one. A bare-date
+      ``updateDate`` cannot tell the hour, so it counts as changed all that day.
 History:
     - 2026-11-28: first version (issue #4).
 """
@@ -63,6 +66,23 @@ def parse_update(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def changed_since(value: str | None, since: datetime) -> bool:
+    """Whether an ``updateDate`` is on or after ``since``: a timestamp to the second, a bare
+    date (lists) to the day, since it cannot say at what hour that day it changed."""
+    moment = parse_update(value)
+    if moment is None:
+        return True  # an unreadable date: read the bill rather than miss it
+    if len(value) <= 10:
+        return moment.date() >= since.astimezone(UTC).date()
+    return moment >= since
+
+
+def bill_changed(bill: dict, since: datetime) -> bool:
+    """Whether the bill's record or its text changed since ``since`` (either date will do)."""
+    dates = [bill[name] for name in ("updateDate", "updateDateIncludingText") if bill.get(name)]
+    return not dates or any(changed_since(value, since) for value in dates)
+
+
 def ordinal(number: int) -> str:
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
@@ -80,6 +100,7 @@ class CongressSpider(TrackerSpider):
         self.daily_request_budget = self.source.daily_requests
         self.list_pages = self.source.pages
         self.watchlist = {r.key: r for r in self.watchlist_records(Kind.FEDERAL_BILL)}
+        self.listed: set[str] = set()  # watched or stored bills the refresh's list held
 
     def url(self, path: str, **params) -> str:
         query = urlencode({"format": "json", **params})
@@ -97,12 +118,17 @@ class CongressSpider(TrackerSpider):
         if self.key == "DEMO_KEY":
             logger.warning("CONGRESS_API_KEY is DEMO_KEY, which allows 30 requests an hour and "
                            "50 a day; get a free key at api.data.gov")
-        window_start = self.since if self.since and not self.full else datetime.now(UTC) - FIRST_WINDOW
+        window_start = self.since if self.refreshing else datetime.now(UTC) - FIRST_WINDOW
         yield scrapy.Request(self.url("bill", limit=250, sort="updateDate desc",
                                       fromDateTime=window_start.strftime("%Y-%m-%dT%H:%M:%SZ")),
                              callback=self.parse_list, meta={"page": 1})
-        for record in self.watchlist.values():
-            ids = record.identifiers
+        if not self.refreshing:  # a refresh finds its changed watched bills in the list
+            for request in self.watched_bills(self.watchlist):
+                yield request
+
+    def watched_bills(self, keys):
+        for key in keys:
+            ids = self.watchlist[key].identifiers
             yield scrapy.Request(self.url(f"bill/{ids['congress']}/{ids['bill_type']}/{ids['bill_number']}"),
                                  callback=self.parse_bill, meta={"watchlist": True})
 
@@ -113,6 +139,17 @@ class CongressSpider(TrackerSpider):
             return
         for bill in data.get("bills", []):
             title = bill.get("title", "")
+            key = bill_key(bill["congress"], bill["type"], bill["number"])
+            if self.refreshing:
+                self.listed.add(key)
+                # The server filters on fromDateTime already; this holds the day-only dates to it.
+                if not bill_changed(bill, self.since):
+                    continue
+                if key in self.watchlist or key in self.known_keys:  # tracked: no subjects needed
+                    yield scrapy.Request(self.url(f"bill/{bill['congress']}/{bill['type'].lower()}/"
+                                                  f"{bill['number']}"), callback=self.parse_bill,
+                                         meta={"watchlist": True, "match": self.rules.bill(title)})
+                    continue
             match = self.rules.bill(title)
             if match is None and not self.rules.touches(title):
                 self.crawler.stats.inc_value("congress/not_relevant")
@@ -127,6 +164,8 @@ class CongressSpider(TrackerSpider):
         if next_link and page < self.list_pages:
             yield scrapy.Request(self.follow_next(next_link), callback=self.parse_list,
                                  meta={"page": page + 1})
+        elif next_link and self.refreshing:  # cut short: an unlisted watched bill may have changed
+            yield from self.watched_bills(sorted(set(self.watchlist) - self.listed))
 
     def parse_bill(self, response):
         """Bill detail: a bill whose title only touched the subject goes on to its subjects."""
@@ -157,8 +196,7 @@ class CongressSpider(TrackerSpider):
     def bill_case(self, bill: dict, match: Match | None):
         """The bill at once when unchanged since the last run, else a request for its actions."""
         case = self.case(bill, match)
-        updated = parse_update(bill.get("updateDateIncludingText") or bill.get("updateDate"))
-        if self.since and updated and updated < self.since and case.key in self.known_keys:
+        if self.since and not bill_changed(bill, self.since) and case.key in self.known_keys:
             yield case
             return
         path = f"bill/{bill['congress']}/{bill['type'].lower()}/{bill['number']}/actions"

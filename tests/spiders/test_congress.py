@@ -1,11 +1,12 @@
 """The Congress.gov spider: callbacks on recorded API v3 responses, then real crawls."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from scrapy.http import Request, TextResponse
 
-from spiders.congress import CongressSpider, parse_update
+from spiders.congress import CongressSpider, changed_since, parse_update
 from tests.golden import check_golden
 from tests.spiders.crawling import counts, crawl_environment, open_spider, tracker
 from tests.upstream import FIXTURES, Upstream
@@ -66,6 +67,41 @@ def test_both_update_date_forms_parse():
     assert parse_update("2025-05-20T12:45:12Z").isoformat() == "2025-05-20T12:45:12+00:00"
 
 
+def test_a_bare_update_date_counts_as_changed_all_that_day():
+    since = datetime(2026, 11, 19, 15, 0, tzinfo=UTC)
+    assert changed_since("2026-11-19", since)  # that day, at an hour the list does not say
+    assert not changed_since("2026-11-18", since)
+    assert not changed_since("2026-11-19T14:59:59Z", since)  # a timestamp decides to the second
+    assert changed_since("2026-11-19T15:00:00Z", since)
+
+
+def test_a_refresh_reads_only_the_listed_bills_that_changed(spider):
+    """The list of a refresh (fromDateTime): the watched S. 4591, listed with a bare date of the
+    day the last run began, is read again; the watched S. 146, not listed, costs nothing; the
+    stored H.R. 9912, updated (to the second) before the last run, neither."""
+    spider.since = datetime(2026, 11, 19, 15, 0, tzinfo=UTC)
+    spider.known_keys = {"us-119-hr-9912", "us-119-s-4591", "us-119-s-146"}
+    request = Request(spider.url("bill", limit=250), callback=spider.parse_list, meta={"page": 8})
+    page = json.loads((FOLDER / "bills-page1.json").read_text())
+    for bill in page["bills"]:
+        bill.pop("updateDateIncludingText")  # the list's own dates alone
+        if bill["number"] == "9912":
+            bill["updateDate"] = "2026-11-19T14:59:59Z"
+    response = TextResponse(request.url, body=json.dumps(page).encode(), encoding="utf-8",
+                            request=request)
+    outputs = list(spider.parse_list(response))
+    urls = [o.url.removeprefix(BASE).split("?")[0] for o in outputs]
+    # Page 8 of 8 with a next link: cut short, so the unlisted watched S. 146 is read too.
+    assert urls == ["/v3/bill/119/s/4591", "/v3/bill/119/s/146"]
+    response.meta["page"] = 1  # the same list read to its end: S. 146 did not change
+    spider.listed.clear()
+    page["pagination"].pop("next")
+    response = TextResponse(request.url, body=json.dumps(page).encode(), encoding="utf-8",
+                            request=request.replace(meta={"page": 1}))
+    assert [o.url.removeprefix(BASE).split("?")[0] for o in spider.parse_list(response)] == [
+        "/v3/bill/119/s/4591"]
+
+
 @pytest.fixture
 def upstream():
     with Upstream("congress") as server:
@@ -99,13 +135,19 @@ def test_crawl_folds_statuses_and_a_new_action_is_one_change(upstream, tmp_path)
     second = tracker("crawl", "--source", "congress", env=env, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert counts(env) == before
-    assert not any(p.endswith("/actions") for p in upstream.paths())  # nothing changed: no actions
+    # Nothing changed since: the list's two pages and nothing else, the watched bills included.
+    assert [p for p in upstream.paths() if p.startswith("/v3/")] == ["/v3/bill", "/v3/bill"]
 
-    # The Senate passes the bill: Congress.gov updates the bill and lists the new action.
+    # The Senate passes the bill: Congress.gov moves its update date on the list, and the bill
+    # alone costs its detail and its actions.
+    upstream.override("bills-page1.json", "bills-page1-updated.json")
     upstream.override("bill-s4591.json", "bill-s4591-updated.json")
     upstream.override("actions-s4591.json", "actions-s4591-new.json")
+    upstream.requests.clear()
     third = tracker("crawl", "--source", "congress", env=env, cwd=tmp_path)
     assert third.returncode == 0, third.stderr
+    assert sorted(p for p in upstream.paths() if p.startswith("/v3/")) == [
+        "/v3/bill", "/v3/bill", "/v3/bill/119/s/4591", "/v3/bill/119/s/4591/actions"]
     after = counts(env)
     assert (after["events"], after["changes"]) == (before["events"] + 1, before["changes"] + 1)
     shown = json.loads(tracker("show", "us-119-s-4591", "--json", env=env).stdout)
