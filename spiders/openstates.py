@@ -8,8 +8,15 @@ Limits: a free key allows 10 requests a minute and 250 a day (``[sources.opensta
 Notes:
     - Keyword queries from ``tracker.relevance`` (``q=``, quoted phrases), ``updated_since`` the
       last complete run, ``sort=updated_asc``, 20 a page; a page past ``max_page`` is a 404, so
-      paging stops at ``max_page``. Watchlist bills are fetched by jurisdiction, session and
-      identifier. A hit is kept when the relevance rules match its title, abstract or subjects.
+      paging stops at ``max_page``. A hit is kept when the relevance rules match its title,
+      abstract or subjects.
+    - Watchlist bills come in one search per jurisdiction and session (``identifier`` repeated,
+      at most 20 a request), with their actions included; a refresh adds ``updated_since``, so
+      an unchanged watched bill costs nothing and a changed one no more request.
+    - ``updated_since`` is sent as a bare date: older API versions compared it as text with the
+      database's ``2026-06-30 14:03:11+00`` (a space, not a ``T``), where a date-time with a
+      ``T`` misses the rest of its day. A refresh on the same day sees that day's updates again,
+      which cost no request and store nothing new.
     - Optional fields are omitted, not null, and the four summary dates are ``""`` when unknown.
     - Actions carry Open States' own classes (``introduction``, ``passage``,
       ``executive-signature``...), which the status fold reads; classes the tracker does not
@@ -21,7 +28,7 @@ History:
 import logging
 import re
 from datetime import date
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import scrapy
 
@@ -35,6 +42,7 @@ from tracker.vocab import ActionClass, Kind
 logger = logging.getLogger(__name__)
 
 INCLUDES = ("actions", "sources", "abstracts", "related_bills")
+WATCHED_BATCH = 20  # identifiers a search takes, and bills a page holds
 # "ocd-jurisdiction/country:us/state:ca/government" → "ca"
 STATE = re.compile(r"/state:([a-z]{2})/")
 # Open States classes with another name in the tracker's vocabulary.
@@ -68,7 +76,7 @@ class OpenStatesSpider(TrackerSpider):
     def search_url(self, query: str, page: int) -> str:
         params = [("q", query), ("sort", "updated_asc"), ("per_page", 20), ("page", page)]
         params += [("include", name) for name in INCLUDES]
-        if self.since and not self.full:
+        if self.refreshing:
             params.append(("updated_since", self.since.date().isoformat()))
         return f"{self.base}/bills?{urlencode(params)}"
 
@@ -78,13 +86,26 @@ class OpenStatesSpider(TrackerSpider):
             return
         for query in OPENSTATES_QUERIES:
             yield self.request(self.search_url(query, 1), self.parse_search, query=query, page=1)
+        for url in self.watched_urls():
+            yield self.request(url, self.parse_watched)
+
+    def watched_urls(self) -> list[str]:
+        """One search per jurisdiction and session for the watched bills, 20 identifiers each."""
+        groups: dict[tuple[str, str], list[str]] = {}
         for record in self.watchlist.values():
             ids = record.identifiers
-            if not {"state", "session", "bill"} <= ids.keys():
-                continue
-            path = f"/bills/{ids['state']}/{quote(str(ids['session']))}/{quote(ids['bill'])}"
-            query = urlencode([("include", name) for name in INCLUDES])
-            yield self.request(f"{self.base}{path}?{query}", self.parse_bill)
+            if {"state", "session", "bill"} <= ids.keys():
+                groups.setdefault((ids["state"], str(ids["session"])), []).append(ids["bill"])
+        urls = []
+        for (state, session), bills in sorted(groups.items()):
+            for start in range(0, len(bills), WATCHED_BATCH):
+                params = [("jurisdiction", state), ("session", session), ("per_page", WATCHED_BATCH)]
+                params += [("identifier", bill) for bill in bills[start:start + WATCHED_BATCH]]
+                params += [("include", name) for name in INCLUDES]
+                if self.refreshing:
+                    params.append(("updated_since", self.since.date().isoformat()))
+                urls.append(f"{self.base}/bills?{urlencode(params)}")
+        return urls
 
     def json(self, response) -> dict | None:
         if response.status in (401, 403):
@@ -112,10 +133,11 @@ class OpenStatesSpider(TrackerSpider):
             yield self.request(self.search_url(query, page + 1), self.parse_search, query=query,
                                page=page + 1)
 
-    def parse_bill(self, response):
+    def parse_watched(self, response):
+        """The watched bills of one jurisdiction and session (those changed, on a refresh)."""
         data = self.json(response)
-        if data is not None and data.get("identifier"):
-            yield from self.case(data)
+        for bill in (data or {}).get("results", []):
+            yield from self.case(bill)
 
     def case(self, bill: dict, match: Match | None = None):
         jurisdiction = STATE.search((bill.get("jurisdiction") or {}).get("id", ""))

@@ -2,6 +2,7 @@
 without a key."""
 
 import json
+import re
 
 import pytest
 from scrapy.http import Request, TextResponse
@@ -11,6 +12,7 @@ from tests.golden import check_golden
 from tests.spiders.crawling import counts, crawl_environment, open_spider, tracker
 from tests.upstream import FIXTURES, Upstream
 from tracker.records import state_bill_key
+from tracker.relevance import OPENSTATES_QUERIES
 
 BASE = "https://v3.openstates.org"
 FOLDER = FIXTURES / "openstates"
@@ -73,10 +75,18 @@ def test_crawl_folds_statuses_and_a_new_action_is_one_change(upstream, tmp_path)
     assert all(h.get("X-Api-Key") == "k3y" for p, _, h in upstream.requests if p.startswith("/bills"))
     before = counts(env)
 
+    # The watched Illinois bill came in a search of its jurisdiction and session, by identifier.
+    (watched,) = [q for p, q, _ in upstream.requests if "jurisdiction" in q]
+    assert (watched["jurisdiction"], watched["identifier"]) == ("il", "HB 4875")
+    upstream.requests.clear()
     second = tracker("crawl", "--source", "openstates", env=env, cwd=tmp_path)
     assert second.returncode == 0
     assert counts(env) == before
-    assert all("updated_since" in q for p, q, _ in upstream.requests[-6:] if p == "/bills")
+    # A refresh: every query asks for what was updated since the last run's day (a bare date),
+    # one a keyword (the recorded replica search has two pages) and one for the watched bills.
+    bills = [q for p, q, _ in upstream.requests if p == "/bills"]
+    assert len(bills) == len(OPENSTATES_QUERIES) + 1 + 1
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", q["updated_since"]) for q in bills)
 
     upstream.override("search-replica-page1.json", "search-replica-page1-new.json")
     third = tracker("crawl", "--source", "openstates", env=env, cwd=tmp_path)

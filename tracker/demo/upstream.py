@@ -1,7 +1,8 @@
 """A stand-in upstream API on 127.0.0.1 serving recorded responses, for the spider tests and
 ``tracker demo``.
 
-Routes (``tracker/demo/fixtures/<source>/routes.json``) map a path and some query parameters to a list
+Routes (``tracker/demo/fixtures/<source>/routes.json``) map a path and some query parameters (a
+value ``*``: any value, the parameter present) to a list
 of responses served in turn (the last one repeats): a recorded JSON file, or a status such as a
 429 with ``Retry-After`` or a 500, before the recorded answer. ``{base}`` in a file becomes this
 server's URL (so ``next`` links come back here) and ``{now_pacific}`` the current time with a
@@ -30,8 +31,9 @@ LAST_MODIFIED = "Fri, 10 Oct 2025 23:24:11 GMT"
 
 
 class Upstream:
-    def __init__(self, source: str):
-        self.folder = FIXTURES / source
+    def __init__(self, source: str, folder: Path | None = None):
+        """:param folder: recorded responses elsewhere than the source's fixtures (the bench's)"""
+        self.folder = folder or FIXTURES / source
         self.routes = json.loads((self.folder / "routes.json").read_text())
         for route in self.routes:
             query = route.setdefault("query", {})
@@ -75,7 +77,8 @@ class Upstream:
             status, name = self.refusal
             return status, {}, (self.folder / name).read_bytes()
         matches = [r for r in self.routes if r["path"] == path
-                   and all(query.get(k) == v for k, v in r["query"].items())]
+                   and all(query.get(k) == v or (v == "*" and k in query)
+                           for k, v in r["query"].items())]
         if not matches:
             return 404, {}, b'{"detail": "Not found."}'
         route = max(matches, key=lambda r: len(r["query"]))
