@@ -26,6 +26,8 @@ from tracker.redact import redact
 RUNS = SourceRun.__table__
 VALIDATORS = FetchValidator.__table__
 OK, PARTIAL, FAILED, SKIPPED, RUNNING = "ok", "partial", "failed", "skipped", "running"
+# A run the day's quota could not pay for (tracker.budget): not started, and not a failure.
+WAITING, WAITING_REASON = "waiting", "waiting for quota"
 # A part's finish reason when it answered but held nothing (not a 304, which is news too).
 EMPTY = "empty"
 # A source's conditional-request validators: {url: (etag, last_modified)}.
@@ -105,6 +107,11 @@ def requests_since(engine: Engine, source: str, start: datetime) -> int:
         return int(total.scalar_one())
 
 
+def waiting_for_quota(run: SourceRun | None) -> bool:
+    """A run that waited for the quota, or one the day's budget stopped short."""
+    return run is not None and (run.state == WAITING or run.finish_reason == "budget_exhausted")
+
+
 @dataclass
 class Health:
     source: str
@@ -113,13 +120,15 @@ class Health:
     last_success: SourceRun | None
     last_failure: SourceRun | None
     stale: str | None  # why the source is stale, if it is
+    waiting: bool = False  # its quota is spent for now: neither failed nor stale
 
 
 def source_health(engine: Engine, sources: list[str], *, now: datetime,
                   intervals: dict[str, float], stale_after: float, stale_runs: int) -> list[Health]:
     """Each source (and any other that has run, parts included): its last run, success and
     failure, and whether it is stale: no success for ``stale_after`` intervals, or nothing
-    brought (failed or empty) in its last ``stale_runs`` runs."""
+    brought (failed or empty) in its last ``stale_runs`` runs. A source whose last run waited
+    for its quota (or was stopped short by it) is waiting, not stale."""
     with Session(engine) as session:
         names = dict.fromkeys(sources)
         names.update(dict.fromkeys(session.exec(select(SourceRun.source).distinct()).scalars()))
@@ -144,7 +153,10 @@ def source_health(engine: Engine, sources: list[str], *, now: datetime,
                 stale = f"no success in {interval * stale_after:g} h"
             if len(recent) == stale_runs and all(s == FAILED or r == EMPTY for s, r in recent):
                 stale = f"nothing in the last {stale_runs} runs"
-            health.append(Health(name, interval, latest(), success,
-                                 latest(col(SourceRun.state).in_([FAILED, PARTIAL])), stale))
+            last = latest()
+            waiting = waiting_for_quota(last)
+            health.append(Health(name, interval, last, success,
+                                 latest(col(SourceRun.state).in_([FAILED, PARTIAL])),
+                                 None if waiting else stale, waiting))
         return health
 

@@ -110,12 +110,22 @@ def _print_crawl_summary(runs) -> None:
     console(stderr=True).print(table)
 
 
-def sources(as_json: JsonFlag = False) -> None:
+def sources(
+    plan: Annotated[bool, typer.Option(
+        "--plan", help="The day's budget instead: what a refresh costs, the quota, the interval "
+        "that fits it.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
     """Each source's health: last run, last success, last failure and whether it is stale."""
     from tracker.crawl import available_sources
     from tracker.runs import source_health
 
     settings = load_settings()
+    if plan:
+        from tracker.cli.budget import print_plan
+
+        print_plan(settings, available_sources(), as_json=as_json)
+        return
     health = source_health(open_store(settings.database_url), available_sources(), now=datetime.now(UTC),
                            intervals=settings.crawl_intervals, stale_after=settings.stale_after,
                            stale_runs=settings.stale_runs)
@@ -124,6 +134,7 @@ def sources(as_json: JsonFlag = False) -> None:
         "interval_hours": h.interval_hours,
         "stale": h.stale is not None,
         "stale_reason": h.stale,
+        "waiting_for_quota": h.waiting,
         "last_run": _run_dict(h.last_run),
         "last_success": _run_dict(h.last_success),
         "last_failure": _run_dict(h.last_failure),
@@ -143,7 +154,8 @@ def sources(as_json: JsonFlag = False) -> None:
             f"{run['started_at']} {run['state']}" if run else "never",
             success["started_at"] if success else "never",
             f"{failure['started_at']} {failure['reason'] or ''}".strip() if failure else "",
-            f"STALE: {row['stale_reason']}" if row["stale"] else "")
+            f"STALE: {row['stale_reason']}" if row["stale"] else
+            "waiting for quota" if row["waiting_for_quota"] else "")
     console().print(table)
 
 
