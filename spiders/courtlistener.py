@@ -30,17 +30,16 @@ History:
     - 2026-11-28: first version (issue #3).
 """
 
-import html
 import logging
 import re
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 import scrapy
-from w3lib.html import remove_tags
 
 from spiders.base import TrackerSpider
 from spiders.items import CaseItem, EventItem
+from tracker.docket_text import clean_text
 from tracker.records import lawsuit_key
 from tracker.relevance import COURTLISTENER_QUERIES, Match, tracked_fields
 from tracker.vocab import Kind
@@ -49,16 +48,7 @@ logger = logging.getLogger(__name__)
 MDL_NUMBER = re.compile(r"\b(\d{3,5})\b")  # "MDL 3143", "3143"
 
 API = "/api/rest/v4/"
-# "ORDER granting motion ... (Entered: 10/30/2023)" → the suffix says nothing new.
-ENTERED_SUFFIX = re.compile(r"\s*\(Entered:\s*\d{1,2}/\d{1,2}/\d{4}\)\s*$", re.IGNORECASE)
-WHITESPACE = re.compile(r"\s+")
 CHECK_BATCH = 50  # docket ids per change-check search
-
-
-def clean_text(value: str | None) -> str:
-    """Docket text as a person reads it: tags removed, entities decoded, whitespace folded."""
-    text = html.unescape(remove_tags(value or ""))
-    return ENTERED_SUFFIX.sub("", WHITESPACE.sub(" ", text)).strip()
 
 
 def parse_timestamp(value: str | None) -> datetime | None:

@@ -197,6 +197,13 @@ class Settings(BaseSettings):
         description="Staff review: [[review.auto_approve]] rules in the TOML file, over the "
         "default in tracker/approval_rules.py (read with auto_approve_rules)",
     )
+    courtlistener_webhook_secret: SecretStr | None = Field(
+        None, description="The secret in the path CourtListener posts docket alerts to "
+        "(/hooks/courtlistener/SECRET on tracker web); unset: no webhook"
+    )
+    webhook_spool: Path | None = Field(
+        None, description="Where webhook events wait to be stored (default: the data directory's webhooks/)"
+    )
     config_file: Path | None = Field(None, exclude=True, description="The TOML file read, if any")
 
     # The [relevance], [statements] and [review] tables are checked once, at load, and kept as

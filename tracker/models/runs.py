@@ -52,3 +52,14 @@ class JobRun(SQLModel, table=True):
     finished_at: datetime | None = None
     outcome: str = Field(default="running", description="running, ok or failed")
     detail: str | None = Field(default=None, description="What it did, or its error")
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """A CourtListener webhook event already stored, by its idempotency key: a retry is a no-op."""
+
+    __tablename__ = "webhook_deliveries"
+
+    idempotency_key: str = Field(primary_key=True)
+    received_at: datetime
+    event_type: int
+    entries: int = Field(default=0, description="Docket entries the event carried")

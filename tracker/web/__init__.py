@@ -25,7 +25,7 @@ from tracker.config import Settings
 from tracker.db import open_store
 from tracker.staff import prepare
 from tracker.tokens import CSRF, SESSIONS, Tokens, derive_key, secret_key
-from tracker.web import browse, calendar, pages, pictures, public, staff
+from tracker.web import browse, calendar, hooks, pages, pictures, public, staff
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -51,6 +51,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/staff/review/{change_id:int}", staff.decide, methods=["POST"]),
         Route("/staff/cases/{key}", staff.case_staff, methods=["GET", "POST"]),
         Route("/staff/sources", staff.sources_page),
+        Route("/hooks/courtlistener/{secret}", hooks.courtlistener, methods=["POST"]),
         *pictures.ROUTES,
         *calendar.ROUTES,
     ]
@@ -68,5 +69,6 @@ def create_app(settings: Settings) -> Starlette:
     app.state.tokens = Tokens(key)
     app.state.csrf_key = derive_key(key, CSRF).encode()
     app.state.password_checks = asyncio.Semaphore(staff.PASSWORD_CHECKS)
+    app.state.hooks = hooks.drainer_for(app)
     prepare()  # the dummy hash unknown names are checked against, made once
     return app
