@@ -70,10 +70,11 @@ class TrackerSpider(scrapy.Spider):
     @classmethod
     def update_settings(cls, settings):
         super().update_settings(settings)
-        # Spacing between requests is the source's own setting ([sources.NAME] delay).
-        delay = load_settings().source(cls.name).delay
-        settings.set("DOWNLOAD_DELAY", delay, priority="spider")
-        settings.set("AUTOTHROTTLE_START_DELAY", max(delay, 0.1), priority="spider")
+        # Spacing between requests and patience are the source's own ([sources.NAME] delay, timeout).
+        source = load_settings().source(cls.name)
+        settings.set("DOWNLOAD_DELAY", source.delay, priority="spider")
+        settings.set("AUTOTHROTTLE_START_DELAY", max(source.delay, 0.1), priority="spider")
+        settings.set("DOWNLOAD_TIMEOUT", source.timeout, priority="spider")
 
     def watchlist_records(self, kind: Kind) -> list[CaseRecord]:
         return [r for r in load_watchlist(self.config.watchlist_file) if r.kind is kind]

@@ -92,12 +92,15 @@ class RetryAfterMiddleware:
 
 
 class UnreachableMiddleware:
-    """Stop the crawl when the upstream cannot be reached at all (no network, DNS, refused).
+    """Stop the crawl when the upstream cannot be reached at all (no network, DNS, refused, silent).
 
-    RetryMiddleware has already retried the request by the time an exception gets here; without
-    this, every remaining request would be tried and spaced out in turn, minutes of waiting to
-    learn what the first one said. A spider that reads many sites (``many_hosts``) loses only
-    the site that cannot be reached.
+    These failures are not retried (``RETRY_EXCEPTIONS``); without this, every remaining request
+    would be tried and spaced out in turn, minutes of waiting to learn what the first one said. A
+    spider that reads many sites (``many_hosts``) loses only the site that cannot be reached.
+
+    The failure is said once: here for a spider of one host (an error, the run's last error), in
+    the spider's errback for one of many. It goes on as ``IgnoreRequest``, which neither the
+    robots.txt middleware nor the engine logs again.
     """
 
     def __init__(self, crawler):
@@ -116,19 +119,17 @@ class UnreachableMiddleware:
         return None
 
     def process_exception(self, request, exception, spider=None):
-        host = urlsplit(request.url).netloc
-        if not isinstance(exception, UNREACHABLE) or self.crawler.stats.get_value("unreachable") \
-                or host in self.dead_hosts:
+        if not isinstance(exception, UNREACHABLE):
             return None
+        host = urlsplit(request.url).netloc
         message = f"cannot reach {host}: {exception or exception.__class__.__name__}"
         if self.crawler.spider.many_hosts:
-            self.dead_hosts[host] = message  # the spider's errback records it for that site
-            logger.warning(message)
-            return None
-        self.crawler.stats.set_value("unreachable", message)
-        logger.error(message)
-        close_spider(self.crawler, "unreachable")
-        return None
+            self.dead_hosts.setdefault(host, message)  # the spider's errback records it for that site
+        elif not self.crawler.stats.get_value("unreachable"):
+            self.crawler.stats.set_value("unreachable", message)
+            logger.error(message)
+            close_spider(self.crawler, "unreachable")
+        raise IgnoreRequest(message)
 
 
 class RequestBudgetMiddleware:

@@ -24,12 +24,13 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-# Scrapy's list less CannotResolveHostError: a name that does not resolve means no network (or a
-# wrong URL setting), and retrying it only delays saying so.
+# Scrapy's list less the failures that say the host cannot be reached: a name that does not
+# resolve (no network, or a wrong URL setting), a refused connection (nothing listens there) and a
+# timeout (a host silent for DOWNLOAD_TIMEOUT). Retrying them, spaced by the source's delay, only
+# delays saying so by minutes; UnreachableMiddleware stops the crawl at the first, and the next
+# run tries again.
 RETRY_EXCEPTIONS = [
-    "scrapy.exceptions.DownloadConnectionRefusedError",
     "scrapy.exceptions.DownloadFailedError",
-    "scrapy.exceptions.DownloadTimeoutError",
     "scrapy.exceptions.ResponseDataLossError",
     "twisted.internet.error.ConnectionDone",
     "twisted.internet.error.ConnectError",
@@ -37,7 +38,7 @@ RETRY_EXCEPTIONS = [
     OSError,
     "scrapy.core.downloader.handlers.http11.TunnelError",
 ]
-DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_TIMEOUT = 60  # each source's own [sources.NAME] timeout (spiders/base.py)
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 
 # Only http(s): a page or a redirect must not make a spider read local files (file:), carry
@@ -56,7 +57,7 @@ DOWNLOADER_MIDDLEWARES = {
     # Before every other: keys on for the source's own host, off for any other (redirects too).
     "spiders.middlewares.CredentialsMiddleware": 10,
     "spiders.middlewares.PublicAddressMiddleware": 20,
-    # Below RetryMiddleware (550): it sees a connection failure only once retries are spent.
+    # Below RetryMiddleware (550), which passes on the failures it acts on without retrying.
     "spiders.middlewares.UnreachableMiddleware": 540,
     # After RetryMiddleware (550) on the way in, so it sees a 429 first on the way out.
     "spiders.middlewares.RetryAfterMiddleware": 560,

@@ -360,3 +360,29 @@ def test_cli_subscribers_and_digests(approved, settings, server, tmp_path):
     assert dead.stderr.startswith("error: cannot reach the SMTP server smtp://127.0.0.1:9")
     assert tracker("digest", "send", env=env).returncode == 0  # the next run picks up
     assert len(server.to("bo@example.org")) == 1
+
+
+def test_a_refused_smtp_connection_is_not_retried(settings):
+    from tracker.smtp import SmtpTarget, connect
+
+    slept = []
+    with pytest.raises(MailError, match=r"cannot reach the SMTP server smtp://127.0.0.1:9: .*refused"):
+        connect(SmtpTarget.parse("smtp://127.0.0.1:9"), attempts=4, retry_delay=5, sleep=slept.append)
+    assert slept == []  # no backoff waited out: nothing listens there
+
+
+def test_subscribers_add_with_the_mail_server_down_adds_and_queues(approved, settings, server, tmp_path):
+    env = crawl_environment(tmp_path, TRACKER_DATABASE_URL=settings.database_url,
+                            TRACKER_SMTP_URL="smtp://127.0.0.1:9", TRACKER_SECRET_KEY=SECRET,
+                            TRACKER_BASE_URL=BASE)
+    added = tracker("subscribers", "add", "ana@example.org", env=env)
+    assert added.returncode == 0 and "Traceback" not in added.stderr
+    assert added.stdout == ("ana@example.org added; the confirmation is queued and goes out when "
+                            "the mail server answers\n")
+    assert "cannot reach the SMTP server smtp://127.0.0.1:9" in added.stderr
+    with approved.connect() as connection:
+        assert connection.execute(select(OUTBOX.c.purpose, OUTBOX.c.state)).all() == [
+            ("confirm", "pending")]
+    # Once the server answers, the next send delivers it.
+    sent = tracker("digest", "send", env={**env, "TRACKER_SMTP_URL": server.url})
+    assert sent.returncode == 0 and [m["Subject"][:7] for m in server.to("ana@example.org")] == ["Confirm"]

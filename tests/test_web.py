@@ -251,3 +251,22 @@ def test_the_case_page_and_its_json_list_the_links_with_their_review(site):
     assert data["links"] == [{"direction": "from", "relation": "correction", "key": "fr-2023-19240",
                               "reason": "correction", "review_state": "pending"}]
     assert data["related"] == [] and data["matter"] is None  # related: approved links only
+
+
+def test_the_source_health_page_says_never_succeeded_and_skipped_not_stale(site):
+    from tracker.db import write_session
+    from tracker.models.runs import SourceRun
+
+    with write_session(site.engine) as session:  # minutes after a first crawl
+        session.add_all([
+            SourceRun(source="courtlistener", started_at=now(), finished_at=now(), state="failed",
+                      finish_reason="unreachable", last_error="cannot reach www.courtlistener.com"),
+            SourceRun(source="openstates", started_at=now(), finished_at=now(), state="skipped",
+                      finish_reason="no OPENSTATES_API_KEY")])
+    browser = client(site)
+    log_in(browser)
+    page = browser.get("/staff/sources").text
+    rows = {row.split("</td>")[0].split(">")[-1]: row for row in page.split("<tr>")[2:]}
+    assert "never succeeded" in rows["courtlistener"]
+    assert "skipped: no OPENSTATES_API_KEY" in rows["openstates"]
+    assert "never run" in rows["congress"] and "stale" not in page.lower()

@@ -59,6 +59,8 @@ class SourceSettings(BaseModel):
     key: SecretStr | None = Field(None, description="API key or token, if the upstream takes one")
     interval: float = Field(24.0, ge=0, description="Hours between scheduled crawls (0: not scheduled)")
     delay: float = Field(1.0, ge=0, description="Seconds between requests")
+    timeout: float = Field(60.0, gt=0, description="Seconds an upstream may stay silent before the "
+                           "crawl gives it up until the next run")
     daily_requests: int | None = Field(None, ge=1, description="Requests a day (the free quota)")
     pages: int | None = Field(None, ge=1, description="Result pages read per query")
 

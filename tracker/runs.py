@@ -28,6 +28,8 @@ VALIDATORS = FetchValidator.__table__
 OK, PARTIAL, FAILED, SKIPPED, RUNNING = "ok", "partial", "failed", "skipped", "running"
 # A run the day's quota could not pay for (tracker.budget): not started, and not a failure.
 WAITING, WAITING_REASON = "waiting", "waiting for quota"
+# Stopped by whoever ran it (Ctrl-C, the scheduler shutting down): no verdict on the source.
+INTERRUPTED = "interrupted"
 # A part's finish reason when it answered but held nothing (not a 304, which is news too).
 EMPTY = "empty"
 # A source's conditional-request validators: {url: (etag, last_modified)}.
@@ -120,43 +122,61 @@ class Health:
     last_success: SourceRun | None
     last_failure: SourceRun | None
     stale: str | None  # why the source is stale, if it is
+    status: str  # in a few words: "ok", "never run", "skipped: ...", "never succeeded", "STALE: ..."
     waiting: bool = False  # its quota is spent for now: neither failed nor stale
 
 
 def source_health(engine: Engine, sources: list[str], *, now: datetime,
                   intervals: dict[str, float], stale_after: float, stale_runs: int) -> list[Health]:
     """Each source (and any other that has run, parts included): its last run, success and
-    failure, and whether it is stale: no success for ``stale_after`` intervals, or nothing
-    brought (failed or empty) in its last ``stale_runs`` runs. A source whose last run waited
-    for its quota (or was stopped short by it) is waiting, not stale."""
+    failure, and whether it is stale.
+
+    A source is stale once it has had its chance and missed it: no success for ``stale_after``
+    intervals, counted from its first attempt (a first crawl that failed an hour ago is "never
+    succeeded", not stale), or nothing brought (failed or empty) in its last ``stale_runs`` runs.
+    A source whose last run was skipped (no key) says so and is not stale: it was not tried.
+    Interrupted runs are no verdict either way. A source whose last run waited for its quota (or
+    was stopped short by it) is waiting for quota, neither failed nor stale.
+    """
     with Session(engine) as session:
         names = dict.fromkeys(sources)
         names.update(dict.fromkeys(session.exec(select(SourceRun.source).distinct()).scalars()))
         health = []
         for name in names:
-            def latest(*conditions, name=name):
+            def latest(*conditions, name=name, first=False):
+                order = col(SourceRun.started_at), col(SourceRun.id)
                 query = (select(SourceRun).where(SourceRun.source == name, *conditions)
-                         .order_by(col(SourceRun.started_at).desc(), col(SourceRun.id).desc())
-                         .limit(1))
+                         .order_by(*(order if first else (o.desc() for o in order))).limit(1))
                 return session.exec(query).scalars().first()
 
             parent = name.split(":")[0]  # a part runs with its source
             interval = intervals.get(parent, 24.0)
-            success = latest(SourceRun.state == OK)
+            last, success = latest(), latest(SourceRun.state == OK)
+            first_try = latest(col(SourceRun.state).not_in([SKIPPED, RUNNING, WAITING]), first=True)
             recent = session.exec(
                 select(SourceRun.state, SourceRun.finish_reason)
-                .where(SourceRun.source == name, SourceRun.state != RUNNING)
+                .where(SourceRun.source == name,
+                       col(SourceRun.state).not_in([RUNNING, SKIPPED, INTERRUPTED, WAITING]))
                 .order_by(col(SourceRun.started_at).desc(), col(SourceRun.id).desc())
                 .limit(stale_runs)).all()
+            window = timedelta(hours=interval * stale_after)
             stale = None
-            if success is None or success.started_at < now - timedelta(hours=interval * stale_after):
-                stale = f"no success in {interval * stale_after:g} h"
-            if len(recent) == stale_runs and all(s == FAILED or r == EMPTY for s, r in recent):
-                stale = f"nothing in the last {stale_runs} runs"
-            last = latest()
+            if last is not None and last.state == SKIPPED:
+                status = f"skipped: {last.finish_reason}"
+            else:
+                if interval and first_try is not None and first_try.started_at <= now - window:
+                    if success is None:
+                        stale = f"never succeeded in {interval * stale_after:g} h"
+                    elif success.started_at < now - window:
+                        stale = f"no success in {interval * stale_after:g} h"
+                if len(recent) == stale_runs and all(s == FAILED or r == EMPTY for s, r in recent):
+                    stale = f"nothing in the last {stale_runs} runs"
+                status = (f"STALE: {stale}" if stale else "never run" if last is None
+                          else "never succeeded" if success is None else "ok")
             waiting = waiting_for_quota(last)
+            if waiting:
+                stale, status = None, WAITING_REASON
             health.append(Health(name, interval, last, success,
-                                 latest(col(SourceRun.state).in_([FAILED, PARTIAL])),
-                                 None if waiting else stale, waiting))
+                                 latest(col(SourceRun.state).in_([FAILED, PARTIAL])), stale, status,
+                                 waiting))
         return health
-

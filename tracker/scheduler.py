@@ -61,7 +61,7 @@ def crawl_job(source: str) -> str:
     """Crawl one source, unless the day's quota cannot pay for it yet (``tracker.budget``): then
     the run waits, recorded as waiting for quota, and the next trigger tries again."""
     from tracker.budget import quota_wait, record_wait
-    from tracker.crawl import crawl_source
+    from tracker.crawl import Stop, crawl_source
 
     settings = load_settings()
     engine = open_store(settings.database_url)
@@ -69,7 +69,8 @@ def crawl_job(source: str) -> str:
     if wait:
         record_wait(engine, source, wait, now=datetime.now(UTC))
         return wait
-    run = crawl_source(engine, source, timeout=settings.crawl_timeout, stop=STOP)
+    run = crawl_source(engine, source, timeout=settings.crawl_timeout,
+                       stop=Stop("stopped: the scheduler is shutting down", grace=15, asked=STOP))
     if run.state == "failed":
         raise RuntimeError(run.last_error or run.finish_reason or "failed")
     return f"{run.state}: {run.cases_new} new, {run.cases_updated} updated, {run.changes_added} changes"

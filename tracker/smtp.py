@@ -104,7 +104,11 @@ def _classify(code: int, reply: bytes | str) -> None:
 
 def connect(target: SmtpTarget, *, attempts: int, retry_delay: float,
             sleep: Callable[[float], None]) -> smtplib.SMTP:
-    """A connection, after retries with backoff; the run stops if the server cannot be reached."""
+    """A connection, after retries with backoff; the run stops if the server cannot be reached.
+
+    A refused connection is not retried: nothing listens there (the server is down, or the URL
+    is wrong), and waiting out the backoff only delays saying so.
+    """
     for attempt in range(attempts):
         try:
             return target.connect()
@@ -112,6 +116,8 @@ def connect(target: SmtpTarget, *, attempts: int, retry_delay: float,
             if isinstance(exc, smtplib.SMTPAuthenticationError):
                 raise MailError(f"the SMTP server {target} refused the login: {exc.smtp_code}") from None
             error = exc
+            if isinstance(exc, ConnectionRefusedError):
+                break
             if attempt + 1 < attempts:
                 sleep(retry_delay * 2 ** attempt)
     raise MailError(f"cannot reach the SMTP server {target}: {error}; every unsent mail waits "

@@ -2,7 +2,10 @@
 store, recomputing its statuses and watching its sources. Scrapy and the store's writers are
 imported inside the commands."""
 
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -69,7 +72,7 @@ def crawl(
         min=1, help="Seconds a source may take before it is stopped and marked failed.")] = 3600,
 ) -> None:
     """Crawl the sources (each in its own process) and store what changed."""
-    from tracker.crawl import available_sources, crawl_source
+    from tracker.crawl import Stop, available_sources, crawl_source
 
     settings = load_settings()
     engine = open_store(settings.database_url)
@@ -80,18 +83,44 @@ def crawl(
         raise typer.BadParameter(f"unknown source {', '.join(unknown)}; known: {', '.join(known)}",
                                  param_hint="'--source'")
     notes = console(stderr=True)
+    stop = Stop("interrupted (Ctrl-C)")
     results = []
-    for name in names:
-        try:
+    with _ctrl_c_stops(stop):
+        for name in names:
+            if stop.asked.is_set():
+                break
             with notes.status(f"crawling {name}…"):
-                results.append(crawl_source(engine, name, full=full, timeout=timeout,
+                results.append(crawl_source(engine, name, full=full, timeout=timeout, stop=stop,
                                             on_line=lambda line: notes.print(line, markup=False)))
-        except KeyboardInterrupt:
-            sys.stderr.write(f"interrupted: the {name} crawl was stopped and recorded as failed\n")
-            raise typer.Exit(130) from None
     _print_crawl_summary(results)
+    if stop.asked.is_set():
+        skipped = names[len(results):]
+        sys.stderr.write("interrupted" + (f"; not crawled: {', '.join(skipped)}" if skipped else "")
+                         + "\n")
+        raise typer.Exit(130)
     if any(run.state == "failed" for run in results):
         raise typer.Exit(1)
+
+
+@contextmanager
+def _ctrl_c_stops(stop) -> Iterator[None]:
+    """While inside, the first Ctrl-C asks the crawl to stop (it finishes what it has in flight)
+    and the second kills it; each says so on stderr at once."""
+    def pressed(signum, frame) -> None:
+        if stop.asked.is_set():
+            stop.force()
+            sys.stderr.write("stopping now\n")
+        else:
+            stop.ask()
+            sys.stderr.write("stopping… the crawl finishes what it is fetching "
+                             "(Ctrl-C again to stop at once)\n")
+        sys.stderr.flush()
+
+    previous = signal.signal(signal.SIGINT, pressed)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _print_crawl_summary(runs) -> None:
@@ -116,7 +145,8 @@ def sources(
         "that fits it.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Each source's health: last run, last success, last failure and whether it is stale."""
+    """Each source's health: last run, last success, last failure, and whether it is stale,
+    skipped, waiting for its quota or yet to succeed."""
     from tracker.crawl import available_sources
     from tracker.runs import source_health
 
@@ -135,6 +165,7 @@ def sources(
         "stale": h.stale is not None,
         "stale_reason": h.stale,
         "waiting_for_quota": h.waiting,
+        "health": h.status,
         "last_run": _run_dict(h.last_run),
         "last_success": _run_dict(h.last_success),
         "last_failure": _run_dict(h.last_failure),
@@ -145,7 +176,7 @@ def sources(
     from rich.table import Table
 
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("source", "every", "last run", "last success", "last failure", "stale"):
+    for column in ("source", "every", "last run", "last success", "last failure", "health"):
         table.add_column(column, overflow="fold")
     for row in rows:
         run, success, failure = row["last_run"], row["last_success"], row["last_failure"]
@@ -154,8 +185,7 @@ def sources(
             f"{run['started_at']} {run['state']}" if run else "never",
             success["started_at"] if success else "never",
             f"{failure['started_at']} {failure['reason'] or ''}".strip() if failure else "",
-            f"STALE: {row['stale_reason']}" if row["stale"] else
-            "waiting for quota" if row["waiting_for_quota"] else "")
+            row["health"])
     console().print(table)
 
 

@@ -59,7 +59,8 @@ def subscribers_add(
         "--confirmed", help="A known address: no confirmation mail (staff only).")] = False,
 ) -> None:
     """Add a subscriber (or change one's filters); unconfirmed, they are sent a confirmation mail."""
-    from tracker.mailer import deliver, queue_confirmation
+    from tracker.mailer import DeliveryReport, deliver, queue_confirmation
+    from tracker.smtp import MailError
 
     settings = load_settings()
     engine = open_store(settings.database_url)
@@ -72,9 +73,19 @@ def subscribers_add(
         sys.stdout.write(f"{subscriber.email} subscribed ({subscriber.frequency})\n")
         return
     queued = queue_confirmation(engine, settings, subscriber, now=_now())
-    sys.stdout.write(f"{subscriber.email} added; a confirmation mail is queued\n")
-    if queued is not None and deliver(engine, settings, clock=_now, only=queued).sent:
-        sys.stdout.write("confirmation mail sent\n")
+    if queued is None:  # one is already on its way
+        sys.stdout.write(f"{subscriber.email} added; a confirmation mail is queued\n")
+        return
+    try:
+        report = deliver(engine, settings, clock=_now, only=queued)
+    except MailError as exc:  # the subscriber is added and the mail waits in the outbox
+        sys.stderr.write(f"{exc}\n")
+        report = DeliveryReport()
+    said = ("confirmation mail sent" if report.sent else
+            "the mail server refused the confirmation mail (`tracker subscribers show` says why)"
+            if report.failed else
+            "the confirmation is queued and goes out when the mail server answers")
+    sys.stdout.write(f"{subscriber.email} added; {said}\n")
 
 
 @subscribers_app.command("list")

@@ -9,12 +9,14 @@ server's URL (so ``next`` links come back here) and ``{now_pacific}`` the curren
 Pacific offset, as CourtListener writes it (``{now_utc}``: as Congress.gov does). A response
 marked ``conditional`` carries an ETag (a hash of its body) and a Last-Modified, and answers a
 matching ``If-None-Match`` or ``If-Modified-Since`` with 304, as a web server does. Every
-request is logged for the tests to inspect.
+request is logged for the tests to inspect; a test can hold the answers to a path until it lets
+them go (``hold``), to act while a crawl waits on one.
 """
 
 import hashlib
 import json
 import threading
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -42,6 +44,9 @@ class Upstream:
             route["served"] = 0
         self.overrides: dict[str, str] = {}
         self.refusal: tuple[int, str] | None = None
+        self.held_path: str | None = None
+        self.holding = threading.Event()  # set once a held request has come in
+        self.released = threading.Event()
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -55,6 +60,7 @@ class Upstream:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -65,6 +71,10 @@ class Upstream:
     def refuse(self, status: int, name: str) -> None:
         """Answer every request with ``status`` and the file ``name`` (a bad key, say)."""
         self.refusal = (status, name)
+
+    def hold(self, path: str) -> None:
+        """Keep every request for ``path`` waiting, unanswered, until ``released`` is set."""
+        self.held_path = path
 
     def paths(self) -> list[str]:
         return [path for path, _, _ in self.requests]
@@ -111,13 +121,17 @@ class Upstream:
                 path = unquote(parts.path)  # "/bills/il/103rd/HB%204875" → ".../HB 4875"
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 upstream.requests.append((path, query, dict(self.headers)))
+                if path == upstream.held_path:
+                    upstream.holding.set()
+                    upstream.released.wait()
                 status, headers, body = upstream.respond(path, query, dict(self.headers))
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                with suppress(ConnectionError):  # a crawl killed while its answer was held
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
 
             def log_message(self, *args):
                 pass

@@ -14,7 +14,7 @@ class SourceRun(SQLModel, table=True):
     source: str = Field(index=True, description="The spider's name, e.g. courtlistener")
     started_at: datetime
     finished_at: datetime | None = None
-    state: str = Field(default="running", description="running, ok, partial, failed or skipped")
+    state: str = Field(default="running", description="running, ok, partial, failed, skipped or interrupted")
     finish_reason: str | None = Field(default=None, description="Scrapy's, or why it was skipped")
     since: datetime | None = Field(default=None, description="Changes since this were asked for")
     requests: int = 0
