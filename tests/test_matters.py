@@ -141,3 +141,20 @@ def test_cli_matters_and_suits_per_defendant(suits, database_url, tmp_path):
                                  env=env).stdout)
     assert grouped == [{"party": "OpenAI", "cases": grouped[0]["cases"]}]
     assert len(grouped[0]["cases"]) == 3
+
+
+def test_blank_titles_are_refused_and_a_matter_can_be_deleted(suits, database_url, tmp_path):
+    env = crawl_environment(tmp_path, TRACKER_DATABASE_URL=database_url, TRACKER_REVIEWER="maria")
+    for title in ("", "   ", "!!!"):
+        blank = tracker("matter", "create", title, env=env)
+        assert blank.returncode == 2 and blank.stderr.count("\n") == 1 and "Traceback" not in blank.stderr
+    assert json.loads(tracker("matters", "--json", env=env).stdout) == []  # none with an empty key
+    made = tracker("matter", "create", "OpenAI MDL", "--add", "nysd-1:25-md-03143", env=env)
+    assert made.returncode == 0, made.stderr
+    deleted = tracker("matter", "delete", "openai-mdl", env=env)
+    assert deleted.returncode == 0 and "1 case now in no matter" in deleted.stdout
+    assert json.loads(tracker("matters", "--json", env=env).stdout) == []
+    assert tracker("show", "nysd-1:25-md-03143", env=env).returncode == 0  # the case stays
+    again = tracker("matter", "delete", "openai-mdl", env=env)
+    assert (again.returncode, again.stderr.strip()) == (
+        1, "error: no matter openai-mdl (`tracker matters` lists them)")

@@ -54,8 +54,14 @@ def _check_role(role: str) -> str:
 
 def create_matter(engine: Engine, title: str, case_keys: list[str], *, by: str, now: datetime,
                   key: str | None = None) -> Matter:
-    """:raises MatterError: when the key is taken or a case is already in another matter"""
-    key = slug(key or title)
+    """:raises TrackerError: for a blank title, or a key with no letter or digit in it
+    :raises MatterError: when the key is taken or a case is already in another matter"""
+    if not title.strip():
+        raise TrackerError("a matter needs a title")
+    given = key or title
+    key = slug(given)
+    if not key:
+        raise TrackerError(f"{given!r} makes no key (it has no letter or digit); give one with --key")
     with write_session(engine) as session:
         if session.exec(select(Matter).where(Matter.key == key)).scalars().first():
             raise MatterError(f"there is already a matter {key}")
@@ -107,6 +113,16 @@ def merge(engine: Engine, into_key: str, other_key: str) -> int:
                                 .values(matter_id=into.id)).rowcount
         session.delete(other)
         return moved
+
+
+def delete_matter(engine: Engine, key: str) -> int:
+    """Drop a matter; its cases stay, in no matter. :return: how many cases it held"""
+    with write_session(engine) as session:
+        matter = _matter(session, key)
+        released = session.execute(MatterMember.__table__.delete()
+                                   .where(MatterMember.__table__.c.matter_id == matter.id)).rowcount
+        session.delete(matter)
+        return released
 
 
 def load_matters(engine: Engine, path: Path = MATTERS_FILE, *, now: datetime) -> tuple[int, int]:

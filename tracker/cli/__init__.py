@@ -10,10 +10,12 @@ APScheduler nor Alembic; commands that need them import them inside.
 """
 
 import sys
+from typing import Annotated
 
 import typer
 from sqlalchemy.exc import DBAPIError
 
+from tracker import __version__
 from tracker.cli import calendar, cases, crawl, demo, reference
 from tracker.cli.db import db_app
 from tracker.cli.params import plain_help_types
@@ -28,6 +30,21 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        sys.stdout.write(f"tracker {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    pass
+
+
 app.command()(cases.cases)
 app.command()(cases.show)
 app.command()(cases.export)

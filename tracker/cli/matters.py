@@ -12,7 +12,16 @@ from tracker.cli.columns import WIDE, clip, key_width, short_keys, table, termin
 from tracker.cli.pictures import write_timeline
 from tracker.config import load_settings
 from tracker.db import open_store
-from tracker.matters import ROLES, add_case, create_matter, list_matters, matter_view, merge, remove_case
+from tracker.matters import (
+    ROLES,
+    add_case,
+    create_matter,
+    delete_matter,
+    list_matters,
+    matter_view,
+    merge,
+    remove_case,
+)
 from tracker.output import JsonFlag, print_json
 from tracker.queries import case_links, event_to_dict, link_said, status_label
 from tracker.review import reviewer
@@ -139,3 +148,12 @@ def matter_merge(key: Annotated[str, typer.Argument(help="The matter that stays.
     """Move every case of OTHER into KEY, and drop OTHER."""
     moved = merge(_engine(), key, other)
     sys.stdout.write(f"{moved} cases moved from {other} into {key}; {other} is gone\n")
+
+
+@matter_app.command("delete")
+def matter_delete(key: Annotated[str, typer.Argument(help="A matter key.")]) -> None:
+    """Drop a matter; its cases stay (in no matter). One of the shipped list comes back at the
+    next `tracker seed`."""
+    released = delete_matter(_engine(), key)
+    sys.stdout.write(f"matter {key} deleted; {released} case{'' if released == 1 else 's'} "
+                     "now in no matter\n")
