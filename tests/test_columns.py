@@ -69,3 +69,26 @@ def test_clip_cuts_at_a_word_and_keys_stay_distinct():
     assert clip("short", 20) == "short"
     shown = short_keys(["statement-sag-aftra-2025-04-09-a", "statement-sag-aftra-2025-04-09-b", "us-1"], 12)
     assert len(set(shown.values())) == 3 and shown["us-1"] == "us-1"
+
+
+NOTE = ("sag-aftra: the item selector \"article.post\" found nothing on https://www.sagaftra.org/news; "
+        "wga: HTTP 503 from https://www.wga.org/news-events/news")
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_crawl_notes_are_cut_at_a_word_with_an_ellipsis(monkeypatch, capsys, width):
+    from types import SimpleNamespace
+
+    from tracker.cli.crawl import _print_crawl_summary
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    counts = dict.fromkeys(("cases_new", "cases_updated", "cases_unchanged", "events_added",
+                            "changes_added", "dropped", "errors", "requests"), 0)
+    _print_crawl_summary([SimpleNamespace(source="statements", state="partial", last_error=NOTE,
+                                          finish_reason="finished", **counts)])
+    lines = capsys.readouterr().err.splitlines()
+    assert all(len(line) <= width for line in lines)
+    (noted,) = [line for line in lines if "sag-aftra" in line]
+    shown = noted.split("sag-aftra", 1)[1].removesuffix("…")
+    assert noted.endswith("…") and ("sag-aftra" + shown + " ") in NOTE + " "  # whole words only
+    assert lines[-1] == "(the notes in full: `tracker sources --json`)"

@@ -124,19 +124,35 @@ def _ctrl_c_stops(stop) -> Iterator[None]:
 
 
 def _print_crawl_summary(runs) -> None:
-    from rich.table import Table
+    """One line per source, no wider than the terminal, its note cut at a word with "…"
+    (`tracker sources --json` has it all); below ``WIDE``, only the counts that say what was
+    stored, and the note on a line of its own under its source."""
+    from tracker.cli.columns import ELLIPSIS, WIDE, clip, table, terminal_width
 
-    table = Table(box=None, header_style="bold", pad_edge=False, title="crawl summary",
-                  title_justify="left")
-    for column in ("source", "state", "new", "updated", "unchanged", "events", "changes",
-                   "dropped", "errors", "requests", "note"):
-        table.add_column(column, overflow="fold")
+    width = terminal_width()
+    narrow = width < WIDE
+    counts = ["new", "updated", "events", "changes"] if narrow else [
+        "new", "updated", "unchanged", "events", "changes", "dropped", "errors", "requests"]
+    rows, notes = [], []
     for run in runs:
-        note = run.last_error or ("" if run.finish_reason == "finished" else run.finish_reason or "")
-        table.add_row(run.source, run.state, *(str(v) for v in (
-            run.cases_new, run.cases_updated, run.cases_unchanged, run.events_added,
-            run.changes_added, run.dropped, run.errors, run.requests)), note)
-    console(stderr=True).print(table)
+        values = {"new": run.cases_new, "updated": run.cases_updated,
+                  "unchanged": run.cases_unchanged, "events": run.events_added,
+                  "changes": run.changes_added, "dropped": run.dropped, "errors": run.errors,
+                  "requests": run.requests}
+        rows.append([run.source, run.state, *(str(values[name]) for name in counts)])
+        notes.append(run.last_error or ("" if run.finish_reason == "finished"
+                                        else run.finish_reason or ""))
+    if narrow:
+        lines = table(["source", "state", *counts], rows, width=width, fill=0)
+        lines[1:] = [line + (f"\n  {clip(note, width - 2)}" if note else "")
+                     for line, note in zip(lines[1:], notes, strict=True)]
+    else:
+        lines = table(["source", "state", *counts, "note"],
+                      [row + [note] for row, note in zip(rows, notes, strict=True)],
+                      width=width, fill=len(counts) + 2)
+    cut = any(line.endswith(ELLIPSIS) for line in lines[1:])
+    sys.stderr.write("crawl summary\n" + "\n".join(lines) + "\n"
+                     + ("(the notes in full: `tracker sources --json`)\n" if cut else ""))
 
 
 def sources(
