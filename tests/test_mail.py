@@ -386,3 +386,25 @@ def test_subscribers_add_with_the_mail_server_down_adds_and_queues(approved, set
     # Once the server answers, the next send delivers it.
     sent = tracker("digest", "send", env={**env, "TRACKER_SMTP_URL": server.url})
     assert sent.returncode == 0 and [m["Subject"][:7] for m in server.to("ana@example.org")] == ["Confirm"]
+
+
+def test_subjects_and_wording_read_as_sentences(approved, settings, server):
+    from tracker.review import edit
+
+    subscriber(approved, "bo@example.org", jurisdictions=["ca"], frequency=Frequency.IMMEDIATE)
+    subscriber(approved, "cy@example.org", follows=[KEY], kinds=[Kind.LAWSUIT], jurisdictions=["cand"],
+               topics=["training-data"])
+    with Session(approved) as session:
+        andersen_change = session.exec(select(Change.id).where(Change.case_id == 1)).scalar_one()
+    edit(approved, andersen_change, by="maria", now=now(), headline="Artists sue Stability AI")
+    send(approved, settings)
+    (alert,) = server.to("bo@example.org")
+    assert alert["Subject"] == "Newly tracked: AB 412: AI training data transparency"
+    text = body(alert, "plain")
+    assert text.startswith("Alert from the AI copyright tracker: 1 change.")
+    assert "You get this alert because bo@example.org subscribed" in text
+    assert "You get this alert because" in body(alert, "html")
+    (digest,) = server.to("cy@example.org")
+    assert digest["Subject"] == "Artists sue Stability AI"  # the headline alone, nothing tacked on
+    assert "You get this weekly digest because cy@example.org" in body(digest, "plain")
+    assert "immediate because" not in text + body(digest, "plain")

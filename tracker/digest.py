@@ -43,6 +43,9 @@ from tracker.vocab import ChangeKind, Frequency, Kind, Priority, Significance
 KIND_ORDER = list(Kind)
 LINE_BREAKS = re.compile(r"[\r\n\t\v\f\x00-\x1f\x7f\u2028\u2029]+")
 SUBJECT_CHARS = 150
+# What a subscriber's mail is called, in "You get this ... because".
+MAIL_NAMES = {Frequency.IMMEDIATE: "alert", Frequency.DAILY: "daily digest",
+              Frequency.WEEKLY: "weekly digest"}
 
 
 @dataclass
@@ -68,6 +71,24 @@ class DigestItem:
         if kind is ChangeKind.TITLE_CHANGE:
             return f"Renamed from “{change.before}”"
         return change.after or ""
+
+    @property
+    def subject(self) -> str:
+        """The item as a mail's subject, one clause about one case: the reviewer's headline
+        when there is one (it is written for subscribers), else the case and what became of it."""
+        change, title = self.change, self.case.title
+        if change.headline:
+            return change.headline
+        if change.correction:
+            return f"Correction: {title} is {status_label(change.after) or '—'}"
+        kind = ChangeKind(change.kind)
+        if kind is ChangeKind.STATUS_CHANGE:
+            return f"{title} is now {status_label(change.after)}"
+        if kind is ChangeKind.NEW_CASE:
+            return f"Newly tracked: {title}"
+        if kind is ChangeKind.TITLE_CHANGE:
+            return f"{title}, renamed"
+        return f"{title}: {change.after or 'news'}"
 
     @property
     def day(self) -> date:
@@ -255,7 +276,7 @@ def render_digest(digest: Digest, settings: Settings, tokens: Tokens) -> Mail:
         "digest", settings, digest=digest, groups=digest.groups(), subscriber=subscriber,
         count=len(digest.items), first=digest.items[0] if digest.items else None,
         unsubscribe_url=unsubscribe, preferences_url=preferences, calendar_url=calendar,
-        frequency=Frequency(subscriber.frequency),
+        frequency=Frequency(subscriber.frequency), mail_name=MAIL_NAMES[Frequency(subscriber.frequency)],
         state_map=digest_map(base, subscriber.kinds or [], {item.case.kind for item in digest.items}))
     address = _mailbox(settings.mail_from)
     headers = {
