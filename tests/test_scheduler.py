@@ -171,6 +171,13 @@ def test_a_hanging_crawl_is_stopped_at_its_limit(monkeypatch, scheduler_parts, h
     assert (run.outcome, run.detail) == ("failed", "stopped after 3 s")
 
 
+def test_a_crawl_skipped_for_want_of_a_key_says_skipped_and_why(scheduler_parts):
+    engine, _ = scheduler_parts
+    recorded("crawl:openstates", crawl_job, "openstates")  # no OPENSTATES_API_KEY here
+    (run,) = runs(engine, "crawl:openstates")
+    assert run.outcome == "skipped" and run.detail.startswith("no OPENSTATES_API_KEY (a free key")
+
+
 def scheduler_process(env, *args):
     return subprocess.Popen([sys.executable, "-m", "tracker", "scheduler", "run", *args], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -57,23 +57,38 @@ class SchedulerError(TrackerError):
 # The jobs. Module-level functions with plain arguments, because the job store pickles a
 # reference to them.
 
+class NotDone(Exception):  # noqa: N818 - an outcome, not an error
+    """A job that did not do its work for a reason that is no failure: recorded with its own
+    outcome (``skipped``, ``interrupted``) and the reason."""
+
+    def __init__(self, outcome: str, reason: str):
+        super().__init__(reason)
+        self.outcome = outcome
+
+
 def crawl_job(source: str) -> str:
     """Crawl one source, unless the day's quota cannot pay for it yet (``tracker.budget``): then
     the run waits, recorded as waiting for quota, and the next trigger tries again."""
     from tracker.budget import quota_wait, record_wait
     from tracker.crawl import Stop, crawl_source
+    from tracker.runs import FAILED, INTERRUPTED, OK, SKIPPED, WAITING
 
     settings = load_settings()
     engine = open_store(settings.database_url)
     wait = quota_wait(engine, settings, source, now=datetime.now(UTC))
     if wait:
         record_wait(engine, source, wait, now=datetime.now(UTC))
-        return wait
+        raise NotDone(WAITING, wait)
     run = crawl_source(engine, source, timeout=settings.crawl_timeout,
-                       stop=Stop("stopped: the scheduler is shutting down", grace=15, asked=STOP))
-    if run.state == "failed":
+                       stop=Stop("the scheduler shut down", grace=15, asked=STOP))
+    if run.state == FAILED:
         raise RuntimeError(run.last_error or run.finish_reason or "failed")
-    return f"{run.state}: {run.cases_new} new, {run.cases_updated} updated, {run.changes_added} changes"
+    if run.state == SKIPPED:
+        raise NotDone(SKIPPED, run.finish_reason or "skipped")
+    if run.state == INTERRUPTED:
+        raise NotDone(INTERRUPTED, run.last_error or "interrupted")
+    stored = f"{run.cases_new} new, {run.cases_updated} updated, {run.changes_added} changes"
+    return stored if run.state == OK else f"{stored}; {run.state}: {run.last_error or run.finish_reason}"
 
 
 def digest_job(frequency: str | None) -> str:
@@ -114,6 +129,8 @@ def recorded(job_id: str, function: Callable[..., str], *args: Any) -> None:
     outcome, detail = "ok", None
     try:
         detail = function(*args)
+    except NotDone as exc:
+        outcome, detail = exc.outcome, str(exc)
     except Exception as exc:  # noqa: BLE001 - any job failure is recorded, not fatal
         outcome, detail = "failed", str(exc) or exc.__class__.__name__
         logger.error("job %s failed: %s", job_id, detail)

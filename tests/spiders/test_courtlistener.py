@@ -236,8 +236,8 @@ def test_ctrl_c_stops_the_crawl_process_and_records_why(upstream, crawl_env, tmp
     assert crawl.returncode == 130 and "interrupted" in stderr
     health = json.loads(tracker("sources", "--json", env=crawl_env).stdout)
     (courtlistener,) = [h for h in health if h["source"] == "courtlistener"]
-    assert courtlistener["last_run"]["state"] == "failed"
-    assert courtlistener["last_run"]["reason"] == "interrupted"
+    assert courtlistener["last_run"]["state"] == "interrupted"
+    assert courtlistener["last_run"]["reason"] == "interrupted (Ctrl-C)"
     assert courtlistener["last_run"]["finished_at"] is not None
 
 

@@ -50,7 +50,7 @@ class JobRun(SQLModel, table=True):
     job_id: str = Field(index=True, description="crawl:courtlistener, digest:daily, alerts...")
     started_at: datetime
     finished_at: datetime | None = None
-    outcome: str = Field(default="running", description="running, ok or failed")
+    outcome: str = Field(default="running", description="running, ok, failed, skipped or interrupted")
     detail: str | None = Field(default=None, description="What it did, or its error")
 
 
