@@ -160,6 +160,27 @@ def test_export_csv_has_one_row_per_case(seeded, tmp_path):
     assert take_it_down["status"] == "enacted" and take_it_down["status_label"] == "Enacted"
 
 
+def test_export_events_has_one_row_per_event_and_cases_carry_staff_columns(seeded):
+    assert tracker("stance", "us-119-s-146", "support", env=seeded).returncode == 0
+    assert tracker("tag", "us-119-s-146", "ncii", "platforms", env=seeded).returncode == 0
+    cases = json.loads(tracker("export", "--kind", "federal_bill", env=seeded).stdout)
+    result = tracker("export", "--events", "--format", "csv", "--kind", "federal_bill", env=seeded)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == sum(len(case["events"]) for case in cases) > len(cases)
+    take_it_down = [r for r in rows if r["case_key"] == "us-119-s-146"]
+    events = next(c for c in cases if c["key"] == "us-119-s-146")["events"]
+    assert [(r["date"], r["text"]) for r in take_it_down] == [(e["date"], e["text"]) for e in events]
+    assert {r["case_status"] for r in take_it_down} == {"Enacted"}
+    assert all(r["case_kind"] == "federal_bill" for r in rows)
+    assert any(r["classification"] for r in rows) and not any("[" in r["classification"] for r in rows)
+    flat = json.loads(tracker("export", "--events", "--kind", "federal_bill", env=seeded).stdout)
+    assert len(flat) == len(rows) and flat[0]["case_key"] == rows[0]["case_key"]
+    by_case = {r["key"]: r for r in csv.DictReader(io.StringIO(tracker(
+        "export", "--format", "csv", "--kind", "federal_bill", env=seeded).stdout))}
+    assert (by_case["us-119-s-146"]["stance"], by_case["us-119-s-146"]["staff_tags"]) == (
+        "support", "ncii; platforms")
+
+
 def test_export_json_to_a_file_matches_cases_json(seeded, tmp_path):
     target = tmp_path / "lawsuits.json"
     result = tracker("export", "--kind", "lawsuit", "--output", str(target), env=seeded)

@@ -278,13 +278,18 @@ def export(
     tag: TagOption = None,
     watchlist: WatchlistOption = False,
     stance: StanceOption = None,
+    events: Annotated[bool, typer.Option(
+        "--events", help="One row (or object) per event of the matching cases, with its case's "
+        "key, kind, jurisdiction, title and status.")] = False,
 ) -> None:
-    """Export the matching cases, all of them, as CSV or JSON."""
+    """Export the matching cases, all of them, as CSV or JSON; or, with --events, their events."""
     filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist, stance)
     engine = open_store(load_settings().database_url)
     with Session(engine) as session:
         check_filters(session, filters)
         data = case_dicts(session, list_cases(session, filters), curation=True)
+    if events:
+        data = _event_rows(data)
     try:
         stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
     except OSError as exc:
@@ -292,16 +297,33 @@ def export(
     with stream if output else nullcontext(stream) as out:
         if format is ExportFormat.JSON:
             out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        elif events:
+            writer = csv.DictWriter(out, fieldnames=EVENT_CSV_COLUMNS)
+            writer.writeheader()
+            writer.writerows({**row, "classification": " ".join(row["classification"])}
+                             for row in data)
         else:
             _write_csv(out, data)
     if output:
-        console(stderr=True).print(f"{len(data)} cases written to {output}")
+        console(stderr=True).print(f"{len(data)} {'events' if events else 'cases'} written to {output}")
 
 
 CSV_COLUMNS = ("key", "kind", "jurisdiction", "title", "status", "status_label", "status_date",
-               "identifiers", "plaintiffs", "defendants", "urls", "tags", "why_tracked",
-               "summary", "on_watchlist", "first_seen", "last_seen", "events",
+               "identifiers", "plaintiffs", "defendants", "urls", "tags", "stance", "staff_tags",
+               "why_tracked", "summary", "on_watchlist", "first_seen", "last_seen", "events",
                "last_event_date", "last_event", "as_of", "confidence", "research_notes")
+EVENT_CSV_COLUMNS = ("case_key", "case_kind", "case_jurisdiction", "case_title", "case_status",
+                     "date", "text", "classification", "significance", "ruling", "entry_number",
+                     "source", "source_url")
+
+
+def _event_rows(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per event of each case, in the case's order, led by its case (so that a
+    spreadsheet sorts and filters on either)."""
+    return [{"case_key": case["key"], "case_kind": case["kind"],
+             "case_jurisdiction": case["jurisdiction"], "case_title": case["title"],
+             "case_status": case["status_label"], **event}
+            for case in data for event in case["events"]]
 
 
 def _write_csv(out, data: list[dict[str, Any]]) -> None:
@@ -316,6 +338,7 @@ def _write_csv(out, data: list[dict[str, Any]]) -> None:
             "defendants": "; ".join(case["parties"]["defendants"]),
             "urls": " ".join(case["urls"]),
             "tags": "; ".join(case["tags"]),
+            "staff_tags": "; ".join(case["staff_tags"]),
             "events": len(case["events"]),
             "last_event_date": last.get("date", ""),
             "last_event": last.get("text", ""),
