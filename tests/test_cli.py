@@ -203,6 +203,13 @@ def test_query_commands_import_no_scrapy_apscheduler_or_alembic(seeded):
         assert result.stderr.endswith("HEAVY="), (args, result.stderr[-300:])
 
 
+def test_version(env):
+    from tracker import __version__
+
+    result = tracker("--version", env=env)
+    assert (result.returncode, result.stdout) == (0, f"tracker {__version__}\n")
+
+
 def test_config_masks_secrets(env):
     result = tracker("config", "--json", env={**env, "COURTLISTENER_TOKEN": "abcdef123456"})
     shown = json.loads(result.stdout)
