@@ -276,7 +276,7 @@ def render_digest(digest: Digest, settings: Settings, tokens: Tokens) -> Mail:
         "digest", settings, digest=digest, groups=digest.groups(), subscriber=subscriber,
         count=len(digest.items), first=digest.items[0] if digest.items else None,
         unsubscribe_url=unsubscribe, preferences_url=preferences, calendar_url=calendar,
-        frequency=Frequency(subscriber.frequency), mail_name=MAIL_NAMES[Frequency(subscriber.frequency)],
+        mail_name=MAIL_NAMES[Frequency(subscriber.frequency)],
         state_map=digest_map(base, subscriber.kinds or [], {item.case.kind for item in digest.items}))
     address = _mailbox(settings.mail_from)
     headers = {
