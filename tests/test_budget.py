@@ -91,7 +91,7 @@ def test_a_scheduled_run_past_the_quota_waits_and_sources_says_so(tmp_path, monk
     """The scheduler's crawl job, with the day's quota spent: no crawl starts (the upstream is
     nowhere), the run is recorded as waiting, and `tracker sources` says "waiting for quota",
     neither failed nor stale, though the source has not succeeded within its interval."""
-    from tracker.scheduler import crawl_job
+    from tracker.scheduler import NotDone, crawl_job
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     (tmp_path / "empty.toml").write_text("")
@@ -108,8 +108,10 @@ def test_a_scheduled_run_past_the_quota_waits_and_sources_says_so(tmp_path, monk
     first_crawl(engine, "courtlistener", 124, now - timedelta(seconds=1), state="partial",
                 reason="budget_exhausted")
 
-    detail = crawl_job("courtlistener")
-    assert detail.startswith("waiting for quota: 124 of 125 requests spent today")
+    with pytest.raises(NotDone) as waited:  # the job's outcome is "waiting", not "ok"
+        crawl_job("courtlistener")
+    assert waited.value.outcome == WAITING
+    assert str(waited.value).startswith("waiting for quota: 124 of 125 requests spent today")
 
     (row,) = [r for r in json.loads(tracker("sources", "--json", env=env).stdout)
               if r["source"] == "courtlistener"]
