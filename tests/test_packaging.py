@@ -1,6 +1,7 @@
 """The distribution: a non-editable install carries the templates, the watchlist and the migrations."""
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,9 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
+    """Built from a copy of the checkout without its ``build/`` folder: setuptools adds to what is
+    there and never removes, so a migration renamed since an earlier build would ship twice."""
+    out, source = tmp_path_factory.mktemp("wheel"), tmp_path_factory.mktemp("source") / "tree"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(out), str(ROOT)], check=True, capture_output=True, timeout=300)
+                    "-q", "-w", str(out), str(source)], check=True, capture_output=True, timeout=300)
     return next(out.glob("ai_copyright_tracker-*.whl"))
 
 
