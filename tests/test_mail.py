@@ -108,16 +108,23 @@ def test_a_digest_arrives_as_text_and_html_with_one_click_unsubscribe(approved, 
     assert "<style>" not in html.split("</head>")[1]
 
 
-def test_staff_notes_stance_and_tags_ride_along(approved, settings, server):
-    add_note(approved, KEY, "Hearing on the motion in January", by="maria", now=now())
+def test_a_digest_carries_public_notes_and_no_staff_only_data(approved, settings, server):
+    # Issue #18: internal notes, the stance and the staff's tags are staff-only; a note written for
+    # the public goes out, with the reviewer's headline and why it matters.
+    add_note(approved, KEY, "Hearing on the motion in January", by="maria", now=now(), public=True)
+    add_note(approved, KEY, "Internal: ask counsel before quoting the judge", by="maria", now=now())
     set_stance(approved, KEY, Stance.SUPPORT, by="maria", now=now())
-    set_tags(approved, KEY, ["artists"], [], by="maria", now=now())
-    subscriber(approved, "ana@example.org", topics=["artists"])  # a staff tag is a topic too
+    set_tags(approved, KEY, ["artists", "lobbying-priority"], [], by="maria", now=now())
+    subscriber(approved, "ana@example.org", topics=["artists"])  # a staff tag still routes a topic
     send(approved, settings)
     (message,) = server.to("ana@example.org")
-    text = body(message, "plain")
-    assert "Our stance: support" in text and "Our note: Hearing on the motion in January" in text
-    assert "Tags: artists" in text and "Sent because: topic: artists" in text
+    for text in (body(message, "plain"), body(message, "html")):
+        assert "Our note: Hearing on the motion in January" in text
+        assert "Why it" in text and "matters" in text
+        assert "ask counsel" not in text and "Internal" not in text
+        assert "stance" not in text.lower() and "support" not in text
+        assert "lobbying-priority" not in text and "maria" not in text
+    assert "Sent because: topic: artists" in body(message, "plain")
 
 
 def test_filters_are_honoured_and_said(approved, settings, server):

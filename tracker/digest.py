@@ -34,7 +34,7 @@ from tracker.models.matters import Matter
 from tracker.models.review import Change
 from tracker.models.subscribers import Subscriber
 from tracker.pictures.png import digest_map
-from tracker.queries import staff_of, status_label
+from tracker.queries import public_notes, staff_of, status_label
 from tracker.records import safe_url
 from tracker.rulings import describe, outcomes_of
 from tracker.tokens import CALENDAR, CONFIRM, PREFERENCES, UNSUBSCRIBE, Tokens
@@ -89,6 +89,13 @@ class DigestItem:
         if kind is ChangeKind.TITLE_CHANGE:
             return f"{title}, renamed"
         return f"{title}: {change.after or 'news'}"
+
+    @property
+    def public_note(self) -> str | None:
+        """The latest note staff wrote for the public (internal notes, the stance and the staff's
+        tags stay with staff)."""
+        notes = public_notes(self.staff["notes"])
+        return notes[-1]["text"] if notes else None
 
     @property
     def day(self) -> date:

@@ -33,6 +33,7 @@ class CaseFilter:
     search: str | None = None  # in key, title or summary
     party: str | None = None  # in a plaintiff's or defendant's name
     tag: str | None = None  # the sources' tags or staff's
+    staff_tags: bool = True  # whether ``tag`` matches staff tags too (the public's filter: no)
     watchlist_only: bool = False
     stance: Stance | None = None
     defendant: str | None = None  # in a defendant's name
@@ -71,9 +72,11 @@ def _where(query, filters: CaseFilter):
         ))
     if filters.tag:
         # Tags are a JSON list; matching its text with the quotes keeps "ai" from matching "fair".
-        query = query.where(or_(
-            cast(Case.tags, String).contains(f'"{filters.tag}"', autoescape=True),
-            exists().where(CaseTag.case_id == Case.id, CaseTag.tag == filters.tag.lower())))
+        tagged = cast(Case.tags, String).contains(f'"{filters.tag}"', autoescape=True)
+        if filters.staff_tags:
+            tagged = or_(tagged, exists().where(CaseTag.case_id == Case.id,
+                                                CaseTag.tag == filters.tag.lower()))
+        query = query.where(tagged)
     if filters.stance:
         query = query.where(exists().where(CaseStance.case_id == Case.id,
                                            CaseStance.stance == filters.stance))
@@ -243,7 +246,9 @@ def link_said(link: dict[str, Any]) -> str:
 
 
 def staff_of(session: Session, case_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """What staff said about each case: ``stance``, ``staff_tags`` and ``notes`` (oldest first)."""
+    """What staff said about each case: ``stance``, ``staff_tags`` and ``notes`` (oldest first,
+    each internal unless ``public``). All of it is for staff: ``public_view`` is what the public
+    may see."""
     staff: dict[int, dict[str, Any]] = defaultdict(
         lambda: {"stance": None, "staff_tags": [], "notes": []})
     for chunk in chunks(case_ids):
@@ -256,7 +261,7 @@ def staff_of(session: Session, case_ids: list[int]) -> dict[int, dict[str, Any]]
                                 .order_by(col(CaseNote.id))):
             staff[row.case_id]["notes"].append({
                 "author": row.author, "at": row.created_at.isoformat(timespec="seconds"),
-                "text": row.text})
+                "text": row.text, "public": row.public})
     return staff
 
 
@@ -310,6 +315,23 @@ def show_dict(session: Session, detail: CaseDetail, *, curation: bool = False) -
     return {**case_to_dict(detail.case, detail.parties, detail.events, detail.staff, curation=curation),
             "related": related, "matter": matter_of_case(session, detail.case.id), "links": links,
             "mdl": mdl_of_case(session, detail.case)}
+
+
+STAFF_ONLY = ("stance", "staff_tags", "curation")
+
+
+def public_view(data: dict[str, Any]) -> dict[str, Any]:
+    """A case's JSON as the public sees it (the web pages and API to anyone not signed in):
+    without the stance, staff tags and curation, and with the public notes alone, without who
+    wrote them."""
+    shown = {name: value for name, value in data.items() if name not in STAFF_ONLY}
+    shown["notes"] = public_notes(data["notes"])
+    return shown
+
+
+def public_notes(notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The notes written for the public, each its date and text."""
+    return [{"at": note["at"], "text": note["text"]} for note in notes if note["public"]]
 
 
 def known_jurisdictions(session: Session) -> list[str]:

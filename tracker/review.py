@@ -8,7 +8,8 @@ everyone once. Two status changes on one case before anyone looked are reviewed 
 either approves the net effect on the later one and marks the earlier superseded.
 
 Staff also keep notes, tags and a stance (watch / support / oppose) on cases; they live beside
-the case (the store owns the case row itself) and ride along in ``tracker show`` and digests.
+the case (the store owns the case row itself) and show in ``tracker show``. They are staff-only,
+except the notes marked public, which the case page and digests carry too.
 
 The CLI and the web pages are faces over these functions; none of them prints anything.
 """
@@ -318,12 +319,18 @@ def _staff_tags(session: Session, case_ids: list[int]) -> dict[int, list[str]]:
     return tags
 
 
-def add_note(engine: Engine, case_key: str, note: str, *, by: str, now: datetime) -> CaseNote:
-    """:raises NotFoundError: when there is no such case"""
+def add_note(engine: Engine, case_key: str, note: str, *, by: str, now: datetime,
+             public: bool = False) -> CaseNote:
+    """A note for staff; ``public``, one written for the public too (the case page, its JSON
+    and digests show it, without its author).
+
+    :raises NotFoundError: when there is no such case
+    """
     if not note.strip():
         raise ReviewError("the note is empty")
     with write_session(engine) as session:
-        row = CaseNote(case_id=_case(session, case_key).id, author=by, created_at=now, text=note.strip())
+        row = CaseNote(case_id=_case(session, case_key).id, author=by, created_at=now, text=note.strip(),
+                       public=public)
         session.add(row)
         session.flush()
         session.expunge(row)

@@ -234,7 +234,8 @@ def _print_case(data: dict[str, Any]) -> None:
     if data["notes"]:
         lines += ["", "Staff notes"]
         for note in data["notes"]:
-            lines += _wrap(note["text"], width, f"{note['at'][:10]}  {note['author']:12.12}  ")
+            lines += _wrap(note["text"], width, f"{note['at'][:10]}  {note['author']:12.12}  "
+                                                f"{'public' if note['public'] else 'internal':8}  ")
     if data.get("links"):
         lines += ["", "Links (approved, one that carries a dispute puts both cases in a matter)"]
         related = {other["key"]: other for other in data["related"]}

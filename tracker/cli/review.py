@@ -261,11 +261,14 @@ def review_rules(as_json: JsonFlag = False) -> None:
 def note_command(
     key: Annotated[str, typer.Argument(help="A case key.")],
     text: Annotated[str, typer.Argument(help="The note.")],
+    public: Annotated[bool, typer.Option(
+        "--public", help="Written for the public: the case page and digests show it too.")] = False,
     as_: AsOption = None,
 ) -> None:
-    """Add a staff note to a case (shown in `tracker show` and digests)."""
-    row = add_note(_engine(), key, text, by=reviewer(as_), now=_now())
-    sys.stdout.write(f"note added to {key} by {row.author}\n")
+    """Add a note to a case: internal (staff only, in `tracker show`) unless --public."""
+    row = add_note(_engine(), key, text, by=reviewer(as_), now=_now(), public=public)
+    shown = "public: the case page and digests show it" if row.public else "internal: staff only"
+    sys.stdout.write(f"note added to {key} by {row.author} ({shown})\n")
 
 
 def tag_command(

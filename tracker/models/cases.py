@@ -90,7 +90,8 @@ class Event(SQLModel, table=True):
 
 
 class CaseNote(SQLModel, table=True):
-    """A staff note on a case."""
+    """A staff note on a case: internal (staff only) unless marked public, when the case page,
+    its JSON and digests show it (without its author)."""
 
     __tablename__ = "case_notes"
 
@@ -99,6 +100,7 @@ class CaseNote(SQLModel, table=True):
     author: str
     created_at: datetime
     text: str
+    public: bool = Field(default=False, description="Written for the public; else internal")
 
 
 class CaseTag(SQLModel, table=True):

@@ -11,10 +11,10 @@ from starlette.responses import JSONResponse, Response
 
 from tracker.errors import TrackerError
 from tracker.matters import list_matters, matter_view
-from tracker.queries import CaseFilter, case_dicts, count_cases, list_cases
+from tracker.queries import CaseFilter, case_dicts, count_cases, list_cases, public_view
 from tracker.vocab import Kind, Status
-from tracker.web.pages import db, render
-from tracker.web.public import _topics
+from tracker.web.pages import db, render, signed_in
+from tracker.web.public import _topics, for_viewer
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -57,8 +57,9 @@ def _number(request: Request, name: str, default: int, most: int | None = None) 
     return int(raw)
 
 
-def filters_of(request: Request) -> CaseFilter:
+def filters_of(request: Request, *, staff: bool = False) -> CaseFilter:
     """The filters of a query string: kind, status, jurisdiction, tag, q, since (YYYY-MM-DD).
+    A tag matches the staff's tags only for staff (so no one else can probe for them).
 
     :raises BadFilter: naming the first value that is not understood
     """
@@ -71,7 +72,8 @@ def filters_of(request: Request) -> CaseFilter:
             raise BadFilter(f"since={since!r} is not a date (YYYY-MM-DD)") from None
     return CaseFilter(kinds=_choices(request, "kind", Kind), statuses=_choices(request, "status", Status),
                       jurisdictions=[j.strip().lower() for j in query.getlist("jurisdiction") if j.strip()],
-                      tag=query.get("tag") or None, search=query.get("q") or None, since=since)
+                      tag=query.get("tag") or None, search=query.get("q") or None, since=since,
+                      staff_tags=staff)
 
 
 def order_of(request: Request) -> str:
@@ -81,15 +83,17 @@ def order_of(request: Request) -> str:
     return order
 
 
-def _read(request: Request, *, size: int, dicts: bool):
-    filters, order = filters_of(request), order_of(request)
+def _read(request: Request, *, size: int, dicts: bool, staff: bool):
+    filters, order = filters_of(request, staff=staff), order_of(request)
     number = _number(request, "page", 1)
 
     def read():
         with Session(request.app.state.engine) as session:
             page = Page(number, size, count_cases(session, filters))
             cases = list_cases(session, filters, limit=size, offset=page.offset, order=order)
-            return (case_dicts(session, cases) if dicts else cases), page, filters, order
+            if dicts:
+                cases = [case if staff else public_view(case) for case in case_dicts(session, cases)]
+            return cases, page, filters, order
 
     return read
 
@@ -100,24 +104,26 @@ def page_url(request: Request, number: int) -> str:
 
 
 async def case_list(request: Request) -> Response:
-    cases, page, filters, order = await db(_read(request, size=PAGE_SIZE, dicts=False))
-    return render(request, "cases.html", cases=cases, page=page, total=page.total, filters=filters,
-                  order=order, kinds=list(Kind), statuses=list(Status),
-                  topics=_topics(request),
-                  query=request.query_params,
-                  previous=page_url(request, page.number - 1) if page.number > 1 else None,
-                  next=page_url(request, page.number + 1) if page.number < page.last else None)
+    staff = await signed_in(request) is not None
+    cases, page, filters, order = await db(_read(request, size=PAGE_SIZE, dicts=False, staff=staff))
+    page_html = render(request, "cases.html", cases=cases, page=page, total=page.total, filters=filters,
+                       order=order, kinds=list(Kind), statuses=list(Status), topics=_topics(request),
+                       query=request.query_params,
+                       previous=page_url(request, page.number - 1) if page.number > 1 else None,
+                       next=page_url(request, page.number + 1) if page.number < page.last else None)
+    return for_viewer(page_html, staff)
 
 
 async def cases_json(request: Request) -> Response:
     """A page of cases; ``per_page`` (at most ``MAX_PAGE_SIZE``) and ``page`` choose which. The
     total is in ``X-Total-Count`` and the next page in a ``Link: <...>; rel="next"`` header."""
     size = _number(request, "per_page", PAGE_SIZE, MAX_PAGE_SIZE)
-    cases, page, _, _ = await db(_read(request, size=size, dicts=True))
+    staff = await signed_in(request) is not None
+    cases, page, _, _ = await db(_read(request, size=size, dicts=True, staff=staff))
     headers = {"X-Total-Count": str(page.total)}
     if page.number < page.last:
         headers["Link"] = f'<{page_url(request, page.number + 1)}>; rel="next"'
-    return JSONResponse(cases, headers=headers)
+    return for_viewer(JSONResponse(cases, headers=headers), staff)
 
 
 async def bad_filter(request: Request, exc: BadFilter) -> Response:

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+import time
 from functools import cache
 from typing import Any
 
@@ -16,12 +17,14 @@ from tracker.config import templates_dir
 from tracker.errors import NotFoundError, TrackerError
 from tracker.queries import link_said, status_label
 from tracker.records import safe_url
+from tracker.staff import Login, current_login
 from tracker.tokens import BadToken
 from tracker.vocab import Kind
 
 MAX_BODY = 64 * 1024  # bytes of a request body
 MAX_FIELD = 10_000  # characters of one form field (a staff note is the longest)
 MAX_FIELDS = 100  # fields in one form
+SESSION_HOURS = 12  # a login lasts this long, however busy: then log in again
 
 
 class BodyLimit:
@@ -126,6 +129,23 @@ async def checked_form(request: Request):
 async def db(function, *args, **kwargs):
     """Run a blocking store function in a worker thread."""
     return await run_in_threadpool(function, *args, **kwargs)
+
+
+async def signed_in(request: Request) -> Login | None:
+    """The logged-in staff member, checked on every request: the account still exists, its
+    session version is the cookie's (no logout, new password or removal since), and the login
+    is less than ``SESSION_HOURS`` old. The staff pages need one; the public pages show staff-only
+    data only to one."""
+    name, version, at = (request.session.get(k) for k in ("staff", "version", "at"))
+    if not (isinstance(name, str) and isinstance(version, int) and isinstance(at, (int, float))):
+        return None
+    if not 0 <= time.time() - at < SESSION_HOURS * 3600:
+        request.session.clear()
+        return None
+    login = await db(current_login, request.app.state.engine, name, version)
+    if login is None:
+        request.session.clear()
+    return login
 
 
 def _page(status: int, title: str, message: str):

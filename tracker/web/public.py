@@ -15,7 +15,7 @@ from tracker.mailer import deliver, queue_confirmation
 from tracker.models.cases import Case, Event
 from tracker.models.review import Change
 from tracker.models.subscribers import UNSUBSCRIBED, Subscriber
-from tracker.queries import get_case, show_dict
+from tracker.queries import get_case, public_view, show_dict
 from tracker.smtp import MailError
 from tracker.subscriptions import (
     MAX_EMAIL,
@@ -28,7 +28,7 @@ from tracker.subscriptions import (
 )
 from tracker.tokens import CALENDAR, CONFIRM, PREFERENCES, UNSUBSCRIBE, BadToken
 from tracker.vocab import Frequency, Kind, ReviewState, Significance
-from tracker.web.pages import checked_form, db, environment, render
+from tracker.web.pages import checked_form, db, environment, render, signed_in
 
 logger = logging.getLogger(__name__)
 FEED_SIZE = 50
@@ -59,11 +59,23 @@ def case_detail(engine, key: str, *, as_dict: bool = False):
         return show_dict(session, detail) if as_dict else detail
 
 
+def for_viewer(response: Response, staff: bool) -> Response:
+    """A page or JSON that shows staff-only data to signed-in staff is never kept by a shared
+    cache (to be handed to the next person asking)."""
+    if staff:
+        response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Vary"] = "Cookie"
+    return response
+
+
 async def case_page(request: Request) -> Response:
+    staff = await signed_in(request) is not None
     case = await db(case_detail, request.app.state.engine, request.path_params["key"], as_dict=True)
+    shown = case if staff else public_view(case)
     dates = await db(_case_dates, request.app.state.engine, request.path_params["key"])
-    return render(request, "case.html", case=case, events=list(reversed(case["events"])), dates=dates,
-                  today=_now().date())
+    return for_viewer(render(request, "case.html", case=shown, staff_view=staff,
+                             events=list(reversed(case["events"])), dates=dates, today=_now().date()),
+                      staff)
 
 
 def _case_dates(engine, key: str) -> list:
@@ -73,8 +85,11 @@ def _case_dates(engine, key: str) -> list:
 
 
 async def case_json(request: Request) -> Response:
-    return JSONResponse(await db(case_detail, request.app.state.engine, request.path_params["key"],
-                                 as_dict=True))
+    """The case's JSON: ``tracker show --json``'s shape; without the staff-only fields (stance,
+    staff tags, internal notes, who wrote a note) unless staff are signed in."""
+    staff = await signed_in(request) is not None
+    case = await db(case_detail, request.app.state.engine, request.path_params["key"], as_dict=True)
+    return for_viewer(JSONResponse(case if staff else public_view(case)), staff)
 
 
 def _feed(request: Request, title: str, path: str, *, case_key: str | None = None,

@@ -13,36 +13,19 @@ from tracker.errors import NotFoundError, TrackerError
 from tracker.limits import hit
 from tracker.review import add_note, approve, edit, pending, reject, set_stance, set_tags
 from tracker.runs import source_health
-from tracker.staff import ADMIN, Login, check_password, current_login, end_sessions
+from tracker.staff import ADMIN, check_password, end_sessions
 from tracker.vocab import Priority, Stance
-from tracker.web.pages import checked_form, db, render
+from tracker.web.pages import checked_form, db, render, signed_in
 from tracker.web.public import case_detail
 
 LOGIN_ATTEMPTS = 5  # attempts per account...
 ADDRESS_ATTEMPTS = 20  # ...and per client address (an office shares one)...
 LOGIN_WINDOW = timedelta(minutes=15)  # ...per quarter hour
-SESSION_HOURS = 12  # a login lasts this long, however busy: then log in again
 PASSWORD_CHECKS = 2  # Argon2 checks at once (each takes 64 MiB and a CPU for a while)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-async def _staff(request: Request) -> Login | None:
-    """The logged-in staff member, checked on every request: the account still exists, its
-    session version is the cookie's (no logout, new password or removal since), and the login
-    is less than ``SESSION_HOURS`` old."""
-    name, version, at = (request.session.get(k) for k in ("staff", "version", "at"))
-    if not (isinstance(name, str) and isinstance(version, int) and isinstance(at, (int, float))):
-        return None
-    if not 0 <= time.time() - at < SESSION_HOURS * 3600:
-        request.session.clear()
-        return None
-    login = await db(current_login, request.app.state.engine, name, version)
-    if login is None:
-        request.session.clear()
-    return login
 
 
 def _login_first(request: Request) -> Response:
@@ -83,14 +66,14 @@ async def logout(request: Request) -> Response:
     """Log out everywhere: the account's session version moves on, so a copy of this cookie (or
     another browser's) no longer works either."""
     await checked_form(request)
-    if login := await _staff(request):
+    if login := await signed_in(request):
         await db(end_sessions, request.app.state.engine, login.name)
     request.session.clear()
     return RedirectResponse("/cases", status_code=303)
 
 
 async def review_queue(request: Request) -> Response:
-    if not await _staff(request):
+    if not await signed_in(request):
         return _login_first(request)
 
     def read():
@@ -102,7 +85,7 @@ async def review_queue(request: Request) -> Response:
 
 
 async def decide(request: Request) -> Response:
-    login = await _staff(request)
+    login = await signed_in(request)
     if not login:
         return _login_first(request)
     name = login.name
@@ -130,7 +113,7 @@ async def decide(request: Request) -> Response:
 
 
 async def case_staff(request: Request) -> Response:
-    login = await _staff(request)
+    login = await signed_in(request)
     if not login:
         return _login_first(request)
     name = login.name
@@ -140,7 +123,7 @@ async def case_staff(request: Request) -> Response:
         form = await checked_form(request)
         action, value = form.get("action"), str(form.get("value") or "").strip()
         if action == "note":
-            await db(add_note, engine, key, value, by=name, now=_now())
+            await db(add_note, engine, key, value, by=name, now=_now(), public=bool(form.get("public")))
         elif action == "tag":
             await db(set_tags, engine, key, [value], [], by=name, now=_now())
         elif action == "untag":
@@ -156,7 +139,7 @@ async def case_staff(request: Request) -> Response:
 
 
 async def sources_page(request: Request) -> Response:
-    login = await _staff(request)
+    login = await signed_in(request)
     if not login:
         return _login_first(request)
     if login.role != ADMIN:
