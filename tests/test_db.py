@@ -161,3 +161,25 @@ def test_0011_points_each_link_change_at_its_link_and_keeps_the_review_log(datab
             "related", "related"]
         assert connection.execute(text("SELECT count(*) FROM review_log")).scalar() == 1
     engine.dispose()
+
+
+def test_0014_leaves_the_notes_written_before_it_internal(database_url):
+    """Notes were shown to everyone until 0014; from then on a note is internal unless marked
+    public, and the ones written before are internal (staff wrote them for staff)."""
+    engine = make_engine(database_url)
+    upgrade(engine, "0013")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO cases (id, key, kind, jurisdiction, title, identifiers, urls, sources, tags, "
+            "on_watchlist, first_seen, last_seen) VALUES (1, 'cand-3:23-cv-00201', 'lawsuit', 'cand', "
+            "'Andersen', '{}', '[]', '[]', '[]', false, :now, :now)"), {"now": NOW})
+        connection.execute(text("INSERT INTO case_notes (case_id, author, created_at, text) "
+                                "VALUES (1, 'maria', :now, 'Counsel leans our way')"), {"now": NOW})
+    ensure_schema(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT text, public FROM case_notes")).all() == [
+            ("Counsel leans our way", False)]
+    downgrade(engine, "0013")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM case_notes")).scalar() == 1
+    engine.dispose()

@@ -249,10 +249,16 @@ def test_cli_review_routine(filed, database_url, tmp_path):
                                     "deterministic links: new link from identifiers or same title")
     shown = tracker("review", "show", "1", env=env)
     assert "approved   maria  (note: First suit by visual artists; priority: high)" in shown.stdout
-    assert tracker("note", KEY, "Hearing set for January", env=env).returncode == 0
+    noted = tracker("note", KEY, "Hearing set for January", "--public", env=env)
+    assert noted.stdout.strip() == (f"note added to {KEY} by maria (public: the case page and "
+                                    "digests show it)")
+    internal = tracker("note", KEY, "Counsel leans our way", env=env)
+    assert internal.stdout.strip() == f"note added to {KEY} by maria (internal: staff only)"
     assert tracker("stance", KEY, "support", env=env).returncode == 0
     assert tracker("stance", KEY, "maybe", env=env).returncode == 2
     case = tracker("show", KEY, env=env).stdout
-    assert "stance        support" in case and "Hearing set for January" in case
+    assert "stance        support" in case
+    assert "maria         public    Hearing set for January" in case
+    assert "maria         internal  Counsel leans our way" in case
     supported = tracker("cases", "--stance", "support", "--json", env=env)
     assert [c["key"] for c in json.loads(supported.stdout)] == [KEY]
