@@ -18,7 +18,7 @@ from tracker.mailer import OUTBOX, SENDER_LOCK, deliver, queue_confirmation, que
 from tracker.models.review import Change
 from tracker.models.subscribers import OutboxMessage, Subscriber
 from tracker.records import CaseRecord, EventRecord
-from tracker.review import add_note, approve, set_stance, set_tags
+from tracker.review import ReviewError, add_note, approve, set_stance, set_tags
 from tracker.smtp import MailError
 from tracker.store import ingest
 from tracker.subscriptions import Preferences, SubscriptionError, confirm, subscribe, unsubscribe
@@ -125,6 +125,22 @@ def test_a_digest_carries_public_notes_and_no_staff_only_data(approved, settings
         assert "stance" not in text.lower() and "support" not in text
         assert "lobbying-priority" not in text and "maria" not in text
     assert "Sent because: topic: artists" in body(message, "plain")
+
+
+def test_a_change_a_digest_carried_cannot_be_reopened(approved, settings, server):
+    from tracker.review_chores import reopen
+
+    subscriber(approved, "ana@example.org")
+    queue_digests(approved, settings, now=now())
+    with pytest.raises(ReviewError, match="change #1 cannot be reopened: a digest carrying it is queued"):
+        reopen(approved, 1, by="maria", now=now())
+    deliver(approved, settings, clock=now, sleep=lambda s: None)
+    with pytest.raises(ReviewError, match=rf"change #1 cannot be reopened: it went out in a digest on "
+                                          rf"{now():%Y-%m-%d} \(mail cannot be called back"):
+        reopen(approved, 1, by="maria", now=now())
+    ingest(approved, [andersen(COMPLAINT, key="cand-3:24-cv-00001")], now=now())
+    (late,) = approve(approved, [4], by="maria", now=now())
+    assert reopen(approved, late.change_id, by="maria", now=now()).review_state == "pending"
 
 
 def test_filters_are_honoured_and_said(approved, settings, server):

@@ -43,6 +43,8 @@ from tracker.locks import LockHeld, try_acquire
 from tracker.models.subscribers import (
     ACTIVE,
     CANCELLED,
+    CONFIRMATION,
+    DIGEST,
     FAILED,
     PENDING,
     SENDING,
@@ -57,7 +59,6 @@ from tracker.subscriptions import clean_name
 from tracker.tokens import Tokens, secret_key
 from tracker.vocab import Frequency
 
-DIGEST, CONFIRMATION = "digest", "confirm"
 # How long since the last digest before a subscriber is due another.
 DUE_AFTER = {Frequency.IMMEDIATE: timedelta(0), Frequency.DAILY: timedelta(hours=20),
              Frequency.WEEKLY: timedelta(days=6)}

@@ -154,11 +154,27 @@ def approve_case(engine: Engine, case_key: str, **decision) -> list[Decision]:
             Change.case_id == case.id, Change.review_state == ReviewState.PENDING)).scalars())
     if not ids:
         raise ReviewError(f"nothing is pending on {case_key}")
-    decisions = []
-    for change_id in ids:
-        if not any(change_id in d.superseded for d in decisions):
-            decisions += approve(engine, [change_id], **decision)
-    return decisions
+    return approve_in_turn(engine, sorted(ids), **decision)
+
+
+def approve_in_turn(engine: Engine, change_ids: list[int], **decision) -> list[Decision]:
+    """Approve changes one after another, passing over those an earlier approval decided (a
+    status change approves its case's latest and folds the rest).
+
+    :raises ReviewError: after deciding the others, naming each change decided meanwhile
+    """
+    decisions, problems, decided = [], [], set()
+    for change_id in change_ids:
+        if change_id in decided:
+            continue
+        try:
+            made = approve(engine, [change_id], **decision)
+        except (ReviewError, NotFoundError) as exc:
+            problems.append(exc)
+            continue
+        decisions += made
+        decided.update(i for d in made for i in (d.change_id, *d.superseded))
+    return _outcome(decisions, problems)
 
 
 def _each(change_ids: list[int], decide) -> list[Decision]:
@@ -168,6 +184,11 @@ def _each(change_ids: list[int], decide) -> list[Decision]:
             decisions.append(decide(change_id))
         except (ReviewError, NotFoundError) as exc:
             problems.append(exc)
+    return _outcome(decisions, problems)
+
+
+def _outcome(decisions: list[Decision], problems: list[Exception]) -> list[Decision]:
+    """The decisions made, or the problems raised as one error that carries them."""
     if len(problems) == 1 and not decisions:
         raise problems[0]
     if problems:

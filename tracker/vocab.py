@@ -349,6 +349,9 @@ class ReviewState(Described):
     APPROVED = "approved", "Approved", "Approved for digests."
     REJECTED = "rejected", "Rejected", "Will not go out."
     SUPERSEDED = "superseded", "Superseded", "Folded into a later change on the same case."
+    BASELINE = "baseline", "Baseline", (
+        "Known at set-up (the seed, a source's first crawl): recorded, never sent."
+    )
 
 
 class Priority(Described):

@@ -1,7 +1,8 @@
 """``tracker review``, ``tracker note``, ``tracker tag``, ``tracker stance``: the staff's commands,
-thin faces over ``tracker.review``."""
+thin faces over ``tracker.review`` and ``tracker.review_chores``."""
 
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from sqlmodel import Session
 from tracker.cli.calendar import DispositionChoice
 from tracker.config import load_settings
 from tracker.db import open_store
+from tracker.errors import TrackerError
 from tracker.output import JsonFlag, print_json
 from tracker.review import (
     ChangeDetail,
@@ -20,6 +22,7 @@ from tracker.review import (
     add_note,
     approve,
     approve_case,
+    approve_in_turn,
     edit,
     get_change,
     pending,
@@ -28,7 +31,9 @@ from tracker.review import (
     set_stance,
     set_tags,
 )
-from tracker.vocab import ChangeKind, Claim, FairUse, Priority, Stance, Status
+from tracker.review_chores import Selection, baseline, reopen, select_pending
+from tracker.vocab import ChangeKind, Claim, FairUse, Kind, Priority, Stance, Status
+from tracker.watchlist import SOURCE as SEED_SOURCE
 
 review_app = typer.Typer(
     help="The review queue: what the spiders found, waiting to be approved or rejected.",
@@ -39,6 +44,7 @@ AsOption = Annotated[str | None, typer.Option(
 NoteOption = Annotated[str | None, typer.Option(help="Why it matters, in a line; goes out in digests.")]
 HeadlineOption = Annotated[str | None, typer.Option(help="A headline for digests.")]
 PriorityOption = Annotated[Priority | None, typer.Option(help="high, normal or low.")]
+ASK_OVER = 20  # approve --all asks first when it would approve more changes than this
 
 
 def _engine():
@@ -189,17 +195,88 @@ def _decide(run) -> None:
 def review_approve(
     change_ids: Annotated[list[int] | None, typer.Argument(help="Change ids.")] = None,
     case: Annotated[str | None, typer.Option("--case", help="Everything pending on this case.")] = None,
+    every: Annotated[bool, typer.Option(
+        "--all", help="Everything pending that the filters below select (all of it without them).")
+    ] = False,
+    kind: Annotated[list[Kind] | None, typer.Option(
+        "--kind", help="With --all: the case's kind; repeatable.", case_sensitive=False,
+        metavar="KIND")] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="With --all: what found the change (watchlist, courtlistener...); repeatable.")
+    ] = None,
+    change_kind: Annotated[list[ChangeKind] | None, typer.Option(
+        "--change-kind", help="With --all: new_case, status_change...; repeatable.",
+        case_sensitive=False, metavar="CHANGE_KIND")] = None,
+    yes: Annotated[bool, typer.Option(
+        "--yes", "-y", help=f"With --all: do not ask, however many (it asks over {ASK_OVER}).")] = False,
     note: NoteOption = None, headline: HeadlineOption = None, priority: PriorityOption = None,
     as_: AsOption = None,
 ) -> None:
     """Approve changes for digests (a status change folds the case's earlier pending ones)."""
-    if bool(change_ids) == bool(case):
-        raise typer.BadParameter("give change ids or --case KEY (one of them)")
+    if sum((bool(change_ids), bool(case), every)) != 1:
+        raise typer.BadParameter("give change ids, --case KEY or --all (one of them)")
+    if not every and (kind or source or change_kind):
+        raise typer.BadParameter("--kind, --source and --change-kind select among --all")
+    if every and headline:
+        raise typer.BadParameter("a --headline is for one change; give its id")
     engine = _engine()
     decision = {"by": reviewer(as_), "now": _now(), "note": note, "headline": headline,
                 "priority": priority}
+    if every:
+        ids = _confirmed_selection(engine, Selection(kind or [], source or [], change_kind or []), yes)
+        _decide(lambda: approve_in_turn(engine, ids, **decision))
+        return
     _decide(lambda: approve_case(engine, case, **decision) if case
             else approve(engine, change_ids, **decision))
+
+
+def _confirmed_selection(engine, selection: Selection, yes: bool) -> list[int]:
+    """The pending changes ``--all`` selects, once the person agrees when they are many: asked at
+    a terminal, told to add --yes elsewhere (a script never approves a flood by accident).
+
+    :raises ReviewError: when nothing pending matches
+    """
+    with Session(engine) as session:
+        rows = select_pending(session, selection)
+    if not rows:
+        raise ReviewError("nothing pending matches; `tracker review` lists the queue")
+    kinds = Counter(ChangeKind(kind).label.lower() for _, kind, _ in rows)
+    cases = len({key for *_, key in rows})
+    what = (f"{len(rows)} changes on {cases} case{'s' if cases != 1 else ''} "
+            f"({', '.join(f'{n} {label}' for label, n in kinds.most_common())})")
+    if len(rows) > ASK_OVER and not yes:
+        if not sys.stdin.isatty():
+            raise TrackerError(f"--all would approve {what} for digests; add --yes to approve them, "
+                               "or narrow it with --kind, --source or --change-kind")
+        typer.confirm(f"Approve {what} for digests?", abort=True, err=True)
+    return [change_id for change_id, _, _ in rows]
+
+
+@review_app.command("baseline")
+def review_baseline(as_: AsOption = None) -> None:
+    """Record what the seed and each source's first crawl found as known, not news: those
+    pending changes leave the queue and never go to digests (`reopen` takes one back)."""
+    report = baseline(_engine(), by=reviewer(as_), now=_now())
+    if not report.changes:
+        sys.stdout.write("nothing to record: no pending change comes from the seed or a source's "
+                         "first crawl\n")
+    else:
+        sources = ", ".join(f"{n} from {'the watchlist seed' if name == SEED_SOURCE else name}"
+                            for name, n in report.by_source.most_common())
+        sys.stdout.write(f"{report.changes} change{'s' if report.changes != 1 else ''} on "
+                         f"{report.cases} case{'s' if report.cases != 1 else ''} recorded as the "
+                         f"baseline, not sent to digests: {sources}\n")
+    if report.left:
+        links = f", {report.links_left} of them link proposals" if report.links_left else ""
+        sys.stdout.write(f"{report.left} still wait for review{links}: `tracker review` lists them\n")
+
+
+@review_app.command("reopen")
+def review_reopen(change_id: Annotated[int, typer.Argument(help="A change id.")],
+                  as_: AsOption = None) -> None:
+    """Put a decided change back in the queue (not one a digest has carried)."""
+    change = reopen(_engine(), change_id, by=reviewer(as_), now=_now())
+    sys.stdout.write(f"#{change.id} is pending again\n")
 
 
 @review_app.command("reject")

@@ -11,6 +11,8 @@ from tracker.vocab import Frequency
 UNCONFIRMED, ACTIVE, UNSUBSCRIBED, SUSPENDED = "unconfirmed", "active", "unsubscribed", "suspended"
 # An outbox row's states.
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+# What an outbox row carries.
+DIGEST, CONFIRMATION = "digest", "confirm"
 
 
 class Subscriber(SQLModel, table=True):
