@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, or_, text
+from sqlalchemy import Integer, String, cast, exists, func, or_, text
 from sqlalchemy import case as sql_case
 from sqlmodel import Session, col, select
 
@@ -128,6 +128,27 @@ def get_case(session: Session, key: str) -> CaseDetail | None:
         return None
     return CaseDetail(case, parties_of(session, [case.id])[case.id],
                       events_of(session, [case.id])[case.id], staff_of(session, [case.id])[case.id])
+
+
+def events_since(session: Session, filters: CaseFilter, since: date, *,
+                 matter: str | None = None) -> list[tuple[Event, Case]]:
+    """Every event dated on or after ``since`` on the cases ``filters`` select (and, given a
+    matter's key, that are in it), the newest first.
+
+    :raises NotFoundError: for a matter that does not exist
+    """
+    query = _where(select(Event, Case).join(Case, col(Case.id) == Event.case_id), filters)
+    if matter is not None:
+        found = session.execute(text("SELECT id FROM matters WHERE key = :key"),
+                                {"key": matter.strip().lower()}).scalar()
+        if found is None:
+            raise NotFoundError(f"no matter {matter} (`tracker matters` lists them)")
+        members = text("SELECT case_id FROM matter_members WHERE matter_id = :matter").bindparams(
+            matter=found).columns(case_id=Integer)
+        query = query.where(col(Case.id).in_(members))
+    query = query.where(col(Event.date) >= since).order_by(
+        col(Event.date).desc(), col(Event.sequence).desc().nulls_last(), col(Event.id).desc())
+    return [(event, case) for event, case in session.execute(query)]
 
 
 def resolve_key(session: Session, key: str) -> str:

@@ -5,7 +5,7 @@ Exit codes: 0 success; 1 a case or item that does not exist; 2 a bad argument or
 setting. Every user error is one clear line on stderr, never a traceback. Machine output
 (``--json``, ``export``) goes to stdout as plain JSON or CSV; messages go to stderr.
 
-Query commands (``cases``, ``show``, ``export``, ``config``) import neither Scrapy,
+Query commands (``cases``, ``show``, ``events``, ``export``, ``config``) import neither Scrapy,
 APScheduler nor Alembic; commands that need them import them inside.
 """
 
@@ -16,7 +16,7 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from tracker import __version__
-from tracker.cli import calendar, cases, crawl, demo, reference
+from tracker.cli import calendar, cases, crawl, demo, events, reference
 from tracker.cli.db import db_app
 from tracker.cli.params import plain_help_types
 from tracker.cli.watchlist import watchlist_app
@@ -48,6 +48,7 @@ def _options(version: Annotated[bool, typer.Option(
 app.command()(cases.cases)
 app.command()(cases.show)
 app.command()(cases.export)
+app.command()(events.events)
 app.command()(crawl.seed)
 app.command()(crawl.crawl)
 app.command()(crawl.refold)

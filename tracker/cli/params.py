@@ -46,9 +46,9 @@ def plain_help_types() -> None:
     TyperArgument.display_type_rich = _help_type
 
 
-def check_filters(session, filters) -> None:
+def check_filters(session, filters, *, tag_option: str = "--tag") -> None:
     """Refuse a ``--jurisdiction`` no case has (naming the nearest known ones) and say when no
-    case has the ``--tag`` asked for, rather than answer "No cases match".
+    case has the tag asked for (by ``tag_option``), rather than answer "No cases match".
 
     :raises typer.BadParameter: for an unknown jurisdiction or tag
     """
@@ -69,4 +69,4 @@ def check_filters(session, filters) -> None:
             near = get_close_matches(filters.tag.lower(), sorted(tags), n=3, cutoff=0.5)
             raise typer.BadParameter(f"no case has the tag {filters.tag!r}"
                                      + (f" (did you mean {', '.join(near)}?)" if near else ""),
-                                     param_hint="'--tag'")
+                                     param_hint=f"'{tag_option}'")
