@@ -28,9 +28,9 @@ CASES = [
     CaseRecord(key="cand-3:23-cv-00201", kind=Kind.LAWSUIT, jurisdiction="cand",
                title="Andersen v. Stability AI Ltd.", source="courtlistener", tags=["training-data"],
                events=[EventRecord(ago(400), "COMPLAINT filed", "courtlistener"),
-                       EventRecord(ago(2), "ORDER granting in part and denying in part the motion to dismiss "
-                                   "the amended complaint, with leave to amend the DMCA claims", "courtlistener",
-                                   source_url="https://www.courtlistener.com/docket/66732129/")]),
+                       EventRecord(ago(2), "ORDER granting in part and denying in part the motion to "
+                                   "dismiss the amended complaint, with leave to amend the DMCA claims",
+                                   "courtlistener", source_url="https://www.courtlistener.com/docket/66732129/")]),
     CaseRecord(key="nysd-1:23-cv-11195", kind=Kind.LAWSUIT, jurisdiction="nysd",
                title="The New York Times Company v. Microsoft Corporation", source="courtlistener",
                events=[EventRecord(ago(5), "OPINION AND ORDER on the motion to dismiss", "courtlistener")]),
