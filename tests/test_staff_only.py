@@ -1,10 +1,14 @@
 """Staff-only data stays off the public web pages, the public JSON API and the feeds, over real
 HTTP; signed-in staff still see it (#18)."""
 
+from datetime import date, timedelta
+
 import feedparser
 
+from tracker.intake import intake
+from tracker.records import CaseRecord, EventRecord
 from tracker.review import add_note, approve, set_stance, set_tags
-from tracker.vocab import Stance
+from tracker.vocab import Kind, Stance
 
 from . import test_web
 from .test_web import client, csrf, log_in, now
@@ -21,7 +25,17 @@ PUBLIC_PATHS = ("/cases", f"/cases/{KEY}", "/api/cases", f"/api/cases/{KEY}", "/
 
 def curate(site) -> None:
     """What staff say about Andersen: a public note, an internal one, a stance and two tags
-    (one of them also a topic of the case), its new-case change approved for the feeds."""
+    (one of them also a topic of the case), its new-case change approved for the feeds; and a
+    hearing ahead and a ruling on it, for the calendar and the rulings."""
+    ahead = date.today() + timedelta(days=30)
+    intake(site.engine, [CaseRecord(
+        key=KEY, kind=Kind.LAWSUIT, jurisdiction="cand", title="Andersen v. Stability AI Ltd.",
+        source="courtlistener", events=[
+            EventRecord(date.today(), "MOTION to Dismiss filed by Stability AI Ltd.. Motion Hearing set "
+                        f"for {ahead.month}/{ahead.day}/{ahead.year} 02:00 PM in San Francisco.",
+                        "courtlistener"),
+            EventRecord(date.today(), "ORDER granting in part and denying in part 49 Motion to Dismiss",
+                        "courtlistener")])], rules=[], similarity=0.8, now=now())
     add_note(site.engine, KEY, PUBLIC_NOTE, by="maria", now=now(), public=True)
     add_note(site.engine, KEY, INTERNAL_NOTE, by="maria", now=now())
     set_stance(site.engine, KEY, Stance.OPPOSE, by="maria", now=now())
@@ -46,9 +60,16 @@ def test_the_public_sees_public_notes_and_nothing_staff_only(site):
     listed = browser.get("/api/cases").json()
     assert all(not {"stance", "staff_tags"} & set(c) for c in listed)
     assert [n["text"] for c in listed for n in c["notes"]] == [PUBLIC_NOTE]
-    # A staff tag cannot be probed for through the filters either.
-    assert browser.get("/api/cases", params={"tag": SECRET_TAG}).json() == []
+    # A staff tag cannot be probed for through the filters either: the topic finds the case, the
+    # staff tag nothing, in the case list, the calendar and the rulings.
+    for path in ("/api/cases", "/api/calendar", "/api/rulings"):
+        assert browser.get(path, params={"tag": "training-data"}).json(), path
+        assert browser.get(path, params={"tag": SECRET_TAG}).json() == [], path
     assert "0 cases" in browser.get("/cases", params={"tag": SECRET_TAG}).text
+    assert "Motion Hearing" in browser.get("/calendar.ics", params={"tag": "training-data"}).text
+    for path in ("/calendar", "/rulings", "/calendar.ics"):
+        assert "Andersen" not in browser.get(path, params={"tag": SECRET_TAG}).text, path
+    assert "Motion Hearing" not in browser.get(f"/calendar/topics/{SECRET_TAG}.ics").text
 
 
 def test_signed_in_staff_still_see_it_and_no_shared_cache_keeps_it(site):

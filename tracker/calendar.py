@@ -240,7 +240,8 @@ class CalendarFilter:
     kinds: list[DateKind] = field(default_factory=list)
     case_key: str | None = None
     matter_key: str | None = None
-    tag: str | None = None  # the sources' tags or staff's
+    tag: str | None = None  # the sources' tags, or for staff (the CLI) staff's too
+    staff_tags: bool = False
     vacated: bool = False  # include vacated dates
 
 
@@ -269,7 +270,7 @@ def list_dates(session: Session, filters: CalendarFilter) -> list[tuple[DateAhea
         members = select(MatterMember.case_id).where(MatterMember.matter_id == matter)
         query = query.where(col(Case.id).in_(members))
     if filters.tag:
-        query = case_where(query, CaseFilter(tag=filters.tag))
+        query = case_where(query, CaseFilter(tag=filters.tag, staff_tags=filters.staff_tags))
     return sorted(session.execute(query).all(), key=_soonest)
 
 

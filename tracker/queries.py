@@ -33,7 +33,7 @@ class CaseFilter:
     search: str | None = None  # in key, title or summary
     party: str | None = None  # in a plaintiff's or defendant's name
     tag: str | None = None  # the sources' tags or staff's
-    staff_tags: bool = True  # whether ``tag`` matches staff tags too (the public's filter: no)
+    staff_tags: bool = False  # whether ``tag`` matches staff tags too: for staff (the CLI) only
     watchlist_only: bool = False
     stance: Stance | None = None
     defendant: str | None = None  # in a defendant's name

@@ -181,7 +181,8 @@ class RulingFilter:
     fair_use: list[FairUse] = field(default_factory=list)
     disposition: list[Disposition] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)  # a ruling that reached any of them
-    tag: str | None = None
+    tag: str | None = None  # the sources' tags, or for staff (the CLI) staff's too
+    staff_tags: bool = False
     since: date | None = None  # rulings on or after
     case_key: str | None = None
 
@@ -210,7 +211,7 @@ def list_rulings(session: Session, filters: RulingFilter) -> list[RulingView]:
     if filters.case_key:
         query = query.where(Case.key == filters.case_key)
     if filters.tag:
-        query = case_where(query, CaseFilter(tag=filters.tag))
+        query = case_where(query, CaseFilter(tag=filters.tag, staff_tags=filters.staff_tags))
     rows = session.execute(query.order_by(col(Event.date).desc(), col(Event.id).desc())).all()
     return [RulingView(outcome, event, case, claims) for (outcome, event, case), claims
             in zip(rows, claims_of(session, [o.event_id for o, _, _ in rows]), strict=True)]

@@ -59,7 +59,8 @@ def calendar_command(
     if refresh:
         _refresh(engine, settings)
     filters = CalendarFilter(start=today - timedelta(days=past), end=today + timedelta(days=days),
-                             kinds=kind or [], case_key=case, matter_key=matter, tag=tag, vacated=vacated)
+                             kinds=kind or [], case_key=case, matter_key=matter, tag=tag, staff_tags=True,
+                             vacated=vacated)
     with Session(engine) as session:
         rows = list_dates(session, filters)
     if as_json:
@@ -124,7 +125,7 @@ def rulings_command(
     from tracker.rulings import RulingFilter, describe, list_rulings, ruling_to_dict
 
     filters = RulingFilter(fair_use=fair_use or [], disposition=[d.disposition for d in disposition or []],
-                           claims=claim or [], tag=tag, since=since, case_key=case)
+                           claims=claim or [], tag=tag, staff_tags=True, since=since, case_key=case)
     with Session(open_store(load_settings().database_url)) as session:
         views = list_rulings(session, filters)
     if as_json:

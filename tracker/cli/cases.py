@@ -80,7 +80,7 @@ def _filters(kind, status, jurisdiction, since, search, party, tag, watchlist,
                 param_hint="'--jurisdiction'")
     return CaseFilter(kinds=kind or [], statuses=status or [], jurisdictions=jurisdictions,
                       since=since, search=search, party=party,
-                      tag=tag, watchlist_only=watchlist, stance=stance)
+                      tag=tag, staff_tags=True, watchlist_only=watchlist, stance=stance)
 
 
 def cases(

@@ -55,7 +55,7 @@ def events(
         raise typer.BadParameter("give --json or --csv, not both")
     start = since or parse_since(DEFAULT_WINDOW)
     filters = CaseFilter(kinds=kind or [], jurisdictions=[j.strip().lower() for j in jurisdiction or []],
-                         tag=topic)
+                         tag=topic, staff_tags=True)
     with Session(open_store(load_settings().database_url)) as session:
         check_filters(session, filters, tag_option="--topic")
         rows = [{**event_to_dict(event), "case": case.key, "title": case.title, "kind": case.kind,
