@@ -163,11 +163,11 @@ def test_0011_points_each_link_change_at_its_link_and_keeps_the_review_log(datab
     engine.dispose()
 
 
-def test_0015_leaves_the_notes_written_before_it_internal(database_url):
-    """Notes were shown to everyone until 0015; from then on a note is internal unless marked
+def test_0016_leaves_the_notes_written_before_it_internal(database_url):
+    """Notes were shown to everyone until 0016; from then on a note is internal unless marked
     public, and the ones written before are internal (staff wrote them for staff)."""
     engine = make_engine(database_url)
-    upgrade(engine, "0014")
+    upgrade(engine, "0015")
     with engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO cases (id, key, kind, jurisdiction, title, identifiers, urls, sources, tags, "
@@ -179,7 +179,7 @@ def test_0015_leaves_the_notes_written_before_it_internal(database_url):
     with engine.connect() as connection:
         assert connection.execute(text("SELECT text, public FROM case_notes")).all() == [
             ("Counsel leans our way", False)]
-    downgrade(engine, "0014")
+    downgrade(engine, "0015")
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM case_notes")).scalar() == 1
     engine.dispose()
