@@ -20,7 +20,7 @@ import tomllib
 from difflib import get_close_matches
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from platformdirs import user_config_dir, user_data_dir
 from pydantic import (
@@ -34,6 +34,7 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -175,6 +176,19 @@ class Settings(BaseSettings):
     suspend_after: int = Field(
         3, ge=1, description="Hard bounces in a row that suspend an address"
     )
+    bounce_domain: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$",
+        description="The domain of the tagged envelope senders (bounces+TAG@) and unsubscribe "
+        "addresses (unsubscribe+TAG@); unset: mail goes out from mail_from's address")
+    bounce_mailbox: SecretStr | None = Field(
+        None, description="Where bounces and unsubscribe mails land: maildir:/var/mail/bounces or "
+        "imaps://user:password@imap.example.org:993/INBOX")
+    bounce_minutes: float = Field(15.0, gt=0, description="Minutes between readings of the bounce mailbox")
+    outbox_retention_days: int = Field(
+        30, ge=1, description="Days a sent mail's or post's body is kept; its delivery record stays")
+    channel_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Hosts team channels may post to besides Slack's and Teams' "
+        "own (webhooks); the only hosts that may be internal addresses")
     timezone: str = Field("UTC", description="The scheduler's time zone (IANA), e.g. America/New_York")
     daily_digest_at: str = Field(
         "08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Local time of the daily digest"
@@ -285,6 +299,13 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown source {', '.join(unknown)}; known: {', '.join(SOURCE_DEFAULTS)}")
         return {name: {**defaults, **(given.get(name) or {})} for name, defaults in SOURCE_DEFAULTS.items()}
 
+    @field_validator("channel_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: Any) -> list[str]:
+        """A list, or one string of them (``TRACKER_CHANNEL_HOSTS=hooks.example.org,127.0.0.1``)."""
+        items = value.replace(",", " ").split() if isinstance(value, str) else list(value or [])
+        return [str(item).strip().lower() for item in items if str(item).strip()]
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, zone: str) -> str:
@@ -385,6 +406,8 @@ def describe_settings(settings: Settings) -> dict[str, str]:
             shown[name] = _shown(getattr(settings, name))
     shown["database_url"] = mask_url_password(settings.database_url)
     shown["smtp_url"] = mask_url_password(settings.smtp_url.get_secret_value())
+    if settings.bounce_mailbox is not None:
+        shown["bounce_mailbox"] = mask_url_password(settings.bounce_mailbox.get_secret_value())
     relevance = settings.relevance_settings
     shown["relevance"] = "; ".join(
         f"{name}: {', '.join(words)}" for name, words in relevance.model_dump().items()

@@ -38,6 +38,7 @@ from tracker.queries import public_notes, staff_of, status_label
 from tracker.records import safe_url
 from tracker.rulings import describe, outcomes_of
 from tracker.tokens import CALENDAR, CONFIRM, PREFERENCES, UNSUBSCRIBE, Tokens
+from tracker.verp import unsubscribe_address
 from tracker.vocab import ChangeKind, Frequency, Kind, Priority, Significance
 
 KIND_ORDER = list(Kind)
@@ -285,7 +286,7 @@ def render_digest(digest: Digest, settings: Settings, tokens: Tokens) -> Mail:
         unsubscribe_url=unsubscribe, preferences_url=preferences, calendar_url=calendar,
         mail_name=MAIL_NAMES[Frequency(subscriber.frequency)],
         state_map=digest_map(base, subscriber.kinds or [], {item.case.kind for item in digest.items}))
-    address = _mailbox(settings.mail_from)
+    address = unsubscribe_address(settings, subscriber.id) or _mailbox(settings.mail_from)
     headers = {
         "List-Unsubscribe": f"<{unsubscribe}>, <mailto:{address}?subject=unsubscribe>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -298,6 +299,12 @@ def render_confirmation(subscriber: Subscriber, settings: Settings, tokens: Toke
     confirm_url = f"{base}/confirm/{tokens.make(CONFIRM, subscriber.id, subscriber.token_version)}"
     subject, text, html = _render("confirm", settings, subscriber=subscriber, confirm_url=confirm_url,
                                   frequency=Frequency(subscriber.frequency))
+    return Mail(subject, text, html, {})
+
+
+def render_farewell(subscriber: Subscriber, settings: Settings) -> Mail:
+    """The answer to an unsubscribe by mail: it was done."""
+    subject, text, html = _render("farewell", settings, subscriber=subscriber)
     return Mail(subject, text, html, {})
 
 

@@ -57,8 +57,10 @@ from tracker.models.subscribers import (
 from tracker.smtp import MailError, Permanent, SmtpTarget, Temporary, close, connect, send
 from tracker.subscriptions import clean_name
 from tracker.tokens import Tokens, secret_key
+from tracker.verp import envelope_sender
 from tracker.vocab import Frequency
 
+FAREWELL = "farewell"  # says an unsubscribe by mail was done: the one mail to an unsubscribed address
 # How long since the last digest before a subscriber is due another.
 DUE_AFTER = {Frequency.IMMEDIATE: timedelta(0), Frequency.DAILY: timedelta(hours=20),
              Frequency.WEEKLY: timedelta(days=6)}
@@ -105,9 +107,18 @@ def queue_confirmation(engine: Engine, settings: Settings, subscriber: Subscribe
                        now: datetime) -> int | None:
     """Queue the confirmation mail: its outbox id, to send it alone (``deliver(only=...)``)."""
     mail = render_confirmation(subscriber, settings, Tokens(secret_key(settings)))
+    return queue_notice(engine, settings, subscriber, CONFIRMATION, mail, now=now)
+
+
+def queue_notice(engine: Engine, settings: Settings, subscriber: Subscriber, purpose: str, mail: Mail,
+                 *, now: datetime, span: str | None = None) -> int | None:
+    """Queue one mail that is not a digest (a confirmation, a farewell): its outbox id.
+
+    :param span: what makes it one of a kind (queued again: ``None``); the time by default
+    """
     with write_session(engine) as session:
-        queued = _insert_new(session, [_row(settings, subscriber, CONFIRMATION,
-                                            now.strftime("%Y%m%dT%H%M%S%f"), mail, now)])
+        queued = _insert_new(session, [_row(settings, subscriber, purpose,
+                                            span or now.strftime("%Y%m%dT%H%M%S%f"), mail, now)])
     return queued[0] if queued else None
 
 
@@ -222,7 +233,7 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
                                     "sent, every unsent mail waits for the next run")
                 if (row := _claim(engine, clock(), only)) is None:
                     break
-                if row.subscriber_state not in (ACTIVE, UNCONFIRMED) or (
+                if (row.subscriber_state not in (ACTIVE, UNCONFIRMED) and row.purpose != FAREWELL) or (
                         row.purpose == DIGEST and row.subscriber_state != ACTIVE):
                     _finish(engine, row, CANCELLED, clock())
                     report.cancelled += 1
@@ -243,7 +254,8 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
                         _finish(engine, row, PENDING, clock(), attempts=row.attempts - 1)
                         raise
                 try:
-                    send(client, message, sender, row.subscriber_email)
+                    send(client, message, envelope_sender(settings, row.id) or sender,
+                         row.subscriber_email)
                 except Temporary as exc:
                     client = close(client)
                     if _retry(engine, row, str(exc), settings, clock(), sleep):

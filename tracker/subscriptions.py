@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
+from tracker.consent import Consent, Suppressed, check_not_suppressed, record
 from tracker.db import write_session
 from tracker.errors import NotFoundError, TrackerError
 from tracker.matters import matter_keys
@@ -91,8 +92,23 @@ def _apply(subscriber: Subscriber, session: Session, preferences: Preferences) -
     subscriber.min_significance = preferences.min_significance
 
 
+NOT_SAID = Consent("not recorded")
+CHOICES = ("name", "frequency", "kinds", "jurisdictions", "topics", "follows", "min_significance")
+
+
+def _choices_of(subscriber: Subscriber) -> dict:
+    return {name: getattr(subscriber, name) for name in CHOICES}
+
+
+def _changed(before: dict, subscriber: Subscriber) -> dict:
+    """What changed in a subscriber's choices, as ``{choice: [before, after]}``."""
+    after = _choices_of(subscriber)
+    return {name: [before[name], after[name]] for name in CHOICES if before[name] != after[name]}
+
+
 def subscribe(engine: Engine, email: str, preferences: Preferences, *, now: datetime,
-              confirmed: bool = False, from_stranger: bool = False) -> tuple[Subscriber, bool]:
+              confirmed: bool = False, from_stranger: bool = False, consent: Consent = NOT_SAID,
+              suppression_key: str | None = None) -> tuple[Subscriber, bool]:
     """Add a subscriber, or set a known one's preferences (an unsubscribed one starts again).
 
     :param from_stranger: the request may not come from the address's owner (the public sign-up
@@ -100,10 +116,15 @@ def subscribe(engine: Engine, email: str, preferences: Preferences, *, now: date
         link instead, whose page leads to their preferences
     :return: the subscriber, and whether a confirmation mail is needed
     :raises SubscriptionError: for an unusable address
+    :param consent: how the request came, kept in the consent record
+    :param suppression_key: check the suppression list with this key (``tracker.rights``)
     :raises NotFoundError: for a followed case that does not exist
+    :raises Suppressed: for an address erased, bounced or complained about, or suspended
     """
     address = normalise_email(email)
     with write_session(engine) as session:
+        if suppression_key:
+            check_not_suppressed(session, suppression_key, address)
         # GOOD@x and good@x are one person (no mail system in use tells them apart): one
         # subscriber, kept as first written.
         subscriber = session.exec(select(Subscriber).where(
@@ -114,6 +135,11 @@ def subscribe(engine: Engine, email: str, preferences: Preferences, *, now: date
         if from_stranger and subscriber.state == ACTIVE:
             session.expunge(subscriber)
             return subscriber, True
+        if subscriber.state == SUSPENDED:
+            raise Suppressed(f"{address} cannot be subscribed: mail to it bounced permanently "
+                             f"({subscriber.last_failure}); staff can lift this with "
+                             "`tracker subscribers unsuppress`")
+        before, was = _choices_of(subscriber), subscriber.state
         _apply(subscriber, session, preferences)
         if confirmed and subscriber.state != ACTIVE:
             subscriber.state, subscriber.confirmed_at = ACTIVE, now
@@ -121,21 +147,31 @@ def subscribe(engine: Engine, email: str, preferences: Preferences, *, now: date
             subscriber.state, subscriber.unsubscribed_at = UNCONFIRMED, None
         subscriber.hard_failures = 0 if confirmed else subscriber.hard_failures
         session.flush()
+        if subscriber.state != was or was == UNCONFIRMED:
+            record(session, subscriber.id, "subscribed" if confirmed else "asked", consent, now=now,
+                   **_choices_of(subscriber))
+        elif changed := _changed(before, subscriber):
+            record(session, subscriber.id, "preferences", consent, now=now, **changed)
         session.refresh(subscriber)
         session.expunge(subscriber)
     return subscriber, subscriber.state == UNCONFIRMED
 
 
-def update_preferences(engine: Engine, subscriber_id: int, preferences: Preferences) -> Subscriber:
+def update_preferences(engine: Engine, subscriber_id: int, preferences: Preferences, *,
+                       now: datetime, consent: Consent = NOT_SAID) -> Subscriber:
     with write_session(engine) as session:
         subscriber = _get(session, subscriber_id)
+        before = _choices_of(subscriber)
         _apply(subscriber, session, preferences)
+        if changed := _changed(before, subscriber):
+            record(session, subscriber.id, "preferences", consent, now=now, **changed)
         session.flush()
         session.expunge(subscriber)
         return subscriber
 
 
-def confirm(engine: Engine, subscriber_id: int, *, now: datetime, version: int = 0) -> Subscriber:
+def confirm(engine: Engine, subscriber_id: int, *, now: datetime, version: int = 0,
+            consent: Consent = NOT_SAID) -> Subscriber:
     """Confirm an address (again is harmless).
 
     :param version: the ``token_version`` the confirm link was made for
@@ -147,18 +183,21 @@ def confirm(engine: Engine, subscriber_id: int, *, now: datetime, version: int =
             raise SubscriptionError("this confirmation link is out of date; sign up again for a new one")
         if subscriber.state == UNCONFIRMED:
             subscriber.state, subscriber.confirmed_at = ACTIVE, now
+            record(session, subscriber.id, "confirmed", consent, now=now)
         session.flush()
         session.expunge(subscriber)
         return subscriber
 
 
-def unsubscribe(engine: Engine, subscriber_id: int, *, now: datetime) -> Subscriber:
+def unsubscribe(engine: Engine, subscriber_id: int, *, now: datetime,
+                consent: Consent = NOT_SAID) -> Subscriber:
     """Stop every mail to a subscriber (again is harmless); what they asked for is kept."""
     with write_session(engine) as session:
         subscriber = _get(session, subscriber_id)
         if subscriber.state != UNSUBSCRIBED:
             subscriber.state, subscriber.unsubscribed_at = UNSUBSCRIBED, now
             subscriber.token_version += 1  # a confirm link sent before cannot bring them back
+            record(session, subscriber.id, "unsubscribed", consent, now=now)
         session.flush()
         session.expunge(subscriber)
         return subscriber

@@ -10,7 +10,8 @@ import importlib
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
-AREAS = ("cases", "review", "matters", "subscribers", "runs", "staff", "limits", "calendar", "rulings")
+AREAS = ("cases", "review", "matters", "subscribers", "runs", "staff", "limits", "calendar", "rulings",
+         "mailops")
 
 # Stable constraint names, so Alembic's batch mode on SQLite and PostgreSQL agree. Set here,
 # before any area module defines a table.

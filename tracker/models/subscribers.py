@@ -9,6 +9,7 @@ from tracker.vocab import Frequency
 
 # A subscriber's states.
 UNCONFIRMED, ACTIVE, UNSUBSCRIBED, SUSPENDED = "unconfirmed", "active", "unsubscribed", "suspended"
+CHANNELS_ONLY = "channels"  # a staff-made subscription delivered to team channels, never mailed
 # An outbox row's states.
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
 # What an outbox row carries.
@@ -22,7 +23,7 @@ class Subscriber(SQLModel, table=True):
     email: str = Field(unique=True, description="Normalised: the domain lower-cased, Unicode NFC")
     name: str | None = None
     state: str = Field(default=UNCONFIRMED, index=True,
-                       description="unconfirmed, active, unsubscribed or suspended")
+                       description="unconfirmed, active, unsubscribed, suspended or channels")
     frequency: str = Field(default=Frequency.WEEKLY, index=True)
     kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     jurisdictions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -67,3 +68,4 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = None
     smtp_code: int | None = None
     last_error: str | None = None
+    purged_at: datetime | None = Field(default=None, description="When its body was emptied (retention)")

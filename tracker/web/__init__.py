@@ -22,6 +22,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Route
 
 from tracker.config import Settings
+from tracker.consent import SUPPRESSION_KEYS
 from tracker.db import open_store
 from tracker.staff import prepare
 from tracker.tokens import CSRF, SESSIONS, Tokens, derive_key, secret_key
@@ -44,6 +45,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/subscribe", public.subscribe_page, methods=["GET", "POST"]),
         Route("/confirm/{token}", public.confirm_page, methods=["GET", "POST"]),
         Route("/preferences/{token}", public.preferences_page, methods=["GET", "POST"]),
+        Route("/preferences/{token}/my-data.json", public.my_data),
         Route("/unsubscribe/{token}", public.unsubscribe_page, methods=["GET", "POST"]),
         Route("/staff/login", staff.login, methods=["GET", "POST"]),
         Route("/staff/logout", staff.logout, methods=["POST"]),
@@ -67,6 +69,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.settings = settings
     app.state.engine = open_store(settings.database_url)
     app.state.tokens = Tokens(key)
+    app.state.suppression_key = derive_key(key, SUPPRESSION_KEYS)
     app.state.csrf_key = derive_key(key, CSRF).encode()
     app.state.password_checks = asyncio.Semaphore(staff.PASSWORD_CHECKS)
     app.state.hooks = hooks.drainer_for(app)

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from tracker.calendar import case_dates
+from tracker.consent import WORDING, Consent
 from tracker.errors import NotFoundError, TrackerError
 from tracker.limits import hit
 from tracker.mailer import deliver, queue_confirmation
@@ -36,6 +37,11 @@ FEED_SIZE = 50
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _consent(request: Request, how: str, wording: str | None = None) -> Consent:
+    """How a step came from the web: the page, and the network address it came from."""
+    return Consent(how, request.client.host if request.client else None, wording)
 
 
 def _topics(request: Request) -> list[str]:
@@ -155,7 +161,8 @@ def _sign_ups_exceeded(request: Request, email: str) -> bool:
 
 
 async def subscribe_page(request: Request) -> Response:
-    context = {"kinds": list(Kind), "topics": _topics(request), "frequencies": list(Frequency)}
+    context = {"kinds": list(Kind), "topics": _topics(request), "frequencies": list(Frequency),
+               "wording": WORDING}
     if request.method == "GET":
         return render(request, "subscribe.html", **context)
     form = await checked_form(request)
@@ -167,7 +174,9 @@ async def subscribe_page(request: Request) -> Response:
     try:
         preferences = _preferences(form, context["topics"])
         subscriber, needs = await db(subscribe, engine, str(form.get("email", "")), preferences,
-                                     now=_now(), from_stranger=True)
+                                     now=_now(), from_stranger=True,
+                                     consent=_consent(request, "web form", WORDING),
+                                     suppression_key=request.app.state.suppression_key)
     except (TrackerError, ValueError) as exc:  # a bad address or choice: say so on the form
         return render(request, "subscribe.html", status_code=400, error=str(exc),
                       email=form.get("email", ""), **context)
@@ -200,7 +209,8 @@ async def confirm_page(request: Request) -> Response:
         raise BadToken("this confirmation link is out of date; sign up again for a new one")
     if request.method == "GET":
         return render(request, "confirm.html", subscriber=subscriber)
-    await db(confirm, request.app.state.engine, subscriber.id, now=_now(), version=version)
+    await db(confirm, request.app.state.engine, subscriber.id, now=_now(), version=version,
+             consent=_consent(request, "confirmation link"))
     preferences = request.app.state.tokens.make(PREFERENCES, subscriber.id)
     return render(request, "message.html", title="Subscribed",
                   message=f"{subscriber.email} is confirmed. The first digest comes when there is news.",
@@ -212,7 +222,8 @@ async def preferences_page(request: Request) -> Response:
     context = {"subscriber": subscriber, "kinds": list(Kind), "topics": _topics(request),
                "frequencies": list(Frequency),
                "unsubscribe": request.app.state.tokens.make(UNSUBSCRIBE, subscriber.id),
-               "calendar": request.app.state.tokens.make(CALENDAR, subscriber.id)}
+               "calendar": request.app.state.tokens.make(CALENDAR, subscriber.id),
+               "token": request.path_params["token"]}
     if request.method == "GET":
         return render(request, "preferences.html", **context)
     form = await checked_form(request)
@@ -220,7 +231,8 @@ async def preferences_page(request: Request) -> Response:
         preferences = _preferences(form, context["topics"])
         preferences.follows = subscriber.follows
         context["subscriber"] = await db(update_preferences, request.app.state.engine, subscriber.id,
-                                         preferences)
+                                         preferences, now=_now(),
+                                         consent=_consent(request, "preferences page"))
     except TrackerError as exc:  # a choice the form does not offer: say so on the form
         return render(request, "preferences.html", status_code=400, error=str(exc), **context)
     return render(request, "preferences.html", saved=True, **context)
@@ -233,7 +245,19 @@ async def unsubscribe_page(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "unsubscribe.html", subscriber=subscriber,
                       done=subscriber.state == UNSUBSCRIBED)
-    await db(unsubscribe, request.app.state.engine, subscriber.id, now=_now())
+    await db(unsubscribe, request.app.state.engine, subscriber.id, now=_now(),
+             consent=_consent(request, "unsubscribe link"))
     return render(request, "message.html", title="Unsubscribed",
                   message=f"{subscriber.email} will get nothing more from us.")
 
+
+
+async def my_data(request: Request) -> Response:
+    """Everything held about the subscriber the preferences link names, as a JSON download."""
+    from tracker.rights import export
+
+    subscriber = await db(_subscriber, request, PREFERENCES)
+    data = await db(export, request.app.state.engine, subscriber.email)
+    return JSONResponse(data, headers={
+        "Content-Disposition": 'attachment; filename="ai-copyright-tracker-my-data.json"',
+        "Cache-Control": "no-store"})
