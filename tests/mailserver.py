@@ -16,6 +16,7 @@ class MailServer(LoopbackSMTP):
     def __init__(self):
         super().__init__()
         self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.senders: list[str] = []  # each accepted mail's envelope sender (MAIL FROM), in turn
         self.refusals: dict[str, str] = {}
         self.data_replies: deque[str] = deque()
 
@@ -37,7 +38,12 @@ class MailServer(LoopbackSMTP):
             if reply.startswith("250"):
                 message = email.message_from_bytes(envelope.content, policy=email.policy.default)
                 self.messages.append((list(envelope.rcpt_tos), message))
+                self.senders.append(envelope.mail_from)
         return reply
+
+    def sender_of(self, message: EmailMessage) -> str:
+        """The envelope sender the mail went out with."""
+        return self.senders[next(i for i, (_, m) in enumerate(self.messages) if m is message)]
 
     def to(self, address: str) -> list[EmailMessage]:
         return [message for recipients, message in self.messages if address in recipients]

@@ -91,6 +91,8 @@ def classify(message: Message) -> Verdict:
         detail = ("failed: " if permanent else "delayed: ") + ", ".join(failed)
     if kind is not None:
         return Verdict(kind, status, _one_line(detail), failed)
+    if report == "delivery-status":  # a report, so not an auto-reply, but one we cannot read
+        return Verdict(None, detail="a delivery report with no failed recipient that could be read")
     if is_auto_reply(message):
         return Verdict(AUTO_REPLY, detail=_one_line(f"auto-reply: {message.get('subject', '')}"))
     return Verdict(None, detail="neither a bounce, a complaint nor an auto-reply")

@@ -66,7 +66,9 @@ def _add_staff_commands() -> None:
     """Review, matters, subscriptions, digests, the scheduler and the web app. Registered only
     when one of them (or the command list) is asked for: their modules cost `tracker show` a
     third of its start-up time (bench/cli_latency.py)."""
+    from tracker.cli.channels import channels_app
     from tracker.cli.mail import digest_app, subscribers_app
+    from tracker.cli.mailops import mail_app, register
     from tracker.cli.matters import matter_app, matters_command
     from tracker.cli.pictures import map_command
     from tracker.cli.review import note_command, review_app, stance_command, tag_command
@@ -83,6 +85,9 @@ def _add_staff_commands() -> None:
     app.command("web")(web_command)
     app.add_typer(subscribers_app, name="subscribers")
     app.add_typer(digest_app, name="digest")
+    register(subscribers_app)
+    app.add_typer(mail_app, name="mail")
+    app.add_typer(channels_app, name="channels")
     app.add_typer(review_app, name="review")
     app.command("note")(note_command)
     app.command("tag")(tag_command)

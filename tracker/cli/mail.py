@@ -8,8 +8,10 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
+from tracker.cli.mailops import consent_lines, print_consent, staff_source
 from tracker.cli.params import since_option
 from tracker.config import load_settings
+from tracker.consent import Consent
 from tracker.db import open_store
 from tracker.models.subscribers import Subscriber
 from tracker.output import JsonFlag, print_json
@@ -60,6 +62,7 @@ def subscribers_add(
 ) -> None:
     """Add a subscriber (or change one's filters); unconfirmed, they are sent a confirmation mail."""
     from tracker.mailer import DeliveryReport, deliver, queue_confirmation
+    from tracker.rights import suppression_key
     from tracker.smtp import MailError
 
     settings = load_settings()
@@ -67,8 +70,9 @@ def subscribers_add(
     preferences = Preferences(name=name, frequency=frequency, kinds=kind, jurisdictions=jurisdiction,
                               topics=topic, follows=follow,
                               min_significance=Significance.MAJOR if major_only else None)
-    subscriber, needs_confirmation = subscribe(engine, email, preferences, now=_now(),
-                                               confirmed=confirmed)
+    subscriber, needs_confirmation = subscribe(
+        engine, email, preferences, now=_now(), confirmed=confirmed,
+        consent=Consent("command line", staff_source()), suppression_key=suppression_key(settings))
     if not needs_confirmation:
         sys.stdout.write(f"{subscriber.email} subscribed ({subscriber.frequency})\n")
         return
@@ -106,15 +110,17 @@ def subscribers_list(as_json: JsonFlag = False) -> None:
 @subscribers_app.command("show")
 def subscribers_show(email: Annotated[str, typer.Argument(help="The address.")],
                      as_json: JsonFlag = False) -> None:
-    """One subscriber, with what they were last sent."""
+    """One subscriber, with what they were last sent and their consent record."""
     with Session(open_store(load_settings().database_url)) as session:
         row = subscriber_dict(find(session, email))
+    consent = consent_lines(email)
     if as_json:
-        print_json(row)
+        print_json({**row, "consent": consent})
         return
     for name, value in row.items():
         if value not in (None, [], ""):
             sys.stdout.write(f"{name:17} {', '.join(value) if isinstance(value, list) else value}\n")
+    print_consent(consent)
 
 
 @subscribers_app.command("remove")
@@ -123,7 +129,8 @@ def subscribers_remove(email: Annotated[str, typer.Argument(help="The address.")
     engine = open_store(load_settings().database_url)
     with Session(engine) as session:
         subscriber_id = find(session, email).id
-    subscriber = unsubscribe(engine, subscriber_id, now=_now())
+    subscriber = unsubscribe(engine, subscriber_id, now=_now(),
+                             consent=Consent("command line", staff_source()))
     sys.stdout.write(f"{subscriber.email} unsubscribed\n")
 
 
