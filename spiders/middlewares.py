@@ -9,9 +9,7 @@ source's request budget (a spider's ``request_budget``, e.g. what is left of Cou
 complete one.
 """
 
-import ipaddress
 import logging
-import socket
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -26,6 +24,7 @@ from scrapy.exceptions import (
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import deferred_from_coro
 
+from tracker.addresses import not_public
 from tracker.redact import RedactingFilter
 
 logger = logging.getLogger(__name__)
@@ -220,18 +219,3 @@ class PublicAddressMiddleware:
             self.crawler.stats.inc_value("refused/not_public")
             raise IgnoreRequest(f"refused {request.url}: {reason}")
         return None
-
-
-def not_public(host: str, allowed=()) -> str | None:
-    """Why ``host`` may not be fetched (it is or resolves to a non-public address outside the
-    ``allowed`` networks), or ``None``."""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (OSError, UnicodeError):
-        return None  # unresolvable: the download says so in its own words
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if (not ip.is_global or ip.is_multicast) and not any(ip in network for network in allowed):
-            kind = "loopback" if ip.is_loopback else "link-local" if ip.is_link_local else "private"
-            return f"{host} is a {kind} address ({ip}), not a public site"
-    return None

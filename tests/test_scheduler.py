@@ -71,7 +71,7 @@ def test_the_schedule_comes_from_the_settings(monkeypatch, environment):
     jobs = {job.id: job for job in declared_jobs(load_settings(), ["courtlistener", "congress",
                                                                     "statements"])}
     assert sorted(jobs) == ["alerts", "crawl:congress", "crawl:courtlistener", "digest:daily",
-                            "digest:weekly", "sessions"]  # statements is off
+                            "digest:weekly", "retention", "sessions"]  # statements is off
     assert str(jobs["sessions"].trigger) == "cron[hour='0', minute='30']"  # each night
     assert str(jobs["crawl:courtlistener"].trigger) == "interval[1:00:00]"
     assert str(jobs["crawl:congress"].trigger) == "interval[6:00:00]"  # its default stays
@@ -93,7 +93,7 @@ def test_a_restart_keeps_the_jobs_and_their_next_runs(scheduler_parts):
     settings.alert_minutes = 10
     changed = make_scheduler(engine, settings, [j for j in declared_jobs(settings, [])
                                                 if j.id != "digest:weekly"])
-    assert sorted(job.id for job in changed.get_jobs()) == ["alerts", "digest:daily", "sessions"]
+    assert sorted(job.id for job in changed.get_jobs()) == ["alerts", "digest:daily", "retention", "sessions"]
     assert str(changed.get_job("alerts").trigger) == "interval[0:10:00]"
     changed.shutdown()
 

@@ -92,11 +92,15 @@ def crawl_job(source: str) -> str:
 
 
 def digest_job(frequency: str | None) -> str:
+    from tracker.channels import deliver_posts, queue_posts
     from tracker.mailer import deliver, queue_digests
 
     settings = load_settings()
     engine = open_store(settings.database_url)
     now = datetime.now(UTC)
+    # Team channels first: a mail server that is down does not hold back a Slack post.
+    queue_posts(engine, settings, now=now, frequency=Frequency(frequency) if frequency else None)
+    deliver_posts(engine, settings, clock=lambda: datetime.now(UTC), should_stop=STOP.is_set)
     queued = queue_digests(engine, settings, now=now, frequency=Frequency(frequency) if frequency else None)
     report = deliver(engine, settings, clock=lambda: datetime.now(UTC), should_stop=STOP.is_set)
     detail = (f"{queued.queued} queued, {report.sent} sent, {report.deferred} deferred, "
@@ -115,6 +119,24 @@ def session_end_job() -> str:
     added = add_session_ends(open_store(settings.database_url), now=now,
                              today=now.astimezone(ZoneInfo(settings.timezone)).date())
     return f"{added} bills reached the end of their session"
+
+
+def bounces_job() -> str:
+    from tracker.bounces import read_returns
+
+    settings = load_settings()
+    report = read_returns(open_store(settings.database_url), settings, clock=lambda: datetime.now(UTC),
+                          should_stop=STOP.is_set)
+    return report.summary()
+
+
+def retention_job() -> str:
+    from tracker.retention import purge_bodies
+
+    settings = load_settings()
+    mails, posts = purge_bodies(open_store(settings.database_url), now=datetime.now(UTC),
+                                days=settings.outbox_retention_days)
+    return f"emptied {mails} mail bodies and {posts} channel posts"
 
 
 def recorded(job_id: str, function: Callable[..., str], *args: Any) -> None:
@@ -152,6 +174,14 @@ def run_session_ends() -> None:
     recorded("sessions", session_end_job)
 
 
+def run_bounces() -> None:
+    recorded("bounces", bounces_job)
+
+
+def run_retention() -> None:
+    recorded("retention", retention_job)
+
+
 @dataclass
 class Declared:
     id: str
@@ -165,8 +195,9 @@ class Declared:
 
 
 def declared_jobs(settings: Settings, sources: list[str]) -> list[Declared]:
-    """The schedule, from the settings: a crawl per source, alerts, the daily and weekly digests,
-    and the end of sessions each night."""
+    """The schedule, from the settings: a crawl per source, alerts, the daily and weekly digests
+    (mail and team channels), the end of sessions and the outbox's retention each night, and the
+    bounce mailbox when one is set."""
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -190,6 +221,11 @@ def declared_jobs(settings: Settings, sources: list[str]) -> list[Declared]:
                                      timezone=zone), 3 * 24 * 3600))
     jobs.append(Declared("sessions", run_session_ends, (), CronTrigger(hour=0, minute=30, timezone=zone),
                          24 * 3600))
+    jobs.append(Declared("retention", run_retention, (), CronTrigger(hour=3, minute=15, timezone=zone),
+                         24 * 3600))
+    if settings.bounce_mailbox is not None:
+        jobs.append(Declared("bounces", run_bounces, (), IntervalTrigger(
+            seconds=max(1, round(settings.bounce_minutes * 60)), timezone=zone), None))
     return jobs
 
 
