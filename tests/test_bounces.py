@@ -87,10 +87,10 @@ def drop(maildir: Path, raw: bytes) -> None:
 
 def news(engine, n: int) -> None:
     """One more approved change (a new bill), so there is a next digest."""
-    ingest(engine, [CaseRecord(key=f"us-119-s-{900 + n}", kind=Kind.FEDERAL_BILL, jurisdiction="us",
-                               title=f"S. {900 + n}: AI training transparency act", source="congress",
-                               events=[EventRecord(date(2026, 1, n + 1), "Introduced in Senate", "congress")])],
-           now=now())
+    bill = CaseRecord(key=f"us-119-s-{900 + n}", kind=Kind.FEDERAL_BILL, jurisdiction="us",
+                      title=f"S. {900 + n}: AI training transparency act", source="congress",
+                      events=[EventRecord(date(2026, 1, n + 1), "Introduced in Senate", "congress")])
+    ingest(engine, [bill], now=now())
     with Session(engine) as session:
         pending = list(session.exec(select(Change.id).where(
             Change.review_state == ReviewState.PENDING)).scalars())
