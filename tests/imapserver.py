@@ -21,7 +21,7 @@ from tracker.demo import free_port
 from .tls import loopback_certificate
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-USER, PASSWORD = "bounces", "pass:word/with@odd#chars"
+USER, PASSWORD = "bounces", "pass/word@odd#chars"  # no ":" (passwd-file separates by it)
 NOBODY = 65534  # Dovecot will not give mail to root; the Maildir belongs to nobody
 
 CONFIG = """\
