@@ -40,7 +40,8 @@ def test_a_wrong_password_or_an_untrusted_certificate_is_one_line(imap, tmp_path
                             TRACKER_BOUNCE_MAILBOX=imap.url.replace("%40odd", "%40wrong"))
     wrong = tracker("mail", "bounces", env=env)
     assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
-    assert wrong.stderr.startswith(f"error: the bounce mailbox imaps://127.0.0.1:{imap.port} refused the login")
+    where = f"imaps://127.0.0.1:{imap.port}"
+    assert wrong.stderr.startswith(f"error: the bounce mailbox {where} refused the login")
     assert "wrong" not in wrong.stderr  # no password in the message
     untrusted = tracker("mail", "bounces", env={**env, "TRACKER_BOUNCE_MAILBOX": imap.url,
                                                 "SSL_CERT_FILE": "/nonexistent.pem"})

@@ -149,6 +149,7 @@ def test_cli_channels(approved, allowed, hook, server, tmp_path):
     hook.answer(404)
     failed = tracker("channels", "send", env=env)
     assert failed.returncode == 1 and "1 refused" in failed.stderr
-    assert "answered 404" in json.loads(tracker("channels", "list", "--json", env=env).stdout)[0]["last_error"]
+    (listed,) = json.loads(tracker("channels", "list", "--json", env=env).stdout)
+    assert "answered 404" in listed["last_error"]
     assert tracker("channels", "remove", "1", env=env).returncode == 0
     assert tracker("channels", "remove", "1", env=env).returncode == 1

@@ -24,7 +24,8 @@ from tracker.models.mailops import BOUNCED, COMPLAINED, ERASED, ConsentEvent, Su
 # here is a new wording: earlier sign-ups keep the words they agreed to.
 WORDING = ("Send me the AI copyright tracker's digests at this address, as often as I chose. "
            "You keep my address, my choices and a record of what you sent me, only to send them; "
-           "I can download or erase all of it, or unsubscribe, from any digest.")
+           "I can download all of it from my preferences page, have it erased, or unsubscribe from "
+           "any digest.")
 SUPPRESSION_KEYS = "suppression"  # tracker.tokens.derive_key's use
 # Why an address is refused, as the refusal says it.
 REASONS = {
