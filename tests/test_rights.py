@@ -76,7 +76,9 @@ def test_explain_says_why_each_change_reached_them_or_not(approved, settings, se
     send(approved, settings)
     env = crawl_environment(tmp_path, TRACKER_DATABASE_URL=settings.database_url, TRACKER_SMTP_URL=server.url,
                             TRACKER_SECRET_KEY=SECRET, TRACKER_BASE_URL=BASE)
-    lines = json.loads(tracker("subscribers", "explain", "ana@example.org", "--json", env=env).stdout)
+    explained = tracker("subscribers", "explain", "ana@example.org", "--json", env=env)
+    assert explained.returncode == 0, explained.stderr
+    lines = json.loads(explained.stdout)
     verdicts = {line["case"]: line for line in lines}
     andersen, bill = verdicts["cand-3:23-cv-00201"], verdicts["ca-20252026-ab-412"]
     assert (andersen["verdict"], andersen["reason"]) == ("sent", "matched kind: lawsuit")

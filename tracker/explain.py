@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from tracker.coming import case_matches
-from tracker.digest import DigestItem, candidates, matches
+from tracker.digest import DigestItem, candidates, latest_approval, matches
 from tracker.errors import NotFoundError
 from tracker.models.mailops import MailReturn
 from tracker.models.review import Change
@@ -80,7 +80,7 @@ def explain(session: Session, email: str, *, change: int | None, since: date | N
         items = candidates(session, after=seq - 1, up_to=seq, since=datetime.min.replace(tzinfo=UTC))
     else:
         start = datetime.combine(since, time(), UTC) if since else now - timedelta(days=DEFAULT_DAYS)
-        items = candidates(session, after=0, up_to=2**62, since=start)
+        items = candidates(session, after=0, up_to=latest_approval(session), since=start)
     digests = session.exec(select(OutboxMessage).where(
         OutboxMessage.subscriber_id == subscriber.id, OutboxMessage.purpose == "digest")).scalars().all()
     returns = session.exec(select(MailReturn).where(
