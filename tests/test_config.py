@@ -2,7 +2,8 @@
 
 import pytest
 
-from tracker.config import describe_settings, load_settings, mask_url_password
+from tracker.cli.reference import describe_settings
+from tracker.config import load_settings, mask_url_password
 from tracker.errors import ConfigError
 
 

@@ -383,39 +383,3 @@ def mask_url_password(url: str) -> str:
     """``postgresql+psycopg://u:secret@h/db`` → ``postgresql+psycopg://u:***@h/db`` (and a
     ``?password=`` in the query too)."""
     return redact(url)
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, SecretStr):
-        secret = value.get_secret_value()
-        return "DEMO_KEY" if secret == "DEMO_KEY" else ("*" * 8 if secret else "")
-    return "" if value is None else str(value)
-
-
-def describe_settings(settings: Settings) -> dict[str, str]:
-    """The settings in force as strings, with every secret masked; a source's settings as
-    ``sources.NAME.FIELD``, and the relevance, review and statements tables as the rules in force."""
-    shown: dict[str, str] = {}
-    for name in Settings.model_fields:
-        if name == "sources":
-            for source in SOURCE_DEFAULTS:
-                table = settings.source(source)
-                for field in SourceSettings.model_fields:
-                    shown[f"sources.{source}.{field}"] = _shown(getattr(table, field))
-        else:
-            shown[name] = _shown(getattr(settings, name))
-    shown["database_url"] = mask_url_password(settings.database_url)
-    shown["smtp_url"] = mask_url_password(settings.smtp_url.get_secret_value())
-    if settings.bounce_mailbox is not None:
-        shown["bounce_mailbox"] = mask_url_password(settings.bounce_mailbox.get_secret_value())
-    relevance = settings.relevance_settings
-    shown["relevance"] = "; ".join(
-        f"{name}: {', '.join(words)}" for name, words in relevance.model_dump().items()
-        if words and name != "topics") + "; topics: " + ", ".join(relevance.topics)
-    shown["review"] = "; ".join(f"{r.name}: {r.describe()}"
-                                for r in settings.auto_approve_rules) or "(no auto-approve rules)"
-    shown["statements"] = ", ".join(
-        f"{s.name} ({s.type}{'' if s.enabled else ', disabled'})"
-        for s in settings.statement_settings.sources) or "(none)"
-    shown["templates_dir"] = str(templates_dir())
-    return shown
