@@ -163,6 +163,8 @@ def test_export_csv_has_one_row_per_case(seeded, tmp_path):
 def test_export_events_has_one_row_per_event_and_cases_carry_staff_columns(seeded):
     assert tracker("stance", "us-119-s-146", "support", env=seeded).returncode == 0
     assert tracker("tag", "us-119-s-146", "ncii", "platforms", env=seeded).returncode == 0
+    assert tracker("note", "us-119-s-146", "Signed in May", "--public", env=seeded).returncode == 0
+    assert tracker("note", "us-119-s-146", "Ask counsel first", env=seeded).returncode == 0
     cases = json.loads(tracker("export", "--kind", "federal_bill", env=seeded).stdout)
     result = tracker("export", "--events", "--format", "csv", "--kind", "federal_bill", env=seeded)
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
@@ -179,6 +181,7 @@ def test_export_events_has_one_row_per_event_and_cases_carry_staff_columns(seede
         "export", "--format", "csv", "--kind", "federal_bill", env=seeded).stdout))}
     assert (by_case["us-119-s-146"]["stance"], by_case["us-119-s-146"]["staff_tags"]) == (
         "support", "ncii; platforms")
+    assert by_case["us-119-s-146"]["public_notes"] == "Signed in May"  # the internal note stays out
 
 
 def test_export_json_to_a_file_matches_cases_json(seeded, tmp_path):

@@ -77,22 +77,23 @@ def test_the_week_newest_first_in_80_columns(env):
 def test_a_date_or_a_number_of_days_opens_the_window(env):
     assert [e["date"] for e in events("--since", ago(20).isoformat(), env=env)] == [
         ago(n).isoformat() for n in (0, 1, 2, 5, 20)]
-    assert [e["case"] for e in events("--since", "2d", env=env)] == ["ca-20252026-ab-412", LONG_KEY]
+    assert [e["case_key"] for e in events("--since", "2d", env=env)] == ["ca-20252026-ab-412", LONG_KEY]
     assert len(events(env=env)) == 4  # the default: the last seven days
     assert len(events("--since", "60w", env=env)) == 6
 
 
 def test_filters_by_kind_jurisdiction_topic_and_matter(env):
-    assert {e["case"] for e in events("--kind", "lawsuit", env=env)} == {
+    assert {e["case_key"] for e in events("--kind", "lawsuit", env=env)} == {
         "cand-3:23-cv-00201", "nysd-1:23-cv-11195"}
-    assert [e["case"] for e in events("--jurisdiction", "ca", env=env)] == ["ca-20252026-ab-412"]
-    assert [e["case"] for e in events("--topic", "training-data", "--kind", "state_bill", env=env)] == [
+    assert [e["case_key"] for e in events("--jurisdiction", "ca", env=env)] == ["ca-20252026-ab-412"]
+    assert [e["case_key"] for e in events("--topic", "training-data", "--kind", "state_bill", env=env)] == [
         "ca-20252026-ab-412"]
     assert [e["text"] for e in events("--matter", "nyt-v-openai", env=env)] == [
         "OPINION AND ORDER on the motion to dismiss"]
     first = events(env=env)[2]
-    assert first == {"date": ago(2).isoformat(), "case": "cand-3:23-cv-00201",
-                     "title": "Andersen v. Stability AI Ltd.", "kind": "lawsuit", "jurisdiction": "cand",
+    assert first == {"date": ago(2).isoformat(), "case_key": "cand-3:23-cv-00201",
+                     "case_title": "Andersen v. Stability AI Ltd.", "case_kind": "lawsuit",
+                     "case_jurisdiction": "cand", "case_status": first["case_status"],
                      "text": CASES[0].events[1].text, "classification": first["classification"],
                      "significance": first["significance"], "ruling": first["ruling"], "entry_number": None,
                      "source": "courtlistener", "source_url": "https://www.courtlistener.com/docket/66732129/"}
@@ -101,10 +102,11 @@ def test_filters_by_kind_jurisdiction_topic_and_matter(env):
 def test_csv_has_a_row_per_event(env):
     result = tracker("events", "--since", "7d", "--csv", env=env)
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [(r["date"], r["case"]) for r in rows] == [
+    assert [(r["date"], r["case_key"]) for r in rows] == [
         (ago(0).isoformat(), "ca-20252026-ab-412"), (ago(1).isoformat(), LONG_KEY),
         (ago(2).isoformat(), "cand-3:23-cv-00201"), (ago(5).isoformat(), "nysd-1:23-cv-11195")]
-    assert rows[2]["title"] == "Andersen v. Stability AI Ltd." and rows[2]["text"] == CASES[0].events[1].text
+    assert rows[2]["case_title"] == "Andersen v. Stability AI Ltd."
+    assert rows[2]["text"] == CASES[0].events[1].text
 
 
 @pytest.mark.parametrize(("args", "code", "said"), [

@@ -19,6 +19,7 @@ import typer
 from sqlmodel import Session
 
 from tracker.cli.columns import clip
+from tracker.cli.events import event_row, write_event_csv
 from tracker.cli.params import check_filters, since_option
 from tracker.config import load_settings
 from tracker.db import open_store
@@ -31,6 +32,7 @@ from tracker.queries import (
     get_case,
     link_said,
     list_cases,
+    public_notes,
     resolve_key,
     show_dict,
     status_label,
@@ -290,7 +292,7 @@ def export(
         check_filters(session, filters)
         data = case_dicts(session, list_cases(session, filters), curation=True)
     if events:
-        data = _event_rows(data)
+        data = [event_row(case, event) for case in data for event in case["events"]]
     try:
         stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
     except OSError as exc:
@@ -299,10 +301,7 @@ def export(
         if format is ExportFormat.JSON:
             out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         elif events:
-            writer = csv.DictWriter(out, fieldnames=EVENT_CSV_COLUMNS)
-            writer.writeheader()
-            writer.writerows({**row, "classification": " ".join(row["classification"])}
-                             for row in data)
+            write_event_csv(out, data)
         else:
             _write_csv(out, data)
     if output:
@@ -311,20 +310,8 @@ def export(
 
 CSV_COLUMNS = ("key", "kind", "jurisdiction", "title", "status", "status_label", "status_date",
                "identifiers", "plaintiffs", "defendants", "urls", "tags", "stance", "staff_tags",
-               "why_tracked", "summary", "on_watchlist", "first_seen", "last_seen", "events",
-               "last_event_date", "last_event", "as_of", "confidence", "research_notes")
-EVENT_CSV_COLUMNS = ("case_key", "case_kind", "case_jurisdiction", "case_title", "case_status",
-                     "date", "text", "classification", "significance", "ruling", "entry_number",
-                     "source", "source_url")
-
-
-def _event_rows(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per event of each case, in the case's order, led by its case (so that a
-    spreadsheet sorts and filters on either)."""
-    return [{"case_key": case["key"], "case_kind": case["kind"],
-             "case_jurisdiction": case["jurisdiction"], "case_title": case["title"],
-             "case_status": case["status_label"], **event}
-            for case in data for event in case["events"]]
+               "public_notes", "why_tracked", "summary", "on_watchlist", "first_seen", "last_seen",
+               "events", "last_event_date", "last_event", "as_of", "confidence", "research_notes")
 
 
 def _write_csv(out, data: list[dict[str, Any]]) -> None:
@@ -340,6 +327,7 @@ def _write_csv(out, data: list[dict[str, Any]]) -> None:
             "urls": " ".join(case["urls"]),
             "tags": "; ".join(case["tags"]),
             "staff_tags": "; ".join(case["staff_tags"]),
+            "public_notes": "; ".join(note["text"] for note in public_notes(case["notes"])),
             "events": len(case["events"]),
             "last_event_date": last.get("date", ""),
             "last_event": last.get("text", ""),

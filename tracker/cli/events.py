@@ -14,13 +14,16 @@ from tracker.cli.params import check_filters, parse_day
 from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.output import JsonFlag, console, print_json
-from tracker.queries import CaseFilter, event_to_dict, events_since
+from tracker.queries import CaseFilter, event_to_dict, events_since, status_label
 from tracker.vocab import Kind
 
 DEFAULT_WINDOW = "7d"
 DAYS_AGO = re.compile(r"^(\d{1,5})([dw])$")
-CSV_COLUMNS = ("date", "case", "title", "kind", "jurisdiction", "text", "classification",
-               "significance", "ruling", "entry_number", "source", "source_url")
+# One layout for every list of events (`tracker events`, `tracker export --events`): each event
+# led by its case, so that a spreadsheet sorts and filters on either.
+EVENT_COLUMNS = ("case_key", "case_kind", "case_jurisdiction", "case_title", "case_status",
+                 "date", "text", "classification", "significance", "ruling", "entry_number",
+                 "source", "source_url")
 
 
 def parse_since(value: str) -> date:
@@ -58,22 +61,28 @@ def events(
                          tag=topic, staff_tags=True)
     with Session(open_store(load_settings().database_url)) as session:
         check_filters(session, filters, tag_option="--topic")
-        rows = [{**event_to_dict(event), "case": case.key, "title": case.title, "kind": case.kind,
-                 "jurisdiction": case.jurisdiction} for event, case in events_since(
-                     session, filters, start, matter=matter)]
+        rows = [event_row({"key": case.key, "kind": case.kind, "jurisdiction": case.jurisdiction,
+                           "title": case.title, "status_label": status_label(case.status)},
+                          event_to_dict(event))
+                for event, case in events_since(session, filters, start, matter=matter)]
     if as_json:
         print_json(rows)
     elif as_csv:
-        _write_csv(rows)
+        write_event_csv(sys.stdout, rows)
     else:
         _print_table(rows, start, wide)
 
 
-def _write_csv(rows: list[dict[str, Any]]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+def event_row(case: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """An event led by its case (a case as ``case_to_dict`` gives it, or the fields named)."""
+    return {"case_key": case["key"], "case_kind": case["kind"], "case_jurisdiction": case["jurisdiction"],
+            "case_title": case["title"], "case_status": case["status_label"], **event}
+
+
+def write_event_csv(out, rows: list[dict[str, Any]]) -> None:
+    writer = csv.DictWriter(out, fieldnames=EVENT_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "classification": "; ".join(row["classification"])})
+    writer.writerows({**row, "classification": " ".join(row["classification"])} for row in rows)
 
 
 def _print_table(rows: list[dict[str, Any]], start: date, wide: bool) -> None:
@@ -84,12 +93,12 @@ def _print_table(rows: list[dict[str, Any]], start: date, wide: bool) -> None:
         notes.print(f"No events since {start} match; a longer --since or fewer filters show more.")
         return
     width = terminal_width()
-    cases = list(dict.fromkeys(row["case"] for row in rows))
+    cases = list(dict.fromkeys(row["case_key"] for row in rows))
     keys = {key: key for key in cases} if wide else short_keys(cases, key_width(width))
     more = wide or width >= WIDE  # kind and jurisdiction, when there is room
     header = ["date", "", "case", *(["kind", "jur."] if more else []), "event"]
-    lines = table(header, [[row["date"], "★" if row["significance"] == "major" else "", keys[row["case"]],
-                            *([row["kind"], row["jurisdiction"]] if more else []), row["text"]]
+    lines = table(header, [[row["date"], "★" if row["significance"] == "major" else "", keys[row["case_key"]],
+                            *([row["case_kind"], row["case_jurisdiction"]] if more else []), row["text"]]
                            for row in rows], width=10**6 if wide else width, fill=len(header) - 1)
     sys.stdout.write("\n".join(lines) + "\n")
     notes.print(f"{len(rows)} event{'s' if len(rows) != 1 else ''} in {len(cases)} "
