@@ -1,7 +1,7 @@
 """Congress.gov: federal bills on AI and copyright, likeness and digital replicas.
 
 Source: Congress.gov API v3 (``/bill``, ``/bill/{congress}/{type}/{number}``, its ``/actions`` and,
-for a changed bill that has any, its ``/relatedbills``).
+for a changed bill that has any, its ``/relatedbills`` and ``/cosponsors``).
 Auth: ``CONGRESS_API_KEY`` in the ``X-Api-Key`` header (never in the URL, which is logged and may
     end up in a stored error); ``DEMO_KEY`` by default, which
     api.data.gov limits to 30 requests an hour and 50 a day (``[sources.congress] daily_requests``).
@@ -19,6 +19,9 @@ Notes:
       detail and actions; one it does not hold costs nothing. Only when the list was cut short
       (more pages than ``pages``) are the unlisted watched bills read one by one. A bare-date
       ``updateDate`` cannot tell the hour, so it counts as changed all that day.
+    - Sponsors come with the detail (bioguide id, party, state); cosponsors cost one request
+      (``/cosponsors``, 250 a page), made only for a changed bill that has any. A cosponsor who
+      withdrew is left out. A bill read without its cosponsors keeps those stored before.
 History:
     - 2026-11-28: first version (issue #4).
 """
@@ -32,6 +35,7 @@ import scrapy
 
 from spiders.base import TrackerSpider
 from spiders.items import CaseItem, EventItem
+from tracker.records import PersonRecord
 from tracker.relevance import Match, tracked_fields
 from tracker.vocab import Kind
 
@@ -81,6 +85,25 @@ def bill_changed(bill: dict, since: datetime) -> bool:
     """Whether the bill's record or its text changed since ``since`` (either date will do)."""
     dates = [bill[name] for name in ("updateDate", "updateDateIncludingText") if bill.get(name)]
     return not dates or any(changed_since(value, since) for value in dates)
+
+
+def member(entry: dict, role: str) -> PersonRecord:
+    """A sponsor or cosponsor: ``{bioguideId, fullName, firstName, lastName, party, state,
+    district, isOriginalCosponsor, sponsorshipDate}`` → a person record with the bioguide id."""
+    name = " ".join(p for p in (entry.get("firstName"), entry.get("middleName"), entry.get("lastName")) if p)
+    district = str(entry.get("district") or "").strip()
+    state = entry.get("state") or ""
+    if role == "sponsor":
+        detail = "by request" if entry.get("isByRequest") == "Y" else None
+    elif entry.get("isOriginalCosponsor") in (True, "True"):
+        detail = "original cosponsor"
+    else:
+        detail = f"since {entry['sponsorshipDate']}" if entry.get("sponsorshipDate") else None
+    bioguide = entry.get("bioguideId")
+    return PersonRecord(role=role, name=name or entry.get("fullName") or bioguide or "?",
+                        identifiers={"bioguide": bioguide} if bioguide else {}, party=entry.get("party"),
+                        jurisdiction="us", seat=f"{state}-{district}" if district not in ("", "0") else state,
+                        detail=detail)
 
 
 def ordinal(number: int) -> str:
@@ -201,8 +224,10 @@ class CongressSpider(TrackerSpider):
             return
         path = f"bill/{bill['congress']}/{bill['type'].lower()}/{bill['number']}/actions"
         related = (bill.get("relatedBills") or {}).get("count") or 0
+        cosponsors = (bill.get("cosponsors") or {}).get("count") or 0
         yield scrapy.Request(self.url(path, limit=250), callback=self.parse_actions,
-                             meta={"case": case, "actions": {}, "related": related})
+                             meta={"case": case, "actions": {}, "related": related,
+                                   "cosponsors": cosponsors})
 
     def case(self, bill: dict, match: Match | None = None) -> CaseItem:
         bill_type = bill["type"].lower()
@@ -212,9 +237,9 @@ class CongressSpider(TrackerSpider):
         identifiers = {"congress": bill["congress"], "bill_type": bill_type, "bill_number": number}
         if (bill.get("policyArea") or {}).get("name"):
             identifiers["policy_area"] = bill["policyArea"]["name"]
-        sponsors = [s.get("fullName") for s in bill.get("sponsors") or [] if s.get("fullName")]
+        sponsors = [s for s in bill.get("sponsors") or [] if s.get("fullName")]
         if sponsors:
-            identifiers["sponsor"] = "; ".join(sponsors)
+            identifiers["sponsor"] = "; ".join(s["fullName"] for s in sponsors)
         laws = [f"{law.get('type', 'Public Law')} {law.get('number')}" for law in bill.get("laws") or []]
         if laws:
             identifiers["law"] = "; ".join(laws)
@@ -224,6 +249,7 @@ class CongressSpider(TrackerSpider):
         return CaseItem(key=key, kind=Kind.FEDERAL_BILL, jurisdiction="us",
                         title=curated.title if curated else bill.get("title") or key,
                         source="congress", identifiers=identifiers, urls=[web],
+                        people=[member(s, "sponsor") for s in sponsors],
                         **tracked_fields(match, curated=curated is not None))
 
     def parse_actions(self, response):
@@ -252,16 +278,41 @@ class CongressSpider(TrackerSpider):
         if next_link:
             yield scrapy.Request(self.follow_next(next_link), callback=self.parse_actions,
                                  meta={"case": response.meta["case"], "actions": seen, "position": position,
-                                       "related": response.meta.get("related")})
+                                       "related": response.meta.get("related"),
+                                       "cosponsors": response.meta.get("cosponsors")})
             return
         case = response.meta["case"]
         case.events = list(seen.values())
+        ids = case.identifiers
+        bill_path = f"bill/{ids['congress']}/{ids['bill_type']}/{ids['bill_number']}"
         if response.meta.get("related"):  # one more request, only for a bill that changed
-            ids = case.identifiers
-            path = f"bill/{ids['congress']}/{ids['bill_type']}/{ids['bill_number']}/relatedbills"
-            yield scrapy.Request(self.url(path, limit=50), callback=self.parse_related,
-                                 meta={"case": case})
+            yield scrapy.Request(self.url(f"{bill_path}/relatedbills", limit=50), callback=self.parse_related,
+                                 meta={"case": case, "cosponsors": response.meta.get("cosponsors")})
             return
+        yield from self.with_cosponsors(case, response.meta.get("cosponsors"))
+
+    def with_cosponsors(self, case: CaseItem, count: int | None):
+        """The case, or first a request for its cosponsors when it has any (a changed bill only)."""
+        if not count:
+            yield case
+            return
+        ids = case.identifiers
+        path = f"bill/{ids['congress']}/{ids['bill_type']}/{ids['bill_number']}/cosponsors"
+        # Any answer comes back here (a 404 or a 500 after the retries too): the bill is kept.
+        yield scrapy.Request(self.url(path, limit=250), callback=self.parse_cosponsors,
+                             meta={"case": case, "handle_httpstatus_all": True})
+
+    def parse_cosponsors(self, response):
+        """``/cosponsors``: the members who joined the bill, bar those who withdrew."""
+        case = response.meta["case"]
+        data = self.json(response) if response.status == 200 else None
+        if data is None:
+            logger.warning("no cosponsors for %s (HTTP %s): those stored before are kept",
+                           case.key, response.status)
+        else:
+            case.people = [*(case.people or []),
+                           *(member(c, "cosponsor") for c in data.get("cosponsors") or []
+                             if c.get("bioguideId") and not c.get("sponsorshipWithdrawnDate"))]
         yield case
 
     def parse_related(self, response):
@@ -278,7 +329,7 @@ class CongressSpider(TrackerSpider):
                 related.append(f"{other_key} {kind}")
         if related:
             case.identifiers["related_bills"] = "; ".join(related)
-        yield case
+        yield from self.with_cosponsors(case, response.meta.get("cosponsors"))
 
     @staticmethod
     def chamber(action: dict, text: str) -> str | None:

@@ -26,6 +26,11 @@ Notes:
     - v4's ``count`` is a URL, never a number: the spider only follows ``next`` (cursor paging).
     - Timestamps carry a US/Pacific offset (``-07:00``); they are compared as aware datetimes.
     - Entry descriptions can hold HTML and an ``(Entered: mm/dd/yyyy)`` suffix; both are removed.
+    - Judges: ``assigned_to`` and ``referred_to`` are person URLs (``.../people/1124/``) or null;
+      the id in the URL ties a judge across dockets, and a judge with only ``assigned_to_str``
+      is kept by name on that docket alone. The lead defendant named in ``case_name`` ("X v.
+      Y") is kept when the parties table knows it, so a company's new suits find it. No extra
+      request either way.
 History:
     - 2026-11-28: first version (issue #3).
 """
@@ -40,12 +45,15 @@ import scrapy
 from spiders.base import TrackerSpider
 from spiders.items import CaseItem, EventItem
 from tracker.docket_text import clean_text
-from tracker.records import lawsuit_key
+from tracker.parties import known_party
+from tracker.records import PersonRecord, lawsuit_key
 from tracker.relevance import COURTLISTENER_QUERIES, Match, tracked_fields
 from tracker.vocab import Kind
 
 logger = logging.getLogger(__name__)
 MDL_NUMBER = re.compile(r"\b(\d{3,5})\b")  # "MDL 3143", "3143"
+PERSON_ID = re.compile(r"/people/(\d+)/?$")  # "https://www.courtlistener.com/api/rest/v4/people/1124/"
+VERSUS = re.compile(r"\s+v(?:s)?\.\s+", re.IGNORECASE)
 
 API = "/api/rest/v4/"
 CHECK_BATCH = 50  # docket ids per change-check search
@@ -66,6 +74,25 @@ def parse_day(value: str | None) -> date | None:
         return date.fromisoformat(value[:10]) if value else None
     except ValueError:
         return None
+
+
+def docket_people(docket: dict) -> list[PersonRecord]:
+    """The judges a docket names (with their CourtListener person ids when it links them) and its
+    lead defendant, when the parties table knows the company."""
+    people = []
+    for field, detail in (("assigned_to", None), ("referred_to", "referred")):
+        name = (docket.get(f"{field}_str") or "").strip()
+        person_id = PERSON_ID.search(str(docket.get(field) or ""))
+        if name or person_id:
+            people.append(PersonRecord(
+                role="judge", name=name or f"CourtListener judge {person_id.group(1)}",
+                identifiers={"courtlistener": person_id.group(1)} if person_id else {},
+                jurisdiction=docket["court_id"], detail=detail))
+    _, *defendants = VERSUS.split(docket.get("case_name") or "", maxsplit=1)
+    if defendants and known_party(defendants[0]):
+        people.append(PersonRecord(role="defendant", name=defendants[0].strip(),
+                                   detail="named in the case name"))
+    return people
 
 
 class CourtListenerSpider(TrackerSpider):
@@ -239,7 +266,7 @@ class CourtListenerSpider(TrackerSpider):
         return CaseItem(
             key=key, kind=Kind.LAWSUIT, jurisdiction=docket["court_id"],
             title=curated.title if curated else (docket.get("case_name") or key),
-            source="courtlistener", identifiers=identifiers,
+            source="courtlistener", identifiers=identifiers, people=docket_people(docket),
             urls=[f"{self.base}{docket['absolute_url']}"] if docket.get("absolute_url") else [],
             **tracked_fields(match, curated=curated is not None),
             events=events)

@@ -18,6 +18,9 @@ Notes:
       ``T`` misses the rest of its day. A refresh on the same day sees that day's updates again,
       which cost no request and store nothing new.
     - Optional fields are omitted, not null, and the four summary dates are ``""`` when unknown.
+    - Sponsorships come in the same responses (``include=sponsorships``, no extra request): one
+      with a ``person`` carries its Open States person id; one without (``person`` null or
+      missing: a committee, a name Open States did not match) is kept by its name alone.
     - Actions carry Open States' own classes (``introduction``, ``passage``,
       ``executive-signature``...), which the status fold reads; classes the tracker does not
       know are dropped, and an action left with none is classified from its text.
@@ -35,13 +38,13 @@ import scrapy
 from spiders.base import TrackerSpider
 from spiders.items import CaseItem, EventItem
 from spiders.middlewares import close_spider
-from tracker.records import state_bill_key
+from tracker.records import PersonRecord, state_bill_key
 from tracker.relevance import OPENSTATES_QUERIES, Match, tracked_fields
 from tracker.vocab import ActionClass, Kind
 
 logger = logging.getLogger(__name__)
 
-INCLUDES = ("actions", "sources", "abstracts", "related_bills")
+INCLUDES = ("actions", "sources", "abstracts", "related_bills", "sponsorships")
 WATCHED_BATCH = 20  # identifiers a search takes, and bills a page holds
 # "ocd-jurisdiction/country:us/state:ca/government" → "ca"
 STATE = re.compile(r"/state:([a-z]{2})/")
@@ -55,6 +58,28 @@ def known_classes(classes: list[str]) -> tuple[str, ...] | None:
     kept = tuple(dict.fromkeys(ALIASES.get(c, c) for c in classes
                                if ALIASES.get(c, c) in ActionClass._value2member_map_))
     return kept or None
+
+
+def sponsors(bill: dict, state: str) -> list[PersonRecord] | None:
+    """``sponsorships[]`` → people; ``None`` when the response did not include them."""
+    if "sponsorships" not in bill:
+        return None
+    people = []
+    for sponsorship in bill["sponsorships"] or []:
+        person = sponsorship.get("person") or {}
+        name = (sponsorship.get("name") or person.get("name") or "").strip()
+        if not name:
+            continue
+        role = (person.get("current_role") or {})
+        seat = f"{role.get('title')}, district {role['district']}" if role.get("district") else None
+        entity = sponsorship.get("entity_type")
+        people.append(PersonRecord(
+            role="sponsor" if sponsorship.get("primary") else "cosponsor",
+            name=person.get("name") or name,
+            identifiers={"openstates": person["id"]} if person.get("id") else {},
+            party=person.get("party"), jurisdiction=state, seat=seat,
+            detail=entity if entity and entity != "person" else None))
+    return people
 
 
 class OpenStatesSpider(TrackerSpider):
@@ -165,7 +190,8 @@ class OpenStatesSpider(TrackerSpider):
                        source="openstates", identifiers=identifiers, urls=urls,
                        summary=next((a for a in abstracts if a), None),
                        **tracked_fields(match, curated=curated is not None),
-                       events=self.events(bill, urls[0] if urls else None))
+                       events=self.events(bill, urls[0] if urls else None),
+                       people=sponsors(bill, state))
 
     def events(self, bill: dict, url: str | None) -> list[EventItem]:
         events = []

@@ -78,6 +78,7 @@ class StorePipeline:
         for name, value in self.report.counts().items():
             stats.set_value(f"tracker/{name}", value)
         stats.set_value("tracker/links_proposed", self.report.links_proposed)
+        stats.set_value("tracker/people_linked", self.report.people_linked)
         stats.set_value("tracker/changes_auto_approved", self.report.auto_approved)
 
     async def close_spider(self, spider=None):

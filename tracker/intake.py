@@ -2,12 +2,13 @@
 enter the tracker, in one order.
 
 1. ``tracker.store.ingest`` stores the records and notes what changed;
-2. optionally, a matters file places well-known cases in their matters (the seed does this), so
+2. ``tracker.people.record_people`` stores the sponsors, judges and parties they name;
+3. optionally, a matters file places well-known cases in their matters (the seed does this), so
    cases a matter already holds together get no link proposal;
-3. ``tracker.linking.propose`` proposes the links of the records' cases for review;
-4. ``tracker.review.apply_rules`` lets through what the staff's auto-approve rules approve of the
+4. ``tracker.linking.propose`` proposes the links of the records' cases for review;
+5. ``tracker.review.apply_rules`` lets through what the staff's auto-approve rules approve of the
    changes this intake made (skipped when it made none);
-5. the dates ahead of the cases that changed (and the watchlist's curated ones) are refolded
+6. the dates ahead of the cases that changed (and the watchlist's curated ones) are refolded
    (``tracker.calendar``) and their new rulings recorded with what their text says
    (``tracker.rulings``).
 
@@ -25,6 +26,7 @@ from tracker.approval_rules import ApproveRule
 from tracker.calendar import refresh_dates
 from tracker.linking import propose
 from tracker.matters import load_matters
+from tracker.people import record_people
 from tracker.records import CaseRecord, CuratedRecord
 from tracker.review import apply_rules
 from tracker.rulings import record_rulings
@@ -44,6 +46,7 @@ class IntakeReport:
     auto_approved: int = 0
     matters_created: int = 0
     memberships_added: int = 0
+    people_linked: int = 0
 
     def merge(self, other: "IntakeReport") -> None:
         """Add a later batch's report; a case in both counts once, with its latest outcome."""
@@ -52,6 +55,7 @@ class IntakeReport:
         self.auto_approved += other.auto_approved
         self.matters_created += other.matters_created
         self.memberships_added += other.memberships_added
+        self.people_linked += other.people_linked
 
     def counts(self) -> dict[str, int]:
         """The cases stored new, updated and unchanged, and the events and changes added (``COUNTS``)."""
@@ -71,6 +75,7 @@ def intake(engine: Engine, records: Sequence[CaseRecord], *, rules: list[Approve
     :raises InvalidRecord: before anything is written, when a record is unusable
     """
     report = IntakeReport(stored=ingest(engine, records, now=now))
+    report.people_linked = record_people(engine, records, now=now)
     if matters is not None:
         report.matters_created, report.memberships_added = load_matters(engine, matters, now=now)
     report.links_proposed = propose(engine, [r.key for r in records], similarity=similarity, now=now)

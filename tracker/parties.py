@@ -23,12 +23,20 @@ def _folded(text: str) -> str:
     return " ".join(WORDS.sub(" ", text.lower()).split())
 
 
-def normalise_party(name: str) -> str:
-    """``OpenAI OpCo, LLC`` → ``OpenAI``; an unknown name less its corporate suffixes."""
+def known_party(name: str) -> str | None:
+    """The table's name for ``name`` (``OpenAI OpCo, LLC`` → ``OpenAI``), or ``None`` when the
+    table does not know it."""
     folded = _folded(name)
     for canonical, starts in _table():
         if any(folded == start or folded.startswith(start + " ") for start in starts):
             return canonical
+    return None
+
+
+def normalise_party(name: str) -> str:
+    """``OpenAI OpCo, LLC`` → ``OpenAI``; an unknown name less its corporate suffixes."""
+    if known := known_party(name):
+        return known
     cleaned = name.strip()
     while (shorter := SUFFIX.sub("", cleaned)) != cleaned:
         cleaned = shorter

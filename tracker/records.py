@@ -13,7 +13,7 @@ from datetime import time as clock_time
 from urllib.parse import urlsplit
 
 from tracker.errors import InvalidRecord
-from tracker.vocab import ActionClass, DateKind, Kind
+from tracker.vocab import ActionClass, DateKind, Kind, Role
 
 # "cand-3:23-cv-00201", "us-119-s-1367", "ca-20252026-ab-412", "fr-2023-18624"
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9:._-]*$")
@@ -102,6 +102,26 @@ class EventRecord:
 
 
 @dataclass
+class PersonRecord:
+    """A person a source names on a case, with the role they play in it (a ``tracker.vocab.Role``).
+
+    ``identifiers`` are the source's own ids (``bioguide``, ``openstates``, ``courtlistener``):
+    people are the same person only when an identifier says so, never by name. A person with no
+    identifier (Open States' sponsorship without a ``person``, a judge CourtListener has not
+    linked) is kept on the case by name alone. Parties are the exception: they carry no
+    identifier and are joined by their names as ``tracker/data/parties.yaml`` folds them.
+    """
+
+    role: str
+    name: str
+    identifiers: dict[str, str] = field(default_factory=dict)
+    party: str | None = None  # a legislator's political party: D, R, Democratic...
+    jurisdiction: str | None = None  # where they serve: us, a state, a court id
+    seat: str | None = None  # DE, FL-27, a state district; a judge's title
+    detail: str | None = None  # of the role: "original cosponsor", "referred", "withdrawn 2025-06-01"
+
+
+@dataclass
 class CaseRecord:
     """One matter as a source reports it. ``None`` and empty lists mean "this source does not say"."""
 
@@ -120,6 +140,9 @@ class CaseRecord:
     why_tracked: str | None = None
     on_watchlist: bool = False
     events: list[EventRecord] = field(default_factory=list)
+    # The sponsors, judges and parties the source names; None: "this source does not say". A list
+    # replaces, for each role it names, what this source said of that role on the case before.
+    people: list[PersonRecord] | None = None
 
 
 @dataclass
@@ -176,6 +199,9 @@ def check_record(record: CaseRecord, *, today: date | None = None) -> None:
         refuse("missing title")
     if len(record.title) > MAX_TITLE or len(record.summary or "") > MAX_TEXT:
         refuse(f"title or summary too long (at most {MAX_TITLE} and {MAX_TEXT} characters)")
+    for person in record.people or ():
+        if person.role not in Role._value2member_map_ or not (person.name or "").strip():
+            refuse(f"person {person.name!r} needs a name and a role ({', '.join(Role)})")
     latest = (today or date.today()) + timedelta(days=FUTURE_DAYS)
     for url in [*record.urls, *record.sources]:
         if not is_web_url(url):

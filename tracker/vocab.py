@@ -370,3 +370,22 @@ class Stance(Described):
     WATCH = "watch", "Watch", "Followed without a position."
     SUPPORT = "support", "Support", "The organisation supports it."
     OPPOSE = "oppose", "Oppose", "The organisation opposes it."
+
+
+class Role(Described):
+    """What a person is to a case (``tracker.people``): the roles ``tracker people --role`` groups."""
+
+    SPONSOR = "sponsor", "Sponsor", "Introduced the bill (a primary sponsor)."
+    COSPONSOR = "cosponsor", "Cosponsor", "Joined the bill as a cosponsor."
+    JUDGE = "judge", "Judge", "The judge a suit is assigned or referred to."
+    PLAINTIFF = "plaintiff", "Plaintiff", "Brought the suit."
+    DEFENDANT = "defendant", "Defendant", "Was sued."
+    AMICUS = "amicus", "Amicus", "Filed as a friend of the court."
+
+
+class PersonKind(Described):
+    """Who a person record is; legislators and judges are joined across sources by identifiers only."""
+
+    LEGISLATOR = "legislator", "Legislator", "A member of Congress or of a state legislature."
+    JUDGE = "judge", "Judge", "A judge, as CourtListener's people database knows them."
+    PARTY = "party", "Party", "A party to suits, named as tracker/data/parties.yaml folds names."
