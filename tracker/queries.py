@@ -19,6 +19,8 @@ from sqlmodel import Session, col, select
 from tracker.db import chunks
 from tracker.errors import NotFoundError
 from tracker.models.cases import Case, CaseNote, CaseStance, CaseTag, Event, Party
+from tracker.models.people import CasePerson, Person
+from tracker.people_queries import people_of
 from tracker.vocab import Kind, Relation, Stance, Status
 
 
@@ -37,6 +39,8 @@ class CaseFilter:
     watchlist_only: bool = False
     stance: Stance | None = None
     defendant: str | None = None  # in a defendant's name
+    person: str | None = None  # a person's key (``tracker people``), in one of ``person_roles``
+    person_roles: tuple[str, ...] = ()
 
 
 @dataclass
@@ -70,6 +74,10 @@ def _where(query, filters: CaseFilter):
             Party.case_id == Case.id, Party.role == "defendant",
             col(Party.name_folded).contains(filters.defendant.casefold(), autoescape=True),
         ))
+    if filters.person:
+        query = query.where(exists().where(
+            CasePerson.case_id == Case.id, CasePerson.person_id == Person.id,
+            Person.key == filters.person.strip().lower(), col(CasePerson.role).in_(filters.person_roles)))
     if filters.tag:
         # Tags are a JSON list; matching its text with the quotes keeps "ai" from matching "fair".
         tagged = cast(Case.tags, String).contains(f'"{filters.tag}"', autoescape=True)
@@ -331,11 +339,14 @@ def case_dicts(session: Session, cases: list[Case], *, curation: bool = False) -
 
 def show_dict(session: Session, detail: CaseDetail, *, curation: bool = False) -> dict[str, Any]:
     """``tracker show --json`` and the web's case JSON: ``case_to_dict`` with the case's matter,
-    its links and the cases they relate it to, and for an MDL member its MDL's stage."""
+    its links and the cases they relate it to, for an MDL member its MDL's stage, and its people
+    (sponsors, judges, parties: ``tracker.people_queries.people_of``)."""
     links, related = case_links(session, detail.case)
+    people = [{"key": m.key, "name": m.name, "role": m.role, "detail": m.detail, "label": m.label}
+              for m in people_of(session, [detail.case.id]).get(detail.case.id, [])]
     return {**case_to_dict(detail.case, detail.parties, detail.events, detail.staff, curation=curation),
             "related": related, "matter": matter_of_case(session, detail.case.id), "links": links,
-            "mdl": mdl_of_case(session, detail.case)}
+            "mdl": mdl_of_case(session, detail.case), "people": people}
 
 
 STAFF_ONLY = ("stance", "staff_tags", "curation")

@@ -57,9 +57,39 @@ def test_a_changed_bill_with_related_bills_reads_them_for_the_linker(spider):
     (actions,) = list(spider.bill_case(bill, None))
     (related,) = list(actions.callback(respond(actions, "actions-s4591.json")))
     assert "/v3/bill/119/s/4591/relatedbills?" in related.url
-    (case,) = list(related.callback(respond(related, "relatedbills-s4591.json")))
+    (cosponsors,) = list(related.callback(respond(related, "relatedbills-s4591.json")))
+    assert "/v3/bill/119/s/4591/cosponsors?" in cosponsors.url  # it has three: one more request
+    (case,) = list(cosponsors.callback(respond(cosponsors, "cosponsors-s4591.json")))
     assert case.identifiers["related_bills"] == "us-119-hr-8915 identical; us-119-s-1367 related"
     assert case.events  # the actions read before are kept
+    assert [(p.role, p.identifiers["bioguide"]) for p in case.people] == [
+        ("sponsor", "C001088"), ("cosponsor", "B001243"), ("cosponsor", "K000367"), ("cosponsor", "T000476")]
+
+
+def test_sponsor_and_cosponsors_of_the_no_fakes_act_carry_bioguide_ids_party_and_seat(spider):
+    """The House NO FAKES Act of 2025 as Congress.gov records it: Salazar and ten cosponsors."""
+    (actions,) = list(spider.bill_case(json.loads((FOLDER / "bill-hr2794.json").read_text())["bill"],
+                                       None))
+    assert actions.meta["cosponsors"] == 10
+    (cosponsors,) = list(spider.with_cosponsors(actions.meta["case"], 10))
+    (case,) = list(cosponsors.callback(respond(cosponsors, "cosponsors-hr2794.json")))
+    sponsor, *others = case.people
+    assert (sponsor.role, sponsor.name, sponsor.identifiers, sponsor.party, sponsor.seat) == (
+        "sponsor", "Maria Elvira Salazar", {"bioguide": "S000168"}, "R", "FL-27")
+    assert len(others) == 10 and {p.role for p in others} == {"cosponsor"}
+    dean = others[0]
+    assert (dean.identifiers["bioguide"], dean.seat, dean.detail) == ("D000631", "PA-4", "original cosponsor")
+    assert others[2].seat == "VT"  # Balint: an at-large seat is the state
+    assert others[-1].detail == "since 2025-12-03"
+
+
+def test_a_cosponsors_request_that_fails_keeps_the_bill_and_what_was_stored(spider):
+    case = spider.case(json.loads((FOLDER / "bill-s4591.json").read_text())["bill"])
+    (request,) = list(spider.with_cosponsors(case, 3))
+    failed = TextResponse(request.url, status=500, body=b"", request=request)
+    (kept,) = list(request.callback(failed))
+    assert kept.key == "us-119-s-4591"
+    assert [p.role for p in kept.people] == ["sponsor"]  # the cosponsors stored before stay
 
 
 def test_both_update_date_forms_parse():

@@ -254,3 +254,16 @@ def test_change_check_reads_pacific_timestamps_as_instants(spider):
     urls = [r.url.removeprefix(BASE) for r in spider.parse_changes(response)]
     assert urls == ["/api/rest/v4/dockets/68889092/"]  # Concord's 16:05 Pacific, not Andersen's
     assert spider.crawler.stats.get_value("courtlistener/dockets_changed") == 1
+
+
+def test_a_judge_linked_by_courtlistener_carries_the_person_id_and_a_lead_defendant_its_name(spider):
+    (entries,) = list(spider.parse_docket(respond(Request(spider.api("dockets/4214664/")),
+                                                  "docket-nvlsp-judge.json")))
+    (judge,) = entries.meta["case"].people  # "United States" is no company the parties table knows
+    assert (judge.role, judge.name, judge.identifiers, judge.jurisdiction) == (
+        "judge", "Paul L. Friedman", {"courtlistener": "1124"}, "dcd")
+    (request,) = list(spider.parse_docket(respond(Request(spider.api("dockets/68889092/")),
+                                                  "docket-concord.json")))
+    judge, defendant = request.meta["case"].people
+    assert (judge.name, judge.identifiers) == ("Eumi K. Lee", {})  # assigned_to null: the name alone
+    assert (defendant.role, defendant.name) == ("defendant", "Anthropic PBC")

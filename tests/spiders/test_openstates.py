@@ -118,3 +118,26 @@ def test_a_refused_key_fails_the_run_with_the_reason(upstream, tmp_path):
     (openstates,) = [h for h in health if h["source"] == "openstates"]
     assert openstates["last_run"]["state"] == "failed"
     assert "refused the API key (HTTP 401)" in openstates["last_run"]["reason"]
+
+
+def test_sponsorships_with_a_person_carry_its_id_and_those_without_keep_only_the_name(spider):
+    """Illinois HB 4875 (103rd) as Open States gives it with include=sponsorships."""
+    request = spider.request(f"{BASE}/bills/il/103rd/HB%204875?include=sponsorships", spider.parse_bill)
+    (case,) = list(spider.parse_bill(respond(request, "bill-il-hb4875.json")))
+    assert "include=sponsorships" in spider.search_url("x", 1)  # no extra request: the same search
+    chief, didech, williams, edly_allen = case.people
+    assert (chief.role, chief.name, chief.identifiers, chief.party, chief.seat) == (
+        "sponsor", "Jen Gong-Gershowitz", {"openstates": "ocd-person/cf97f459-e1cd-474b-8306-3c55d7c009b0"},
+        "Democratic", "Representative, district 17")
+    assert didech.role == "cosponsor" and didech.identifiers["openstates"].endswith("372187dde261")
+    assert (williams.name, williams.identifiers) == ("Jawaharial Williams", {})  # "person": null
+    assert edly_allen.seat == "Senator, district 31" and edly_allen.jurisdiction == "il"
+
+
+def test_a_committee_sponsor_is_kept_by_name_and_a_bill_without_sponsorships_says_nothing(spider):
+    request = spider.request(f"{BASE}/bills/ky/2026RS/HB%20512", spider.parse_bill)
+    (copy,) = list(spider.parse_bill(respond(request, "bill-ky-hb512-copy.json")))
+    (judiciary,) = copy.people
+    assert (judiciary.name, judiciary.identifiers, judiciary.detail) == ("Judiciary", {}, "organization")
+    (unlike,) = list(spider.parse_bill(respond(request, "bill-ga-sb77-unlike.json")))
+    assert unlike.people is None  # not included: the sponsors stored before are kept

@@ -16,7 +16,7 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from tracker import __version__
-from tracker.cli import calendar, cases, crawl, demo, events, reference
+from tracker.cli import calendar, cases, crawl, demo, events, people, reference
 from tracker.cli.db import db_app
 from tracker.cli.params import plain_help_types
 from tracker.cli.watchlist import watchlist_app
@@ -49,6 +49,8 @@ app.command()(cases.cases)
 app.command()(cases.show)
 app.command()(cases.export)
 app.command()(events.events)
+app.command()(people.people)
+app.add_typer(people.person_app, name="person")
 app.command()(crawl.seed)
 app.command()(crawl.crawl)
 app.command()(crawl.refold)

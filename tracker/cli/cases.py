@@ -96,6 +96,10 @@ def cases(
     watchlist: WatchlistOption = False,
     stance: StanceOption = None,
     defendant: Annotated[str | None, typer.Option(help="Part of a defendant's name.")] = None,
+    sponsor: Annotated[str | None, typer.Option(
+        metavar="KEY", help="A legislator's key (`tracker people`): the bills they (co)sponsor.")] = None,
+    judge: Annotated[str | None, typer.Option(
+        metavar="KEY", help="A judge's key (`tracker people --role judge`): the suits before them.")] = None,
     group_by: Annotated[GroupBy | None, typer.Option(
         "--group-by", help="party: the suits under each defendant, names folded (OpenAI, Inc. = "
         "OpenAI OpCo LLC = OpenAI).")] = None,
@@ -107,9 +111,20 @@ def cases(
     """List cases, the most recently moved first."""
     filters = _filters(kind, status, jurisdiction, since, search, party, tag, watchlist, stance)
     filters.defendant = defendant
+    if sponsor and judge:
+        raise typer.BadParameter("give --sponsor or --judge, not both", param_hint="'--judge'")
+    if sponsor or judge:
+        from tracker.people_queries import ROLE_GROUPS
+
+        filters.person = sponsor or judge
+        filters.person_roles = ROLE_GROUPS["sponsor" if sponsor else "judge"]
     engine = open_store(load_settings().database_url)
     with Session(engine) as session:
         check_filters(session, filters)
+        if filters.person:
+            from tracker.people_queries import get_person
+
+            get_person(session, filters.person)  # an unknown key: exit 1, naming the nearest
         if group_by is GroupBy.PARTY:
             _print_by_defendant(session, filters, as_json)
             return
@@ -208,6 +223,8 @@ def _print_case(data: dict[str, Any]) -> None:
         ("identifiers", " · ".join(f"{k}: {v}" for k, v in data["identifiers"].items())),
         ("plaintiffs", "; ".join(data["parties"]["plaintiffs"])),
         ("defendants", "; ".join(data["parties"]["defendants"])),
+        ("people", [f"{p['role']}: {p['label']}" + (f" [{p['key']}]" if p["key"] else "")
+                    for p in data.get("people", [])]),
         ("tags", ", ".join(data["tags"])),
         ("staff tags", ", ".join(data["staff_tags"])),
         ("stance", data["stance"] or ""),
