@@ -3,8 +3,9 @@ asked for, and the mail that carries them. This module only reads; ``tracker.mai
 
 A change is in a subscriber's digest when it was approved after their cursor (the approval
 order, so a change approved late is not skipped), no longer ago than the cap (a first digest or
-one after a long gap is never a flood), and it matches: a followed case, or a case of a followed
-matter (members added later included), always does; otherwise every filter they set (kinds,
+one after a long gap is never a flood), and it matches: a followed case, a case of a followed
+matter (members added later included), or a case of a followed person (a sponsor's new bill, a
+defendant's new suit, whenever it arrived), always does; otherwise every filter they set (kinds,
 jurisdictions, topics, minimum significance) must, and someone who set none and follows nothing
 gets everything. The digest says
 which of their filters matched each change. An empty digest is not a digest.
@@ -15,7 +16,7 @@ short "Correction" line.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -33,6 +34,7 @@ from tracker.models.cases import Case, Event
 from tracker.models.matters import Matter
 from tracker.models.review import Change
 from tracker.models.subscribers import Subscriber
+from tracker.people_queries import Mention, people_of
 from tracker.pictures.png import digest_map
 from tracker.queries import public_notes, staff_of, status_label
 from tracker.records import safe_url
@@ -57,6 +59,7 @@ class DigestItem:
     staff: dict[str, Any]
     matter: Matter | None = None
     matched: list[str] = field(default_factory=list)
+    people: list[Mention] = field(default_factory=list)  # its sponsors, judges and parties
 
     @property
     def what(self) -> str:
@@ -149,6 +152,9 @@ def significance(change: Change) -> Significance:
 
 def matches(subscriber: Subscriber, item: DigestItem) -> list[str]:
     """Which of the subscriber's filters the change meets; empty when it is not for them."""
+    followed = {m.key: m for m in item.people if m.key in subscriber.follows}
+    if followed:  # a followed person's case, added before or after they were followed
+        return [f"you follow {m.name} ({m.role})" for m in followed.values()]
     matched = case_matches(subscriber, item.case, item.matter, item.staff)
     if not matched or matched[0].startswith("you follow"):
         return matched
@@ -173,7 +179,9 @@ def candidates(session: Session, *, after: int, up_to: int, since: datetime) -> 
         .order_by(col(Change.approval_seq))).all()
     case_ids = list({case.id for _, case, _ in rows})
     staff, matters = staff_of(session, case_ids), matters_of(session, case_ids)
-    return [DigestItem(change, case, event, staff[case.id], matters.get(case.id))
+    people = people_of(session, case_ids)
+    return [DigestItem(change, case, event, staff[case.id], matters.get(case.id),
+                       people=people.get(case.id, []))
             for change, case, event in rows]
 
 
@@ -188,10 +196,12 @@ def mailed_before(session: Session, corrections: list[DigestItem]) -> dict[int, 
         .where(col(Change.case_id).in_(case_ids), col(Change.approval_seq).is_not(None),
                col(Change.correction).is_(False))).all()
     staff, matters = staff_of(session, case_ids), matters_of(session, case_ids)
+    people = people_of(session, case_ids)
     earlier: dict[int, list[DigestItem]] = {}
     for change, case in rows:
         earlier.setdefault(case.id, []).append(
-            DigestItem(change, case, None, staff[case.id], matters.get(case.id)))
+            DigestItem(change, case, None, staff[case.id], matters.get(case.id),
+                       people=people.get(case.id, [])))
     return earlier
 
 
@@ -226,12 +236,10 @@ def build_digests(session: Session, subscribers: list[Subscriber], *, now: datet
                 continue
             if item.change.correction:  # whatever their filters: they were sent the wrong status
                 if _was_sent(subscriber, item, earlier):
-                    items.append(DigestItem(item.change, item.case, item.event, item.staff, item.matter,
-                                            ["a correction to what you were sent"]))
+                    items.append(replace(item, matched=["a correction to what you were sent"]))
                 continue
             if matched := matches(subscriber, item):
-                items.append(DigestItem(item.change, item.case, item.event, item.staff, item.matter,
-                                        matched))
+                items.append(replace(item, matched=matched))
         coming = coming_up(session, subscriber, today=now.date()) if items else []
         digests.append(Digest(subscriber, items, up_to, cap, outcomes, coming))
     return digests

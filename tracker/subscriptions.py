@@ -19,6 +19,7 @@ from tracker.db import write_session
 from tracker.errors import NotFoundError, TrackerError
 from tracker.matters import matter_keys
 from tracker.models.cases import Case
+from tracker.models.people import Person
 from tracker.models.subscribers import ACTIVE, SUSPENDED, UNCONFIRMED, UNSUBSCRIBED, Subscriber
 from tracker.vocab import Frequency, Kind, Significance
 
@@ -61,6 +62,8 @@ class Preferences:
     topics: list[str] | None = None
     follows: list[str] | None = None
     min_significance: Significance | None = None
+    # People followed (``tracker people`` keys): their cases, those added later included.
+    follows_people: list[str] | None = None
 
 
 def normalise_email(address: str) -> str:
@@ -77,12 +80,18 @@ def normalise_email(address: str) -> str:
 
 def _apply(subscriber: Subscriber, session: Session, preferences: Preferences) -> None:
     follows = _choices(preferences.follows, "followed cases")
+    people = _choices(preferences.follows_people, "followed people")
+    known_people = set(session.exec(select(Person.key).where(
+        col(Person.key).in_(follows + people))).scalars()) if follows or people else set()
+    if unknown := [key for key in people if key not in known_people]:
+        raise NotFoundError(f"no person {', '.join(unknown)} to follow (`tracker people` lists them)")
     if follows:
         known = set(session.exec(select(Case.key).where(col(Case.key).in_(follows))).scalars())
-        known |= matter_keys(session, follows)
+        known |= matter_keys(session, follows) | known_people
         if unknown := [key for key in follows if key not in known]:
             raise NotFoundError(f"no case or matter {', '.join(unknown)} to follow "
                                 "(`tracker cases` and `tracker matters` list them)")
+    follows += [key for key in people if key not in follows]
     subscriber.name = clean_name(preferences.name) or subscriber.name
     subscriber.frequency = Frequency(preferences.frequency)
     subscriber.kinds = [Kind(k).value for k in preferences.kinds or []]

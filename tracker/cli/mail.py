@@ -56,6 +56,10 @@ def subscribers_add(
         "--topic", help="Only cases with these tags (likeness, training-data...); repeatable.")] = None,
     follow: Annotated[list[str] | None, typer.Option(
         "--follow", help="A case key to follow whatever the filters say; repeatable.")] = None,
+    follow_person: Annotated[list[str] | None, typer.Option(
+        "--follow-person", metavar="KEY", help="A person (`tracker people`) whose cases to follow, "
+        "new ones included: a sponsor's bills in any state, a defendant's suits in any court; "
+        "repeatable.")] = None,
     major_only: Annotated[bool, typer.Option("--major-only", help="Only major changes.")] = False,
     confirmed: Annotated[bool, typer.Option(
         "--confirmed", help="A known address: no confirmation mail (staff only).")] = False,
@@ -68,7 +72,7 @@ def subscribers_add(
     settings = load_settings()
     engine = open_store(settings.database_url)
     preferences = Preferences(name=name, frequency=frequency, kinds=kind, jurisdictions=jurisdiction,
-                              topics=topic, follows=follow,
+                              topics=topic, follows=follow, follows_people=follow_person,
                               min_significance=Significance.MAJOR if major_only else None)
     subscriber, needs_confirmation = subscribe(
         engine, email, preferences, now=_now(), confirmed=confirmed,
