@@ -26,7 +26,7 @@ from tracker.consent import SUPPRESSION_KEYS
 from tracker.db import open_store
 from tracker.staff import prepare
 from tracker.tokens import CSRF, SESSIONS, Tokens, derive_key, secret_key
-from tracker.web import browse, calendar, hooks, pages, pictures, public, staff
+from tracker.web import browse, calendar, hooks, pages, people, pictures, public, staff
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -56,6 +56,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/hooks/courtlistener/{secret}", hooks.courtlistener, methods=["POST"]),
         *pictures.ROUTES,
         *calendar.ROUTES,
+        *people.ROUTES,
     ]
     app = Starlette(
         routes=routes,

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from tracker.errors import TrackerError
 from tracker.matters import list_matters, matter_view
+from tracker.people_queries import ROLE_GROUPS, people_of
 from tracker.queries import CaseFilter, case_dicts, count_cases, list_cases, public_view
 from tracker.vocab import Kind, Status
 from tracker.web.pages import db, render, signed_in
@@ -144,7 +145,13 @@ async def matters_page(request: Request) -> Response:
 async def matter_page(request: Request) -> Response:
     def read():
         with Session(request.app.state.engine) as session:
-            return matter_view(session, request.path_params["key"])
+            view = matter_view(session, request.path_params["key"])
+            return view, people_of(session, [member.case.id for member in view.members])
 
-    view = await db(read)
-    return render(request, "matter.html", view=view, events=list(reversed(view.timeline)))
+    view, people = await db(read)
+    # Who carried the same text where: each bill's sponsors beside the others'.
+    bills = [m.case for m in view.members if m.case.kind in (Kind.STATE_BILL, Kind.FEDERAL_BILL)]
+    sponsors = [(case, [m for m in people.get(case.id, []) if m.role in ROLE_GROUPS["sponsor"]])
+                for case in bills]
+    return render(request, "matter.html", view=view, events=list(reversed(view.timeline)),
+                  sponsors=sponsors if any(names for _, names in sponsors) else [])

@@ -99,8 +99,9 @@ async def case_json(request: Request) -> Response:
 
 
 def _feed(request: Request, title: str, path: str, *, case_key: str | None = None,
-          topic: str | None = None) -> Response:
-    """An Atom feed of the approved changes, the latest first."""
+          topic: str | None = None, case_ids: list[int] | None = None) -> Response:
+    """An Atom feed of the approved changes, the latest first (of one case, one topic, or the
+    cases in ``case_ids``: a person's)."""
     with Session(request.app.state.engine) as session:
         query = (select(Change, Case, Event).join(Case, col(Case.id) == Change.case_id)
                  .outerjoin(Event, col(Event.id) == Change.event_id)
@@ -108,6 +109,8 @@ def _feed(request: Request, title: str, path: str, *, case_key: str | None = Non
                  .order_by(col(Change.approval_seq).desc()))
         if case_key:
             query = query.where(Case.key == case_key)
+        if case_ids is not None:
+            query = query.where(col(Case.id).in_(case_ids or [-1]))
         rows = session.execute(query.limit(FEED_SIZE * (4 if topic else 1))).all()
     if topic:
         rows = [row for row in rows if topic in row[1].tags][:FEED_SIZE]
