@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from tracker.intake import intake
+from tracker.matters import create_matter
 from tracker.models.people import CasePerson, Person
 from tracker.models.review import Change
 from tracker.people import record_people
@@ -213,6 +214,17 @@ def test_people_person_show_and_cases_by_sponsor_and_judge_from_the_command_line
     show = json.loads(tracker("show", "us-119-s-4591", "--json", env=env).stdout)
     assert [(p["key"], p["role"]) for p in show["people"]] == [
         ("bioguide-c001088", "sponsor"), ("bioguide-b001243", "cosponsor")]
+
+    engine = open_store(env["TRACKER_DATABASE_URL"])
+    create_matter(engine, "NO FAKES Act, across congresses", ["us-119-s-4591", "us-118-s-4875"], by="maria",
+                  now=NOW, key="no-fakes")
+    engine.dispose()
+    matter = tracker("matter", "show", "no-fakes", env=env).stdout
+    side = matter.split("Sponsors side by side")[1].split("Timeline")[0]
+    assert "us-119-s-4591" in side and "Christopher A. Coons (D, DE); Marsha Blackburn (R, TN) (co)" in side
+    matter_json = json.loads(tracker("matter", "show", "no-fakes", "--json", env=env).stdout)
+    assert {m["key"]: [s["key"] for s in m["sponsors"]] for m in matter_json["members"]} == {
+        "us-119-s-4591": ["bioguide-c001088", "bioguide-b001243"], "us-118-s-4875": ["bioguide-c001088"]}
 
     unknown = tracker("person", "show", "bioguide-c001089", env=env)
     assert unknown.returncode == 1 and unknown.stderr.startswith("error: no person bioguide-c001089")

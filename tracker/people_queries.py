@@ -138,3 +138,12 @@ def people_of(session: Session, case_ids: list[int]) -> dict[int, list[Mention]]
     for mentions in found.values():
         mentions.sort(key=lambda m: rank.get(m.role, len(rank)))
     return found
+
+
+def sponsors_of_keys(session: Session, keys: list[str]) -> dict[str, list[Mention]]:
+    """The sponsors and cosponsors of the bills among ``keys``: who carried the same text where,
+    side by side on a matter of copied bills."""
+    ids = dict(session.execute(select(Case.key, Case.id).where(col(Case.key).in_(keys))).all())
+    people = people_of(session, list(ids.values()))
+    return {key: [m for m in people.get(case_id, []) if m.role in ROLE_GROUPS["sponsor"]]
+            for key, case_id in ids.items() if people.get(case_id)}

@@ -23,6 +23,7 @@ from tracker.matters import (
     remove_case,
 )
 from tracker.output import JsonFlag, print_json
+from tracker.people_queries import sponsors_of_keys
 from tracker.queries import case_links, event_to_dict, link_said, status_label
 from tracker.review import reviewer
 
@@ -87,6 +88,10 @@ def matter_show(key: Annotated[str, typer.Argument(help="A matter key.")], as_js
     """The matter, its members and one merged timeline."""
     with Session(_engine()) as session:
         data = matter_dict(session, matter_view(session, key))
+        sponsors = sponsors_of_keys(session, [member["key"] for member in data["members"]])
+        for member in data["members"]:
+            member["sponsors"] = [{"key": m.key, "name": m.name, "role": m.role, "label": m.label}
+                                  for m in sponsors.get(member["key"], [])]
         if timeline:
             write_timeline(session, key, timeline)
     if as_json:
@@ -102,6 +107,11 @@ def matter_show(key: Annotated[str, typer.Argument(help="A matter key.")], as_js
         for link in member["links"]:
             lines.append(f"  {'':15} {'':26} {link_said(link)} ({link['reason']}; "
                          f"{link['review_state'] or 'no review'})")
+    if sponsors:  # who carried the same text where
+        lines += ["", "Sponsors side by side"]
+        lines += [f"  {member['key']:26} " + "; ".join(
+            f"{s['label']}{'' if s['role'] == 'sponsor' else ' (co)'}" for s in member["sponsors"])
+                  for member in data["members"] if member["sponsors"]]
     lines += ["", f"Timeline ({len(data['timeline'])} events)"]
     for event in data["timeline"]:
         star = "★" if event["significance"] == "major" else " "
