@@ -1,7 +1,7 @@
 """people: legislators, judges and parties, their identifiers and their cases
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-30 11:50:53.590361
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 import sqlmodel  # autogenerate writes sqlmodel.sql.sqltypes.AutoString (alembic#1647)
 
 
-revision: str = '0015'
-down_revision: str | None = '0014'
+revision: str = '0018'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
