@@ -33,6 +33,9 @@ class TrackerSpider(scrapy.Spider):
     # {key: identifiers} of the stored cases of ``known_kind``: what a refresh asks the upstream
     # about in one batched query (CourtListener's docket ids) rather than case by case.
     known_identifiers: dict[str, dict] = {}
+    # {key: {role: how many}}: the people stored on those cases, so that a refresh asks for a
+    # list of them (Congress.gov's cosponsors) only when the upstream's count differs.
+    known_people: dict[str, dict[str, int]] = {}
     request_budget: int | None = None  # what is left of today's daily_request_budget, if any
     validators: Validators = {}  # {url: (etag, last_modified)} saved after the last full read
 

@@ -20,7 +20,8 @@ Notes:
       (more pages than ``pages``) are the unlisted watched bills read one by one. A bare-date
       ``updateDate`` cannot tell the hour, so it counts as changed all that day.
     - Sponsors come with the detail (bioguide id, party, state); cosponsors cost one request
-      (``/cosponsors``, 250 a page), made only for a changed bill that has any. A cosponsor who
+      (``/cosponsors``, 250 a page), made only for a changed bill whose cosponsor count is not
+      the number stored. A cosponsor who
       withdrew is left out. A bill read without its cosponsors keeps those stored before.
 History:
     - 2026-11-28: first version (issue #4).
@@ -113,6 +114,7 @@ def ordinal(number: int) -> str:
 
 class CongressSpider(TrackerSpider):
     name = "congress"
+    known_kind = Kind.FEDERAL_BILL  # its stored cosponsor counts (known_people)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -292,8 +294,9 @@ class CongressSpider(TrackerSpider):
         yield from self.with_cosponsors(case, response.meta.get("cosponsors"))
 
     def with_cosponsors(self, case: CaseItem, count: int | None):
-        """The case, or first a request for its cosponsors when it has any (a changed bill only)."""
-        if not count:
+        """The case, or first a request for its cosponsors when it has any (a changed bill only)
+        and their number is not the one stored: the request is skipped when nobody joined or left."""
+        if not count or self.known_people.get(case.key, {}).get("cosponsor") == count:
             yield case
             return
         ids = case.identifiers

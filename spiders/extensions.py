@@ -11,13 +11,14 @@ lost. What a spider may tell the extension is declared on ``TrackerSpider`` (spi
 """
 
 import logging
+from collections import defaultdict
 from datetime import UTC, datetime, time
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.asyncio import run_in_thread
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import func, select
+from sqlmodel import Session, col
 
 from spiders.base import TrackerSpider
 from spiders.pipelines import STORE_ERRORS
@@ -26,6 +27,7 @@ from tracker.db import open_store
 from tracker.errors import TrackerError
 from tracker.intake import COUNTS
 from tracker.models.cases import Case
+from tracker.models.people import CasePerson
 from tracker.runs import (
     FAILED,
     OK,
@@ -96,6 +98,12 @@ class RunRecorder:
             if spider.known_kind is not None:
                 spider.known_identifiers = dict(session.execute(
                     select(Case.key, Case.identifiers).where(Case.kind == spider.known_kind.value)).all())
+                spider.known_people = defaultdict(dict)
+                for key, role, count in session.execute(
+                        select(Case.key, CasePerson.role, func.count())
+                        .join(CasePerson, col(CasePerson.case_id) == col(Case.id))
+                        .where(Case.kind == spider.known_kind.value).group_by(Case.key, CasePerson.role)):
+                    spider.known_people[key][role] = count
         if spider.daily_request_budget is not None:
             midnight = datetime.combine(now.date(), time(), tzinfo=UTC)
             used = requests_since(self.engine, spider.name, midnight)
