@@ -121,9 +121,11 @@ def test_a_refused_key_fails_the_run_with_the_reason(upstream, tmp_path):
 
 
 def test_sponsorships_with_a_person_carry_its_id_and_those_without_keep_only_the_name(spider):
-    """Illinois HB 4875 (103rd) as Open States gives it with include=sponsorships."""
-    request = spider.request(f"{BASE}/bills/il/103rd/HB%204875?include=sponsorships", spider.parse_bill)
-    (case,) = list(spider.parse_bill(respond(request, "bill-il-hb4875.json")))
+    """Illinois HB 4875 (103rd) as Open States gives it with include=sponsorships, in the one
+    search that brings a state's watched bills."""
+    request = spider.request(f"{BASE}/bills?jurisdiction=il&session=103rd", spider.parse_watched)
+    (case,) = [item for item in spider.parse_watched(respond(request, "watched-il.json"))
+               if item.identifiers["bill"] == "HB 4875"]
     assert "include=sponsorships" in spider.search_url("x", 1)  # no extra request: the same search
     chief, didech, williams, edly_allen = case.people
     assert (chief.role, chief.name, chief.identifiers, chief.party, chief.seat) == (
@@ -135,9 +137,8 @@ def test_sponsorships_with_a_person_carry_its_id_and_those_without_keep_only_the
 
 
 def test_a_committee_sponsor_is_kept_by_name_and_a_bill_without_sponsorships_says_nothing(spider):
-    request = spider.request(f"{BASE}/bills/ky/2026RS/HB%20512", spider.parse_bill)
-    (copy,) = list(spider.parse_bill(respond(request, "bill-ky-hb512-copy.json")))
+    (copy,) = list(spider.case(json.loads((FOLDER / "bill-ky-hb512-copy.json").read_text())))
     (judiciary,) = copy.people
     assert (judiciary.name, judiciary.identifiers, judiciary.detail) == ("Judiciary", {}, "organization")
-    (unlike,) = list(spider.parse_bill(respond(request, "bill-ga-sb77-unlike.json")))
+    (unlike,) = list(spider.case(json.loads((FOLDER / "bill-ga-sb77-unlike.json").read_text())))
     assert unlike.people is None  # not included: the sponsors stored before are kept
