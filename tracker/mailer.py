@@ -3,8 +3,9 @@
 Queueing renders each due subscriber's digest (or a confirmation) into an ``outbox`` row with a
 Message-ID made once, in one transaction; the row's ``span`` (the approval numbers it covers)
 makes queueing the same digest again a no-op (unless it failed: then it is queued again).
-Sending holds a lock (``tracker.locks``), so one sender runs at a time; it claims a row, sends
-it, and records the server's answer:
+Each sender holds a lease and claims rows in small batches (``tracker.claims``): on PostgreSQL
+several run at once and never take the same row, on SQLite one runs at a time. It sends each row
+over its own connection and records the server's answer:
 
 - 250: the row is sent and, for a digest, the subscriber's cursor moves to what it covered;
 - 4xx or a dropped connection: retried with backoff, then left for the next run;
@@ -12,18 +13,18 @@ it, and records the server's answer:
 - a row that cannot be made into a message fails with the reason, and the batch goes on;
 - the server cannot be reached at all: the run stops with that said; every row waits.
 
-A sender killed mid-batch leaves at most one row ``sending``; the next run (holding the lock,
-so that sender is gone) puts it back. Only a kill after the server's 250 and before the row was
-marked can send a mail twice, and then with the same Message-ID: SMTP cannot close that window.
-The sender asks before each mail whether its lock is
-still held, and stops if not: a sender started since would put back the row this one had claimed
-and send it again.
+A sender killed mid-batch leaves its claimed rows ``sending``; the next sender to start or to run
+out of rows sees that sender's lease gone and puts them back. Only a kill after the server's 250
+and before the row was marked can send a mail twice, and then with the same Message-ID: SMTP
+cannot close that window. The sender asks before each mail whether its lease is still held, and
+stops if not: another sender may have put back the rows this one had claimed and be sending them.
 """
 
 import email.policy
 import secrets
 import smtplib
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,10 +37,11 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from tracker.claims import CLAIM_BATCH, SENDER_LOCK, claim, put_back, put_back_orphans, sender_lease
 from tracker.config import Settings
 from tracker.db import chunks, write_session
 from tracker.digest import Mail, build_digests, render_confirmation, render_digest
-from tracker.locks import LockHeld, try_acquire
+from tracker.locks import LockHeld
 from tracker.models.subscribers import (
     ACTIVE,
     CANCELLED,
@@ -64,7 +66,6 @@ FAREWELL = "farewell"  # says an unsubscribe by mail was done: the one mail to a
 # How long since the last digest before a subscriber is due another.
 DUE_AFTER = {Frequency.IMMEDIATE: timedelta(0), Frequency.DAILY: timedelta(hours=20),
              Frequency.WEEKLY: timedelta(days=6)}
-SENDER_LOCK = "sender"
 QUEUE_BATCH = 200
 
 
@@ -203,7 +204,8 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
             on_event: Callable[[str, "Claimed"], None] | None = None,
             should_stop: Callable[[], bool] = lambda: False,
             sleep: Callable[[float], None] = time.sleep, only: int | None = None) -> DeliveryReport:
-    """Send what the outbox holds, oldest first, over one connection. Each mail goes to the
+    """Send what the outbox holds, oldest first, over one connection of this sender's own (other
+    senders may run beside it on PostgreSQL, each with its own claims). Each mail goes to the
     subscriber's stored address, whatever its ``To`` says; one that cannot be built fails with
     the reason, and the batch goes on.
 
@@ -211,28 +213,33 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
     :param on_event: told ``sending`` before each mail and ``accepted`` when the server took it
         (before that is recorded), for progress
     :param should_stop: asked before each mail; SIGTERM sets it, so the mail in flight finishes
-    :raises MailError: when the SMTP server cannot be reached, another sender holds the lock, or
-        the lock was lost mid-batch (in each case every unsent mail waits)
+    :raises MailError: when the SMTP server cannot be reached, another sender holds the lock (on
+        SQLite), or the lease was lost mid-batch (in each case every unsent mail waits)
     """
     target = SmtpTarget.parse(settings.smtp_url.get_secret_value())
     sender = parseaddr(settings.mail_from)[1]
     report = DeliveryReport()
     client: smtplib.SMTP | None = None
     try:
-        lease = try_acquire(engine, SENDER_LOCK)
+        lease = sender_lease(engine)
     except LockHeld as held:
         raise MailError(f"another `tracker digest send` is running; try again when it ends ({held})") \
             from None
+    claimed: deque[Claimed] = deque()
     with lease:
-        with write_session(engine) as session:  # a sender that died left these; it is gone
-            session.execute(update(OUTBOX).where(OUTBOX.c.state == SENDING).values(state=PENDING))
+        put_back_orphans(engine, lease)
         try:
             while not should_stop():
-                if not lease.held():  # another sender may have it now: its rows are not ours
-                    raise MailError(f"lost the sender lock: {lease.lost}; stopped after {report.sent} "
-                                    "sent, every unsent mail waits for the next run")
-                if (row := _claim(engine, clock(), only)) is None:
+                if not lease.held():  # another sender may have put back our rows and be sending them
+                    raise MailError(f"lost the {SENDER_LOCK} lock: {lease.lost}; stopped after "
+                                    f"{report.sent} sent, every unsent mail waits for the next run")
+                if not claimed:
+                    claimed.extend(_claim(engine, lease, clock(), only))
+                if not claimed and only is None and put_back_orphans(engine, lease):
+                    continue  # a sender died: its rows are ours to send now
+                if not claimed:
                     break
+                row = claimed.popleft()
                 if (row.subscriber_state not in (ACTIVE, UNCONFIRMED) and row.purpose != FAREWELL) or (
                         row.purpose == DIGEST and row.subscriber_state != ACTIVE):
                     _finish(engine, row, CANCELLED, clock())
@@ -275,6 +282,7 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
                 report.sent += 1
         finally:
             close(client)
+            put_back(engine, lease, [row.id for row in claimed])
     return report
 
 
@@ -292,26 +300,15 @@ class Claimed:
     text: str
     html: str
     headers: dict[str, str]
-    attempts: int
+    attempts: int  # this one included
     subscriber_state: str
     subscriber_email: str  # the envelope recipient: the stored address, never parsed from To
+    claimed_by: str  # the sender's lease
 
 
-def _claim(engine: Engine, now: datetime, only: int | None = None) -> Claimed | None:
-    query = (select(OUTBOX, SUBSCRIBERS.c.state.label("subscriber_state"),
-                    SUBSCRIBERS.c.email.label("subscriber_email"))
-             .join(SUBSCRIBERS, SUBSCRIBERS.c.id == OUTBOX.c.subscriber_id)
-             .where(OUTBOX.c.state == PENDING, OUTBOX.c.next_attempt_at <= now))
-    if only is not None:
-        query = query.where(OUTBOX.c.id == only)
-    with write_session(engine) as session:
-        row = session.execute(query.order_by(OUTBOX.c.id).limit(1)).mappings().first()
-        if row is None:
-            return None
-        session.execute(update(OUTBOX).where(OUTBOX.c.id == row["id"]).values(
-            state=SENDING, claimed_at=now, attempts=OUTBOX.c.attempts + 1))
-        return Claimed(**{name: row[name] for name in Claimed.__dataclass_fields__
-                          if name != "attempts"}, attempts=row["attempts"] + 1)
+def _claim(engine: Engine, lease, now: datetime, only: int | None) -> list[Claimed]:
+    return [Claimed(**{name: row[name] for name in Claimed.__dataclass_fields__})
+            for row in claim(engine, lease, now, size=1 if only is not None else CLAIM_BATCH, only=only)]
 
 
 def _finish(engine: Engine, row: Claimed, state: str, now: datetime, **values) -> None:

@@ -172,6 +172,9 @@ def digest_send(
         help="Only subscribers of this frequency (default: everyone who is due).")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Say who would get a digest; queue and send nothing.")] = False,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="Sender processes at once, each on its own SMTP connection "
+                            "(PostgreSQL only).")] = 1,
 ) -> None:
     """Queue the digests of everyone who is due, then send what the outbox holds."""
     from tracker.digest import build_digests
@@ -189,8 +192,12 @@ def digest_send(
         sys.stderr.write(f"{sum(1 for d in digests if d.items)} of {len(digests)} due subscribers "
                          "would get a digest (dry run: nothing queued or sent)\n")
         return
+    if workers > 1:
+        from tracker.senders import check_workers, deliver_with_workers
+
+        check_workers(engine, workers)  # before anything is queued
     queued = queue_digests(engine, settings, now=_now(), frequency=frequency)
-    report = deliver(engine, settings, clock=_now)
+    report = deliver_with_workers(engine, workers) if workers > 1 else deliver(engine, settings, clock=_now)
     sys.stderr.write(
         f"digests: {queued.queued} queued, {queued.empty} with nothing new"
         + (f", {queued.waiting} waiting on an earlier one" if queued.waiting else "")

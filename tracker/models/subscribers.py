@@ -65,6 +65,7 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime
     created_at: datetime
     claimed_at: datetime | None = None
+    claimed_by: str | None = Field(default=None, description="The lease of the sender sending it")
     sent_at: datetime | None = None
     smtp_code: int | None = None
     last_error: str | None = None

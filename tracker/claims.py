@@ -1,0 +1,101 @@
+"""Which sender sends which outbox row, so several senders on PostgreSQL never send one twice.
+
+Each sender holds a lease (``tracker.locks``) for as long as it runs, and claims pending rows in
+small batches: one transaction picks the oldest due rows with ``FOR UPDATE SKIP LOCKED`` (a row
+another sender is claiming at that moment is passed over, not waited for) and marks them
+``sending``, ``claimed_by`` the sender's lease. A row is claimed only when its subscriber has no
+older row still pending or sending, so one subscriber's mails go out in the order they were
+queued whichever sender takes them.
+
+A sender that dies leaves its claimed rows ``sending``; its lease ended with it, so any sender
+that starts, or runs out of rows, puts back the rows whose claimer no longer holds its lease.
+A sender that stops puts back what it claimed and did not try.
+
+SQLite has one writer: there the lease is the one ``sender`` lock, so a second sender is told
+another is running, and every row found ``sending`` was left by a sender that is gone.
+"""
+
+import secrets
+
+from sqlalchemy import Engine, and_, exists, or_, select, update
+
+from tracker.db import write_session
+from tracker.locks import Lease, holder, try_acquire
+from tracker.models.subscribers import PENDING, SENDING, OutboxMessage, Subscriber
+
+SENDER_LOCK = "sender"
+CLAIM_BATCH = 20  # rows a sender claims at once: few enough that a dead sender delays little
+
+OUTBOX = OutboxMessage.__table__
+SUBSCRIBERS = Subscriber.__table__
+
+
+def parallel(engine: Engine) -> bool:
+    """Whether several senders may run at once on this store (PostgreSQL, not SQLite)."""
+    return engine.dialect.name == "postgresql"
+
+
+def sender_lease(engine: Engine) -> Lease:
+    """This sender's lease: its own on PostgreSQL, the one ``sender`` lock on SQLite.
+
+    :raises LockHeld: on SQLite, when another sender is running
+    """
+    if parallel(engine):
+        return try_acquire(engine, f"{SENDER_LOCK} {secrets.token_hex(6)}")
+    return try_acquire(engine, SENDER_LOCK)
+
+
+def put_back_orphans(engine: Engine, lease: Lease) -> int:
+    """Put back to pending the rows left ``sending`` by senders that are gone; how many."""
+    orphaned = OUTBOX.c.state == SENDING  # on SQLite, by a sender that held this lock before
+    if parallel(engine):
+        orphaned = and_(orphaned, OUTBOX.c.claimed_by.is_distinct_from(lease.name))
+        with engine.connect() as connection:
+            claimers = set(connection.execute(select(OUTBOX.c.claimed_by).where(orphaned)
+                                              .distinct()).scalars())
+        gone = [name for name in claimers if name is None or holder(engine, name) is None]
+        if not gone:
+            return 0
+        named = [name for name in gone if name is not None]
+        orphaned = and_(orphaned, or_(OUTBOX.c.claimed_by.in_(named), *(
+            [OUTBOX.c.claimed_by.is_(None)] if None in gone else [])))
+    with write_session(engine) as session:
+        return session.execute(update(OUTBOX).where(orphaned).values(
+            state=PENDING, claimed_by=None)).rowcount
+
+
+def put_back(engine: Engine, lease: Lease, ids: list[int]) -> None:
+    """Put back rows this sender claimed and did not try (it is stopping)."""
+    if ids:
+        with write_session(engine) as session:
+            session.execute(update(OUTBOX).where(
+                OUTBOX.c.id.in_(ids), OUTBOX.c.state == SENDING, OUTBOX.c.claimed_by == lease.name
+            ).values(state=PENDING, claimed_by=None))
+
+
+def claim(engine: Engine, lease: Lease, now, *, size: int = CLAIM_BATCH, only: int | None = None) -> list:
+    """Claim up to ``size`` due rows, oldest first: each row's columns with its subscriber's
+    ``subscriber_state`` and ``subscriber_email``, ``attempts`` counting this one.
+
+    :param only: this row and no other (a sign-up's own confirmation)
+    """
+    due = select(OUTBOX.c.id).where(OUTBOX.c.state == PENDING, OUTBOX.c.next_attempt_at <= now)
+    if only is not None:
+        due = due.where(OUTBOX.c.id == only)
+    else:
+        earlier = OUTBOX.alias("earlier")
+        due = due.where(~exists().where(earlier.c.subscriber_id == OUTBOX.c.subscriber_id,
+                                        earlier.c.id < OUTBOX.c.id,
+                                        earlier.c.state.in_([PENDING, SENDING])))
+    due = due.order_by(OUTBOX.c.id).limit(size).with_for_update(skip_locked=True, of=OUTBOX)
+    with write_session(engine) as session:
+        ids = list(session.execute(due).scalars())
+        if not ids:
+            return []
+        session.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids)).values(
+            state=SENDING, claimed_at=now, claimed_by=lease.name, attempts=OUTBOX.c.attempts + 1))
+        return list(session.execute(
+            select(OUTBOX, SUBSCRIBERS.c.state.label("subscriber_state"),
+                   SUBSCRIBERS.c.email.label("subscriber_email"))
+            .join(SUBSCRIBERS, SUBSCRIBERS.c.id == OUTBOX.c.subscriber_id)
+            .where(OUTBOX.c.id.in_(ids)).order_by(OUTBOX.c.id)).mappings())
