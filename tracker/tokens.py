@@ -50,7 +50,9 @@ def check_key(key: str, where: str) -> str:
 
 
 def secret_key(settings: Settings, key_file: Path | None = None) -> str:
-    """The secret: ``TRACKER_SECRET_KEY``, else the key file, made on first use.
+    """The secret: ``TRACKER_SECRET_KEY``; else, on PostgreSQL, the one kept in the database for
+    every host (``tracker.shared_state``; seeded from this host's key file if it has one); else
+    the key file, made on first use.
 
     The file is written whole before it has its name (a temporary file, fsync, then a hard link,
     which fails if another process got there first), so no reader ever sees it empty or half
@@ -61,6 +63,14 @@ def secret_key(settings: Settings, key_file: Path | None = None) -> str:
     if settings.secret_key is not None and settings.secret_key.get_secret_value():
         return check_key(settings.secret_key.get_secret_value(), "TRACKER_SECRET_KEY")
     path = key_file or data_dir() / "secret_key"
+    if not settings.database_url.startswith("sqlite"):
+        from tracker.shared_state import shared_secret
+
+        def first() -> str:
+            return path.read_text().strip() if path.is_file() else secrets.token_urlsafe(48)
+
+        return check_key(shared_secret(settings.database_url, "secret_key", first),
+                         "the secret key in the database's shared_secrets table")
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_new_key(path)

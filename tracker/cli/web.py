@@ -15,14 +15,22 @@ staff_app = typer.Typer(help="Staff accounts for the web pages.", no_args_is_hel
 def web_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="Worker processes; they share logins, limits and the secret through "
+                            "the database.")] = 1,
 ) -> None:
     """Serve the web app (sign-up, unsubscribe, cases, feeds, staff review) with uvicorn."""
     import uvicorn
 
     from tracker.web import create_app
 
-    uvicorn.run(create_app(load_settings()), host=host, port=port, proxy_headers=True,
-                server_header=False)
+    settings = load_settings()
+    app = create_app(settings)  # made here too, so a bad setting is said once, before any worker starts
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
+        return
+    uvicorn.run("tracker.web:app_from_settings", factory=True, workers=workers, host=host, port=port,
+                proxy_headers=True, server_header=False)
 
 
 def _password(password_stdin: bool) -> str:

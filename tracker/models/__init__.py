@@ -11,7 +11,7 @@ from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
 AREAS = ("cases", "review", "matters", "subscribers", "runs", "staff", "limits", "calendar", "rulings",
-         "mailops", "people")
+         "mailops", "people", "shared")
 
 # Stable constraint names, so Alembic's batch mode on SQLite and PostgreSQL agree. Set here,
 # before any area module defines a table.

@@ -21,7 +21,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Route
 
-from tracker.config import Settings
+from tracker.config import Settings, load_settings
 from tracker.consent import SUPPRESSION_KEYS
 from tracker.db import open_store
 from tracker.staff import prepare
@@ -76,3 +76,8 @@ def create_app(settings: Settings) -> Starlette:
     app.state.hooks = hooks.drainer_for(app)
     prepare()  # the dummy hash unknown names are checked against, made once
     return app
+
+
+def app_from_settings() -> Starlette:
+    """The app from the environment's settings: what each of ``tracker web --workers N`` runs."""
+    return create_app(load_settings())
