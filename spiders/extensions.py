@@ -110,7 +110,8 @@ class RunRecorder:
             spider.request_budget = max(0, spider.daily_request_budget - used)
         spider.validators = load_validators(self.engine, spider.name)
         self.started = now
-        self.run_id = begin_run(self.engine, spider.name, now=now, since=spider.since)
+        self.run_id = begin_run(self.engine, spider.name, now=now, since=spider.since,
+                                scrapyd_job=getattr(spider, "_job", None))  # Scrapyd's -a _job=
 
     async def spider_closed(self, spider: TrackerSpider, reason: str) -> None:
         logging.getLogger().removeHandler(self.errors)

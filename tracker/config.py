@@ -202,6 +202,9 @@ class Settings(BaseSettings):
     standby_poll: float = Field(
         5.0, gt=0, description="Seconds between a standing-by scheduler's tries to take over"
     )
+    scrapyd_url: str | None = Field(
+        None, description="Scheduled crawls run on this Scrapyd (http://crawler:6800); unset: here"
+    )
     crawl_timeout: float = Field(
         3600.0, gt=0, description="Seconds a scheduled crawl may run before it is stopped"
     )

@@ -3,11 +3,12 @@ can be grouped per defendant whatever entity a complaint named."""
 
 import re
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
-PARTIES_FILE = Path(__file__).resolve().parent / "data" / "parties.yaml"
+PARTIES_FILE = resources.files("tracker.data") / "parties.yaml"  # readable from a zipped egg too
 # ", Inc." / " LLC" / " Corp." / " et al." at the end of a name
 SUFFIX = re.compile(r"[,\s]+(inc|llc|l\.l\.c|lp|l\.p|ltd|limited|corp|corporation|co|pbc|gmbh|plc|"
                     r"opco|et al|and others)\.?$", re.IGNORECASE)

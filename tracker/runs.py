@@ -48,9 +48,10 @@ class PartOutcome:
     requests: int = 0
 
 
-def begin_run(engine: Engine, source: str, *, now: datetime, since: datetime | None) -> int:
+def begin_run(engine: Engine, source: str, *, now: datetime, since: datetime | None,
+              scrapyd_job: str | None = None) -> int:
     with write_session(engine) as session:
-        run = SourceRun(source=source, started_at=now, since=since)
+        run = SourceRun(source=source, started_at=now, since=since, scrapyd_job=scrapyd_job)
         session.add(run)
         session.flush()
         return run.id

@@ -79,8 +79,14 @@ def crawl_job(source: str) -> str:
     if wait:
         record_wait(engine, source, wait, now=datetime.now(UTC))
         raise NotDone(WAITING, wait)
-    run = crawl_source(engine, source, timeout=settings.crawl_timeout,
-                       stop=Stop("the scheduler shut down", grace=15, asked=STOP))
+    if settings.scrapyd_url:
+        from tracker.scrapyd import crawl_on_scrapyd
+
+        run = crawl_on_scrapyd(engine, settings.scrapyd_url, source, timeout=settings.crawl_timeout,
+                               stop=STOP)
+    else:
+        run = crawl_source(engine, source, timeout=settings.crawl_timeout,
+                           stop=Stop("the scheduler shut down", grace=15, asked=STOP))
     if run.state == FAILED:
         raise RuntimeError(run.last_error or run.finish_reason or "failed")
     if run.state == SKIPPED:

@@ -9,6 +9,7 @@ nothing and a later crawl simply extends the history.
 """
 
 from datetime import date, time
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from tracker.errors import ConfigError, InvalidRecord
 from tracker.records import CuratedDate, CuratedRecord, EventRecord, check_record, is_web_url
 from tracker.vocab import DateKind, Kind
 
-WATCHLIST_FILE = Path(__file__).resolve().parent / "data" / "watchlist.yaml"
+# Through importlib.resources, so it reads from a zipped egg too (crawls on Scrapyd).
+WATCHLIST_FILE = resources.files("tracker.data") / "watchlist.yaml"
 SOURCE = "watchlist"
 SHIPPED_CONFIDENCE = {"high", "medium"}
 

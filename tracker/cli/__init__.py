@@ -75,6 +75,7 @@ def _add_staff_commands() -> None:
     from tracker.cli.pictures import map_command
     from tracker.cli.review import note_command, review_app, stance_command, tag_command
     from tracker.cli.scheduler import scheduler_app
+    from tracker.cli.scrapyd import scrapyd_app
     from tracker.cli.web import staff_app, web_command
 
     if any(group.name == "review" for group in app.registered_groups):
@@ -83,6 +84,7 @@ def _add_staff_commands() -> None:
     app.command("matters")(matters_command)
     app.command("map")(map_command)
     app.add_typer(scheduler_app, name="scheduler")
+    app.add_typer(scrapyd_app, name="scrapyd")
     app.add_typer(staff_app, name="staff")
     app.command("web")(web_command)
     app.add_typer(subscribers_app, name="subscribers")

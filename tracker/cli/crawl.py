@@ -198,7 +198,8 @@ def sources(
         run, success, failure = row["last_run"], row["last_success"], row["last_failure"]
         table.add_row(
             row["source"], f"{row['interval_hours']:g} h",
-            f"{run['started_at']} {run['state']}" if run else "never",
+            (f"{run['started_at']} {run['state']}" + (f" (Scrapyd job {run['scrapyd_job']})"
+                                                      if run["scrapyd_job"] else "")) if run else "never",
             success["started_at"] if success else "never",
             f"{failure['started_at']} {failure['reason'] or ''}".strip() if failure else "",
             row["health"])
@@ -216,5 +217,6 @@ def _run_dict(run) -> dict[str, Any] | None:
         "requests": run.requests, "items": run.items, "dropped": run.dropped, "errors": run.errors,
         "cases_new": run.cases_new, "cases_updated": run.cases_updated,
         "events_added": run.events_added, "changes_added": run.changes_added,
+        "scrapyd_job": run.scrapyd_job,
     }
 

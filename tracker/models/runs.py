@@ -27,6 +27,7 @@ class SourceRun(SQLModel, table=True):
     events_added: int = 0
     changes_added: int = 0
     last_error: str | None = None
+    scrapyd_job: str | None = Field(default=None, description="The Scrapyd job that ran it, if one did")
 
 
 class FetchValidator(SQLModel, table=True):
