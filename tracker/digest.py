@@ -16,6 +16,7 @@ short "Correction" line.
 """
 
 import re
+import secrets
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 from sqlalchemy import select
 from sqlmodel import Session, col
 
@@ -283,23 +285,66 @@ def _render(name: str, settings: Settings, **context) -> tuple[str, str, str]:
 
 
 def render_digest(digest: Digest, settings: Settings, tokens: Tokens) -> Mail:
-    subscriber = digest.subscriber
-    base = settings.base_url.rstrip("/")
-    unsubscribe = f"{base}/unsubscribe/{tokens.make(UNSUBSCRIBE, subscriber.id)}"
-    preferences = f"{base}/preferences/{tokens.make(PREFERENCES, subscriber.id)}"
-    calendar = f"{base}/calendar/subscribers/{tokens.make(CALENDAR, subscriber.id)}.ics"
-    subject, text, html = _render(
-        "digest", settings, digest=digest, groups=digest.groups(), subscriber=subscriber,
-        count=len(digest.items), first=digest.items[0] if digest.items else None,
-        unsubscribe_url=unsubscribe, preferences_url=preferences, calendar_url=calendar,
-        mail_name=MAIL_NAMES[Frequency(subscriber.frequency)],
-        state_map=digest_map(base, subscriber.kinds or [], {item.case.kind for item in digest.items}))
-    address = unsubscribe_address(settings, subscriber.id) or _mailbox(settings.mail_from)
-    headers = {
-        "List-Unsubscribe": f"<{unsubscribe}>, <mailto:{address}?subject=unsubscribe>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
-    return Mail(subject, text, html, headers)
+    return DigestRenderer(settings, tokens).render(digest)
+
+
+class DigestRenderer:
+    """Renders each distinct digest once: subscribers whose filters give the same changes (for
+    the same reasons, at the same frequency, with the same map and dates ahead) share one
+    rendered body, into which only their own address and links are put.
+
+    The body is rendered with placeholders (holding a random nonce, so no scraped title can
+    contain one) where the address and the three tokens go; each mail is that body with the
+    placeholders replaced, HTML-escaped in the HTML part. At most ``KEPT`` bodies are kept.
+    """
+
+    KEPT = 1000
+
+    def __init__(self, settings: Settings, tokens: Tokens):
+        self.settings, self.tokens = settings, tokens
+        self.base = settings.base_url.rstrip("/")
+        nonce = secrets.token_hex(8)
+        self.address = f"subscriber-{nonce}@example.invalid"
+        self.links = {purpose: f"{purpose}-{nonce}" for purpose in (UNSUBSCRIBE, PREFERENCES, CALENDAR)}
+        self.bodies: dict[tuple, tuple[str, str, str]] = {}
+
+    def _body(self, digest: Digest) -> tuple[str, str, str]:
+        subscriber = digest.subscriber
+        kinds = sorted(subscriber.kinds or [])
+        key = (subscriber.frequency, tuple(kinds),
+               tuple((item.change.id, tuple(item.matched)) for item in digest.items),
+               tuple(sorted(digest.outcomes.items())),
+               tuple((date_ahead.id, case.id) for date_ahead, case in digest.coming))
+        if key not in self.bodies:
+            if len(self.bodies) >= self.KEPT:
+                self.bodies.clear()
+            stand_in = Subscriber(email=self.address, frequency=subscriber.frequency, kinds=kinds,
+                                  created_at=subscriber.created_at)
+            self.bodies[key] = _render(
+                "digest", self.settings, digest=digest, groups=digest.groups(), subscriber=stand_in,
+                count=len(digest.items), first=digest.items[0] if digest.items else None,
+                unsubscribe_url=f"{self.base}/unsubscribe/{self.links[UNSUBSCRIBE]}",
+                preferences_url=f"{self.base}/preferences/{self.links[PREFERENCES]}",
+                calendar_url=f"{self.base}/calendar/subscribers/{self.links[CALENDAR]}.ics",
+                mail_name=MAIL_NAMES[Frequency(subscriber.frequency)],
+                state_map=digest_map(self.base, kinds, {item.case.kind for item in digest.items}))
+        return self.bodies[key]
+
+    def render(self, digest: Digest) -> Mail:
+        subscriber = digest.subscriber
+        subject, text, html = self._body(digest)
+        own = {purpose: self.tokens.make(purpose, subscriber.id) for purpose in self.links}
+        for purpose, placeholder in self.links.items():  # tokens are URL-safe: alike in both parts
+            text, html = text.replace(placeholder, own[purpose]), html.replace(placeholder, own[purpose])
+        text = text.replace(self.address, subscriber.email)
+        html = html.replace(self.address, str(escape(subscriber.email)))
+        unsubscribe = f"{self.base}/unsubscribe/{own[UNSUBSCRIBE]}"
+        address = unsubscribe_address(self.settings, subscriber.id) or _mailbox(self.settings.mail_from)
+        headers = {
+            "List-Unsubscribe": f"<{unsubscribe}>, <mailto:{address}?subject=unsubscribe>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+        return Mail(subject, text, html, headers)
 
 
 def render_confirmation(subscriber: Subscriber, settings: Settings, tokens: Tokens) -> Mail:

@@ -40,7 +40,7 @@ from sqlmodel import Session, col
 from tracker.claims import CLAIM_BATCH, SENDER_LOCK, claim, put_back, put_back_orphans, sender_lease
 from tracker.config import Settings
 from tracker.db import chunks, write_session
-from tracker.digest import Mail, build_digests, render_confirmation, render_digest
+from tracker.digest import DigestRenderer, Mail, build_digests, render_confirmation
 from tracker.locks import LockHeld
 from tracker.models.subscribers import (
     ACTIVE,
@@ -142,7 +142,7 @@ def queue_digests(engine: Engine, settings: Settings, *, now: datetime,
                   frequency: Frequency | None = None) -> QueueReport:
     """Render and queue the digest of every confirmed subscriber who is due and has news."""
     report = QueueReport()
-    tokens = Tokens(secret_key(settings))
+    renderer = DigestRenderer(settings, Tokens(secret_key(settings)))  # one body per distinct digest
     with Session(engine) as session:
         unsent = set(session.exec(select(OutboxMessage.subscriber_id).where(
             OutboxMessage.purpose == DIGEST,
@@ -159,8 +159,8 @@ def queue_digests(engine: Engine, settings: Settings, *, now: datetime,
                 report.empty += 1
                 continue
             span = f"{digest.subscriber.cursor}-{digest.up_to}"
-            rows.append(_row(settings, digest.subscriber, DIGEST, span,
-                             render_digest(digest, settings, tokens), now, digest.up_to))
+            rows.append(_row(settings, digest.subscriber, DIGEST, span, renderer.render(digest), now,
+                             digest.up_to))
         with write_session(engine) as session:
             report.queued += len(_insert_new(session, rows))
     return report
