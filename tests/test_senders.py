@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from tracker.claims import claim, sender_lease
+from tracker.claims import claim, start_sender
 from tracker.db import ensure_schema, make_engine
 from tracker.mailer import OUTBOX, queue_confirmation, queue_digests
 from tracker.models.review import Change
@@ -119,7 +119,8 @@ def test_workers_send_in_parallel_on_postgresql_and_are_refused_on_sqlite(queued
 
 def test_a_subscribers_later_mail_waits_while_another_sender_holds_their_earlier_one(queued):
     engine, _ = queued
-    with sender_lease(engine) as first, sender_lease(engine) as second:
+    first, second = start_sender(engine), start_sender(engine)
+    with first.lease, second.lease:
         (digest,) = claim(engine, first, now(), size=1)  # reader0's digest, being sent
         rest = claim(engine, second, now(), size=READERS + TWICE)
     assert digest["to_address"] == "reader0@example.org"

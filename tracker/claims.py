@@ -3,9 +3,9 @@
 Each sender holds a lease (``tracker.locks``) for as long as it runs, and claims pending rows in
 small batches: one transaction picks the oldest due rows with ``FOR UPDATE SKIP LOCKED`` (a row
 another sender is claiming at that moment is passed over, not waited for) and marks them
-``sending``, ``claimed_by`` the sender's lease. A row is claimed only when its subscriber has no
-older row still pending or sending, so one subscriber's mails go out in the order they were
-queued whichever sender takes them.
+``sending``, ``claimed_by`` the sender's own name (on PostgreSQL, its lease's). A row is claimed
+only when its subscriber has no older row still pending or sending, so one subscriber's mails go
+out in the order they were queued whichever sender takes them.
 
 A sender that dies leaves its claimed rows ``sending``; its lease ended with it, so any sender
 that starts, or runs out of rows, puts back the rows whose claimer no longer holds its lease.
@@ -16,6 +16,7 @@ another is running, and every row found ``sending`` was left by a sender that is
 """
 
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, and_, exists, or_, select, update
 
@@ -35,21 +36,31 @@ def parallel(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def sender_lease(engine: Engine) -> Lease:
-    """This sender's lease: its own on PostgreSQL, the one ``sender`` lock on SQLite.
+@dataclass
+class Sender:
+    """A running sender: its lease, and the name its claimed rows carry (its own, so it never
+    puts back rows another sender claimed, even after losing its lease)."""
+
+    lease: Lease
+    name: str
+
+
+def start_sender(engine: Engine) -> Sender:
+    """This sender's lease (its own on PostgreSQL, the one ``sender`` lock on SQLite) and name.
 
     :raises LockHeld: on SQLite, when another sender is running
     """
+    name = f"{SENDER_LOCK} {secrets.token_hex(6)}"
     if parallel(engine):
-        return try_acquire(engine, f"{SENDER_LOCK} {secrets.token_hex(6)}")
-    return try_acquire(engine, SENDER_LOCK)
+        return Sender(try_acquire(engine, name), name)
+    return Sender(try_acquire(engine, SENDER_LOCK), name)
 
 
-def put_back_orphans(engine: Engine, lease: Lease) -> int:
+def put_back_orphans(engine: Engine, sender: Sender) -> int:
     """Put back to pending the rows left ``sending`` by senders that are gone; how many."""
     orphaned = OUTBOX.c.state == SENDING  # on SQLite, by a sender that held this lock before
     if parallel(engine):
-        orphaned = and_(orphaned, OUTBOX.c.claimed_by.is_distinct_from(lease.name))
+        orphaned = and_(orphaned, OUTBOX.c.claimed_by.is_distinct_from(sender.name))
         with engine.connect() as connection:
             claimers = set(connection.execute(select(OUTBOX.c.claimed_by).where(orphaned)
                                               .distinct()).scalars())
@@ -64,16 +75,16 @@ def put_back_orphans(engine: Engine, lease: Lease) -> int:
             state=PENDING, claimed_by=None)).rowcount
 
 
-def put_back(engine: Engine, lease: Lease, ids: list[int]) -> None:
+def put_back(engine: Engine, sender: Sender, ids: list[int]) -> None:
     """Put back rows this sender claimed and did not try (it is stopping)."""
     if ids:
         with write_session(engine) as session:
             session.execute(update(OUTBOX).where(
-                OUTBOX.c.id.in_(ids), OUTBOX.c.state == SENDING, OUTBOX.c.claimed_by == lease.name
+                OUTBOX.c.id.in_(ids), OUTBOX.c.state == SENDING, OUTBOX.c.claimed_by == sender.name
             ).values(state=PENDING, claimed_by=None))
 
 
-def claim(engine: Engine, lease: Lease, now, *, size: int = CLAIM_BATCH, only: int | None = None) -> list:
+def claim(engine: Engine, sender: Sender, now, *, size: int = CLAIM_BATCH, only: int | None = None) -> list:
     """Claim up to ``size`` due rows, oldest first: each row's columns with its subscriber's
     ``subscriber_state`` and ``subscriber_email``, ``attempts`` counting this one.
 
@@ -93,7 +104,7 @@ def claim(engine: Engine, lease: Lease, now, *, size: int = CLAIM_BATCH, only: i
         if not ids:
             return []
         session.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids)).values(
-            state=SENDING, claimed_at=now, claimed_by=lease.name, attempts=OUTBOX.c.attempts + 1))
+            state=SENDING, claimed_at=now, claimed_by=sender.name, attempts=OUTBOX.c.attempts + 1))
         return list(session.execute(
             select(OUTBOX, SUBSCRIBERS.c.state.label("subscriber_state"),
                    SUBSCRIBERS.c.email.label("subscriber_email"))

@@ -37,7 +37,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from tracker.claims import CLAIM_BATCH, SENDER_LOCK, claim, put_back, put_back_orphans, sender_lease
+from tracker.claims import CLAIM_BATCH, SENDER_LOCK, Sender, claim, put_back, put_back_orphans, start_sender
 from tracker.config import Settings
 from tracker.db import chunks, write_session
 from tracker.digest import DigestRenderer, Mail, build_digests, render_confirmation
@@ -221,21 +221,21 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
     report = DeliveryReport()
     client: smtplib.SMTP | None = None
     try:
-        lease = sender_lease(engine)
+        this_sender = start_sender(engine)
     except LockHeld as held:
         raise MailError(f"another `tracker digest send` is running; try again when it ends ({held})") \
             from None
     claimed: deque[Claimed] = deque()
-    with lease:
-        put_back_orphans(engine, lease)
+    with this_sender.lease as lease:
+        put_back_orphans(engine, this_sender)
         try:
             while not should_stop():
                 if not lease.held():  # another sender may have put back our rows and be sending them
                     raise MailError(f"lost the {SENDER_LOCK} lock: {lease.lost}; stopped after "
                                     f"{report.sent} sent, every unsent mail waits for the next run")
                 if not claimed:
-                    claimed.extend(_claim(engine, lease, clock(), only))
-                if not claimed and only is None and put_back_orphans(engine, lease):
+                    claimed.extend(_claim(engine, this_sender, clock(), only))
+                if not claimed and only is None and put_back_orphans(engine, this_sender):
                     continue  # a sender died: its rows are ours to send now
                 if not claimed:
                     break
@@ -282,7 +282,7 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
                 report.sent += 1
         finally:
             close(client)
-            put_back(engine, lease, [row.id for row in claimed])
+            put_back(engine, this_sender, [row.id for row in claimed])
     return report
 
 
@@ -303,12 +303,12 @@ class Claimed:
     attempts: int  # this one included
     subscriber_state: str
     subscriber_email: str  # the envelope recipient: the stored address, never parsed from To
-    claimed_by: str  # the sender's lease
+    claimed_by: str  # the sender's name (on PostgreSQL, its lease's)
 
 
-def _claim(engine: Engine, lease, now: datetime, only: int | None) -> list[Claimed]:
+def _claim(engine: Engine, sender: Sender, now: datetime, only: int | None) -> list[Claimed]:
     return [Claimed(**{name: row[name] for name in Claimed.__dataclass_fields__})
-            for row in claim(engine, lease, now, size=1 if only is not None else CLAIM_BATCH, only=only)]
+            for row in claim(engine, sender, now, size=1 if only is not None else CLAIM_BATCH, only=only)]
 
 
 def _finish(engine: Engine, row: Claimed, state: str, now: datetime, **values) -> None:
