@@ -78,3 +78,17 @@ def test_web_workers_option_starts_that_many_processes(tmp_path, store_url):
         process.terminate()
         said = process.communicate(timeout=60)[1]
     assert len(set(re.findall(r"Started server process \[(\d+)\]", said))) == 2, said
+
+
+def test_the_first_host_brings_its_key_file_and_every_host_then_reads_the_stored_key(tmp_path, store_url):
+    from tracker.config import load_settings
+    from tracker.tokens import secret_key
+
+    settings = load_settings(database_url=store_url, secret_key=None)
+    one, two = tmp_path / "one" / "secret_key", tmp_path / "two" / "secret_key"
+    one.parent.mkdir()
+    two.parent.mkdir()
+    one.write_text("a key mailed links were signed with, 40 b\n")
+    assert secret_key(settings, one) == "a key mailed links were signed with, 40 b"  # links keep working
+    assert secret_key(settings, two) == "a key mailed links were signed with, 40 b"  # another host
+    assert not two.exists()
