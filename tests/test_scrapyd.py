@@ -82,7 +82,7 @@ def test_the_scheduled_crawl_runs_on_scrapyd_and_stores_through_the_intake(scrap
         monkeypatch.setenv(name, value)
     from tracker.scheduler import crawl_job
 
-    assert crawl_job("courtlistener") == "ok: 3 new, 0 updated, 3 changes"
+    assert crawl_job("courtlistener") == "3 new, 0 updated, 3 changes"
     assert counts(env) == {"cases": 3, "events": 13, "changes": 3}
     finished = httpx.get(f"{url}/listjobs.json", params={"project": "ai_copyright_tracker"},
                        timeout=120).json()
