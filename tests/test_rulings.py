@@ -12,11 +12,19 @@ import pytest
 from sqlmodel import Session, select
 
 from tracker.db import make_engine
+from tracker.errors import NotFoundError
 from tracker.intake import intake
 from tracker.models.cases import Event
 from tracker.models.review import Change
 from tracker.records import CaseRecord, EventRecord
-from tracker.rulings import RulingFilter, list_rulings, read_outcome, set_outcome
+from tracker.rulings import (
+    OutcomeError,
+    RulingFilter,
+    list_rulings,
+    read_outcome,
+    set_outcome,
+    set_ruling_outcome,
+)
 from tracker.vocab import Claim, Disposition, FairUse, Kind
 from tracker.watchlist import load_watchlist
 
@@ -111,6 +119,49 @@ def test_an_outcome_set_in_review_wins_and_is_never_read_over(store_engine):
     assert view.outcome.holding.startswith("Direct-infringement claim")
 
 
+KADREY = "cand-3:23-cv-03417"
+
+
+def test_staff_set_the_outcome_of_a_seeded_ruling_by_its_day(store_engine):
+    """A seeded case's rulings come with its ``new_case`` change alone: no change is about them, so
+    staff name the ruling by case and day. What they give replaces what the text gave."""
+    seeded(store_engine)
+    set_ruling_outcome(store_engine, KADREY, date(2025, 6, 25), by="ana", now=NOW,
+                       disposition=Disposition.GRANTED, claims=[Claim.COPYRIGHT_INFRINGEMENT],
+                       holding="Training Llama on the plaintiffs' books was fair use on this record.")
+    granted = rulings(store_engine, disposition=[Disposition.GRANTED], case_key=KADREY)
+    kadrey = granted[KADREY, date(2025, 6, 25)]
+    assert (kadrey.outcome.read_from, kadrey.outcome.set_by) == ("review", "ana")
+    assert kadrey.outcome.fair_use == "for-defendant"  # read from the text, kept
+    assert kadrey.claims == ["copyright-infringement"]
+    assert kadrey.outcome.holding == "Training Llama on the plaintiffs' books was fair use on this record."
+    seeded(store_engine)  # the next seed reads nothing over
+    again = rulings(store_engine, case_key=KADREY)[KADREY, date(2025, 6, 25)]
+    assert (again.outcome.disposition, again.claims) == ("granted", ["copyright-infringement"])
+
+    with pytest.raises(NotFoundError, match=rf"no event of {KADREY} on 2025-06-24; its rulings: .*06-25"):
+        set_ruling_outcome(store_engine, KADREY, date(2025, 6, 24), by="ana", now=NOW,
+                           fair_use=FairUse.MIXED)
+    with pytest.raises(NotFoundError, match="no case cand-9:99-cv-00001"):
+        set_ruling_outcome(store_engine, "cand-9:99-cv-00001", date(2025, 6, 25), by="ana", now=NOW,
+                           fair_use=FairUse.MIXED)
+
+
+def test_of_two_rulings_on_one_day_the_docket_entry_picks_one(store_engine):
+    complaint = entry(date(2023, 1, 13), "COMPLAINT against Stability AI Ltd. Filed by Sarah Andersen.", 1)
+    dismissal = entry(date(2023, 10, 30), ANDERSEN_DISMISSAL, 117)
+    struck = entry(date(2023, 10, 30), "ORDER granting 52 Motion to Strike. Signed by Judge William H. "
+                   "Orrick on 10/30/2023.", 118)
+    intake(store_engine, [andersen(complaint, dismissal, struck)], rules=[], similarity=0.8, now=NOW)
+    with pytest.raises(OutcomeError, match="2 rulings on 2023-10-30: --entry picks one of 117, 118"):
+        set_ruling_outcome(store_engine, ANDERSEN, date(2023, 10, 30), by="ana", now=NOW,
+                           fair_use=FairUse.MIXED)
+    set_ruling_outcome(store_engine, ANDERSEN, date(2023, 10, 30), entry="117", by="ana", now=NOW,
+                       fair_use=FairUse.NOT_REACHED)
+    (view,) = rulings(store_engine, fair_use=[FairUse.NOT_REACHED]).values()
+    assert view.event.entry_number == "117" and view.outcome.disposition == "granted-in-part"
+
+
 @pytest.fixture
 def cli_env(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
@@ -152,3 +203,21 @@ def test_tracker_rulings_and_review_edit_outcome(cli_env):
     assert refused.returncode == 1 and refused.stderr.strip() == "error: no change #999999"
     bad = tracker("rulings", "--fair-use", "maybe", env=cli_env)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_tracker_outcome_sets_a_seeded_rulings_outcome(cli_env):
+    assert tracker("seed", env=cli_env).returncode == 0
+    holding = "Training was fair use on this record."
+    done = tracker("outcome", KADREY, "--date", "2025-06-25", "--disposition", "granted", "--claim",
+                   "copyright-infringement", "--holding", holding, env=cli_env)
+    assert done.returncode == 0, done.stderr
+    (kadrey,) = json.loads(tracker("rulings", "--case", KADREY, "--disposition", "granted", "--json",
+                                   env=cli_env).stdout)
+    assert (kadrey["date"], kadrey["fair_use"], kadrey["claims"], kadrey["holding"], kadrey["read_from"]) == (
+        "2025-06-25", "for-defendant", ["copyright-infringement"], holding, "review")
+    nothing = tracker("outcome", KADREY, "--date", "2025-06-25", env=cli_env)
+    assert nothing.returncode == 2 and nothing.stderr.startswith("error: no outcome given")
+    missing = tracker("outcome", KADREY, "--date", "2025-06-24", "--fair-use", "mixed", env=cli_env)
+    assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1
+    bad_day = tracker("outcome", KADREY, "--date", "June 25", "--fair-use", "mixed", env=cli_env)
+    assert bad_day.returncode == 2 and len(bad_day.stderr.strip().splitlines()) == 1

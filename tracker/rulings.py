@@ -11,7 +11,7 @@ one-line holding staff write. What staff set is never read over again.
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -134,16 +134,66 @@ def record_rulings(engine: Engine, case_keys: Sequence[str], *, now: datetime) -
     return len(rows)
 
 
-def set_outcome(engine: Engine, change_id: int, *, by: str, now: datetime, motion: str | None = None,
-                disposition: Disposition | None = None, claims: Sequence[Claim] | None = None,
-                fair_use: FairUse | None = None, holding: str | None = None) -> int:
-    """Staff's outcome for the ruling a change is about: what is given replaces what was read or
-    set before (``claims`` all together); the rest is kept.
+def set_outcome(engine: Engine, change_id: int, *, by: str, now: datetime, **outcome: Any) -> int:
+    """Staff's outcome for the ruling a change is about (``tracker review edit``); see
+    :func:`_write_outcome` for what is kept.
 
     :return: the ruling's event id
     :raises NotFoundError: when there is no such change
     :raises OutcomeError: when the change is about no event, or nothing is given
     """
+    def event_of_change(session: Session) -> Event:
+        change = session.get(Change, change_id)
+        if change is None:
+            raise NotFoundError(f"no change #{change_id}")
+        event = session.get(Event, change.event_id) if change.event_id else None
+        if event is None:
+            raise OutcomeError(f"change #{change_id} is about no ruling (it has no event)")
+        return event
+
+    return _write_outcome(engine, event_of_change, by=by, now=now, **outcome)
+
+
+def set_ruling_outcome(engine: Engine, case_key: str, day: date, *, entry: str | None = None, by: str,
+                       now: datetime, **outcome: Any) -> int:
+    """Staff's outcome for a case's ruling of that day (``tracker outcome``), whatever change (or
+    none: a seeded case has only its ``new_case``) brought it in. Of several events that day the
+    one ruling is meant; ``entry``, a docket entry number, picks one of several.
+
+    :return: the ruling's event id
+    :raises NotFoundError: when there is no such case, or no event that day
+    :raises OutcomeError: when several rulings that day leave it open, or nothing is given
+    """
+    def event_of_day(session: Session) -> Event:
+        case = session.execute(select(Case).where(Case.key == case_key.strip().lower())).scalars().first()
+        if case is None:
+            raise NotFoundError(f"no case {case_key}")
+        query = select(Event).where(Event.case_id == case.id, Event.date == day)
+        if entry is not None:
+            query = query.where(Event.entry_number == entry.strip())
+        found = list(session.execute(query.order_by(col(Event.sequence), col(Event.id))).scalars())
+        rulings = [e for e in found if e.ruling] if len(found) > 1 else found
+        if not rulings:
+            days = session.execute(select(Event.date).distinct().order_by(col(Event.date))
+                                   .where(Event.case_id == case.id, col(Event.ruling).is_not(None))).scalars()
+            raise NotFoundError(f"no {'ruling' if found else 'event'} of {case.key} on {day}"
+                                + (f" (entry {entry})" if entry else "")
+                                + f"; its rulings: {', '.join(d.isoformat() for d in days) or 'none'}")
+        if len(rulings) > 1:
+            entries = ", ".join(e.entry_number or f"(no number: {e.text[:40]}...)" for e in rulings)
+            raise OutcomeError(f"{case.key} has {len(rulings)} rulings on {day}: "
+                               f"--entry picks one of {entries}")
+        return rulings[0]
+
+    return _write_outcome(engine, event_of_day, by=by, now=now, **outcome)
+
+
+def _write_outcome(engine: Engine, find_event: Callable[[Session], Event], *, by: str, now: datetime,
+                   motion: str | None = None, disposition: Disposition | None = None,
+                   claims: Sequence[Claim] | None = None, fair_use: FairUse | None = None,
+                   holding: str | None = None) -> int:
+    """What is given replaces what was read or set before (``claims`` all together); the rest is
+    kept; and it is marked as set in review, so it is never read over again."""
     given = {name: value for name, value in (("motion", motion), ("disposition", disposition),
                                              ("fair_use", fair_use), ("holding", holding))
              if value is not None}
@@ -152,12 +202,7 @@ def set_outcome(engine: Engine, change_id: int, *, by: str, now: datetime, motio
     if holding is not None and (len(holding) > MAX_HOLDING or "\n" in holding.strip()):
         raise OutcomeError(f"a holding is one line of at most {MAX_HOLDING} characters")
     with write_session(engine) as session:
-        change = session.get(Change, change_id)
-        if change is None:
-            raise NotFoundError(f"no change #{change_id}")
-        event = session.get(Event, change.event_id) if change.event_id else None
-        if event is None:
-            raise OutcomeError(f"change #{change_id} is about no ruling (it has no event)")
+        event = find_event(session)
         values = {k: str(v) if k in ("disposition", "fair_use") else v.strip() for k, v in given.items()}
         values |= {"read_from": FROM_REVIEW, "set_by": by, "set_at": now}
         connection = session.connection()

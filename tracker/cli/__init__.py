@@ -73,7 +73,7 @@ def _add_staff_commands() -> None:
     from tracker.cli.mailops import mail_app, register
     from tracker.cli.matters import matter_app, matters_command
     from tracker.cli.pictures import map_command
-    from tracker.cli.review import note_command, review_app, stance_command, tag_command
+    from tracker.cli.review import note_command, outcome_command, review_app, stance_command, tag_command
     from tracker.cli.scheduler import scheduler_app
     from tracker.cli.scrapyd import scrapyd_app
     from tracker.cli.web import staff_app, web_command
@@ -96,6 +96,7 @@ def _add_staff_commands() -> None:
     app.command("note")(note_command)
     app.command("tag")(tag_command)
     app.command("stance")(stance_command)
+    app.command("outcome")(outcome_command)
 
 
 def _core_commands() -> set[str]:

@@ -3,13 +3,21 @@ thin faces over ``tracker.review`` and ``tracker.review_chores``."""
 
 import sys
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import typer
 from sqlmodel import Session
 
-from tracker.cli.calendar import DispositionChoice
+from tracker.cli.outcome import (
+    ClaimOption,
+    DispositionOption,
+    FairUseOption,
+    HoldingOption,
+    MotionOption,
+    outcome_given,
+)
+from tracker.cli.params import parse_day
 from tracker.config import load_settings
 from tracker.db import open_store
 from tracker.errors import TrackerError
@@ -32,7 +40,7 @@ from tracker.review import (
     set_tags,
 )
 from tracker.review_chores import Selection, baseline, reopen, select_pending
-from tracker.vocab import ChangeKind, Claim, FairUse, Kind, Priority, Stance, Status
+from tracker.vocab import ChangeKind, Kind, Priority, Stance, Status
 from tracker.watchlist import SOURCE as SEED_SOURCE
 
 review_app = typer.Typer(
@@ -294,24 +302,14 @@ def review_reject(
 def review_edit(
     change_id: Annotated[int, typer.Argument(help="A change id.")],
     note: NoteOption = None, headline: HeadlineOption = None, priority: PriorityOption = None,
-    motion: Annotated[str | None, typer.Option(help="Outcome: the motion the ruling decides.")] = None,
-    disposition: Annotated[DispositionChoice | None, typer.Option(
-        help="Outcome: granted, denied or in-part.", case_sensitive=False)] = None,
-    claim: Annotated[list[Claim] | None, typer.Option(
-        help="Outcome: a claim it reached (`tracker vocab claims`); repeatable; replaces the list.",
-        case_sensitive=False, show_choices=False, metavar="CLAIM")] = None,
-    fair_use: Annotated[FairUse | None, typer.Option(
-        "--fair-use", help="Outcome: for-defendant, against, mixed or not-reached.",
-        case_sensitive=False)] = None,
-    holding: Annotated[str | None, typer.Option(help="Outcome: the holding in one line.")] = None,
+    motion: MotionOption = None, disposition: DispositionOption = None, claim: ClaimOption = None,
+    fair_use: FairUseOption = None, holding: HoldingOption = None,
     as_: AsOption = None,
 ) -> None:
     """Change a change's headline, note or priority (the earlier version stays in its log), or
     the outcome of the ruling it is about."""
     engine, by = _engine(), reviewer(as_)
-    outcome = {"motion": motion, "disposition": disposition and disposition.disposition,
-               "claims": claim, "fair_use": fair_use, "holding": holding}
-    if any(value is not None for value in outcome.values()):
+    if outcome := outcome_given(motion, disposition, claim, fair_use, holding):
         from tracker.rulings import set_outcome
 
         event_id = set_outcome(engine, change_id, by=by, now=_now(), **outcome)
@@ -358,6 +356,24 @@ def tag_command(
     have = set_tags(_engine(), key, [] if remove else tags, tags if remove else [],
                     by=reviewer(as_), now=_now())
     sys.stdout.write(f"{key} staff tags: {', '.join(have) or '(none)'}\n")
+
+
+def outcome_command(
+    key: Annotated[str, typer.Argument(help="A case key.")],
+    day: Annotated[date, typer.Option("--date", help="The ruling's day.", parser=parse_day,
+                                      metavar="YYYY-MM-DD")],
+    entry: Annotated[str | None, typer.Option(help="Its docket entry, if that day has several.")] = None,
+    motion: MotionOption = None, disposition: DispositionOption = None, claim: ClaimOption = None,
+    fair_use: FairUseOption = None, holding: HoldingOption = None,
+    as_: AsOption = None,
+) -> None:
+    """Set the outcome of a case's ruling, found by its day: for rulings no change is about (a
+    seeded case's), or without looking up the change."""
+    from tracker.rulings import set_ruling_outcome
+
+    event_id = set_ruling_outcome(_engine(), key, day, entry=entry, by=reviewer(as_), now=_now(),
+                                  **outcome_given(motion, disposition, claim, fair_use, holding))
+    sys.stdout.write(f"{key}: the outcome of the ruling of {day} is set (event {event_id})\n")
 
 
 def stance_command(
