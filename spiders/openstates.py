@@ -21,16 +21,25 @@ Notes:
     - Sponsorships come in the same responses (``include=sponsorships``, no extra request): one
       with a ``person`` carries its Open States person id; one without (``person`` null or
       missing: a committee, a name Open States did not match) is kept by its name alone.
+    - Hearings ahead: one ``/events`` request per jurisdiction with watched bills
+      (``after=`` today, ``require_bills=true``, ``include=agenda`` and ``sources``, 20 a page,
+      the most the API gives). An agenda item's ``related_entities`` name its bills: with a
+      ``bill`` (``session``, ``identifier``) when Open States linked it, else by ``name`` alone
+      ("SB 1"), matched to a watched bill of that jurisdiction when only one has that number.
+      Every watched bill of the jurisdiction then comes as a case carrying its list
+      (``identifiers["openstates_events"]``, empty when none), which ``tracker.calendar``
+      reads; it is the same list when nothing changed, so the case is unchanged.
     - Actions carry Open States' own classes (``introduction``, ``passage``,
       ``executive-signature``...), which the status fold reads; classes the tracker does not
       know are dropped, and an action left with none is classified from its text.
 History:
     - 2026-11-28: first version (issue #4).
+    - 2026-11-30: hearings ahead from ``/events`` (issue #20).
 """
 
 import logging
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 import scrapy
@@ -48,6 +57,7 @@ INCLUDES = ("actions", "sources", "abstracts", "related_bills", "sponsorships")
 WATCHED_BATCH = 20  # identifiers a search takes, and bills a page holds
 # "ocd-jurisdiction/country:us/state:ca/government" → "ca"
 STATE = re.compile(r"/state:([a-z]{2})/")
+EVENT_INCLUDES = ("agenda", "sources")
 # Open States classes with another name in the tracker's vocabulary.
 ALIASES = {"committee-passage-favorable": "committee-passage",
            "committee-passage-unfavorable": "committee-failure"}
@@ -82,6 +92,20 @@ def sponsors(bill: dict, state: str) -> list[PersonRecord] | None:
     return people
 
 
+def bill_number(identifier: str) -> str:
+    """``"HB 4875"``, ``"hb4875"`` → ``"HB4875"``."""
+    return re.sub(r"\s+", "", identifier).upper()
+
+
+def event_summary(event: dict, item: dict) -> dict:
+    """What ``tracker.calendar`` reads of an event (``openstates_dates``)."""
+    sources = [s.get("url") for s in event.get("sources") or [] if s.get("url")]
+    return {"id": event.get("id"), "name": (event.get("name") or "").strip(),
+            "classification": event.get("classification") or "", "start": event.get("start_date") or "",
+            "status": event.get("status") or "", "location": (event.get("location") or {}).get("name"),
+            "item": (item.get("description") or "").strip(), "url": sources[0] if sources else None}
+
+
 class OpenStatesSpider(TrackerSpider):
     name = "openstates"
 
@@ -113,14 +137,24 @@ class OpenStatesSpider(TrackerSpider):
             yield self.request(self.search_url(query, 1), self.parse_search, query=query, page=1)
         for url in self.watched_urls():
             yield self.request(url, self.parse_watched)
+        for state in sorted({r.identifiers["state"] for r in self.watched_bills()}):
+            yield self.request(self.events_url(state, 1), self.parse_events, state=state, page=1, found=[])
+
+    def watched_bills(self) -> list:
+        return [r for r in self.watchlist.values() if {"state", "session", "bill"} <= r.identifiers.keys()]
+
+    def events_url(self, state: str, page: int) -> str:
+        params = [("jurisdiction", state), ("after", datetime.now(UTC).date().isoformat()),
+                  ("require_bills", "true"), ("per_page", WATCHED_BATCH), ("page", page)]
+        params += [("include", name) for name in EVENT_INCLUDES]
+        return f"{self.base}/events?{urlencode(params)}"
 
     def watched_urls(self) -> list[str]:
         """One search per jurisdiction and session for the watched bills, 20 identifiers each."""
         groups: dict[tuple[str, str], list[str]] = {}
-        for record in self.watchlist.values():
+        for record in self.watched_bills():
             ids = record.identifiers
-            if {"state", "session", "bill"} <= ids.keys():
-                groups.setdefault((ids["state"], str(ids["session"])), []).append(ids["bill"])
+            groups.setdefault((ids["state"], str(ids["session"])), []).append(ids["bill"])
         urls = []
         for (state, session), bills in sorted(groups.items()):
             for start in range(0, len(bills), WATCHED_BATCH):
@@ -157,6 +191,48 @@ class OpenStatesSpider(TrackerSpider):
             query = response.meta["query"]
             yield self.request(self.search_url(query, page + 1), self.parse_search, query=query,
                                page=page + 1)
+
+    def parse_events(self, response):
+        """A jurisdiction's events ahead, page by page; after the last, each watched bill of the
+        jurisdiction with those whose agenda names it."""
+        data = self.json(response)
+        if data is None:
+            return
+        state, page = response.meta["state"], response.meta["page"]
+        found = response.meta["found"] + list(data.get("results") or [])
+        if page < ((data.get("pagination") or {}).get("max_page") or 1):
+            yield self.request(self.events_url(state, page + 1), self.parse_events, state=state,
+                               page=page + 1, found=found)
+            return
+        watched = [r for r in self.watched_bills() if r.identifiers["state"] == state]
+        hearings: dict[str, list[dict]] = {r.key: [] for r in watched}
+        for event in found:
+            for key in dict.fromkeys(k for item in event.get("agenda") or []
+                                     for k in self.bills_named(item, watched)):
+                hearings[key].append(event_summary(event, next(
+                    (i for i in event["agenda"] if key in self.bills_named(i, watched)), {})))
+        for record in watched:
+            ids = record.identifiers
+            yield CaseItem(key=record.key, kind=Kind.STATE_BILL, jurisdiction=state, title=record.title,
+                           source="openstates", events=[],
+                           identifiers={"state": state, "session": str(ids["session"]), "bill": ids["bill"],
+                                        "openstates_events": hearings[record.key]})
+
+    @staticmethod
+    def bills_named(item: dict, watched: list) -> list[str]:
+        """The keys of the watched bills an agenda item names."""
+        keys = []
+        for entity in item.get("related_entities") or []:
+            if entity.get("entity_type") != "bill":
+                continue
+            bill = entity.get("bill") or {}
+            number = bill_number(bill.get("identifier") or entity.get("name") or "")
+            same = [r for r in watched if bill_number(r.identifiers["bill"]) == number]
+            if bill.get("session"):
+                same = [r for r in same if str(r.identifiers["session"]) == bill["session"]]
+            if len(same) == 1:  # by name alone, a number watched in two sessions is left out
+                keys.append(same[0].key)
+        return keys
 
     def parse_watched(self, response):
         """The watched bills of one jurisdiction and session (those changed, on a refresh)."""

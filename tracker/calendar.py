@@ -8,7 +8,9 @@ same rows and the same UIDs:
   replaces it; a vacated one is kept and marked so; a setting whose day had passed when a new
   one came is history, and the new one is a new date;
 - a Federal Register document's ``comments_close_on`` and ``effective_on``;
-- the watchlist's curated ``dates``.
+- the watchlist's curated ``dates``;
+- Open States' events whose agenda names a watched state bill (``openstates_dates``). The spider
+  asks only for events ahead, so one that has passed is kept as it was last read.
 
 A row's UID comes from the case, the docket entry that first set it and its name, so a calendar
 app that subscribed updates the event when it moves rather than adding another; its ``sequence``
@@ -23,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from datetime import time as clock_time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlmodel import Session, col
@@ -30,7 +33,15 @@ from sqlmodel import Session, col
 from tracker.db import chunks, write_session
 from tracker.docket import Head, head_of
 from tracker.errors import NotFoundError
-from tracker.models.calendar import DOCKET, FEDERAL_REGISTER, SCHEDULED, VACATED, WATCHLIST, DateAhead
+from tracker.models.calendar import (
+    DOCKET,
+    FEDERAL_REGISTER,
+    OPENSTATES,
+    SCHEDULED,
+    VACATED,
+    WATCHLIST,
+    DateAhead,
+)
 from tracker.models.cases import Case, Event
 from tracker.models.matters import Matter, MatterMember
 from tracker.queries import CaseFilter
@@ -52,6 +63,16 @@ COURT_ZONES = {
                      "ca3", "ca4", "ca11", "jpml", "scotus"), EASTERN),
     **dict.fromkeys(("ilnd", "txsd", "txnd", "txwd", "mnd", "wied", "ca5", "ca7", "ca8", "laed"), CENTRAL),
     **dict.fromkeys(("cod", "azd", "utd", "ca10"), MOUNTAIN),
+}
+# The state capitols' time zones (Open States gives a time with its UTC offset alone).
+STATE_ZONES = {
+    **dict.fromkeys(("ct", "dc", "de", "fl", "ga", "in", "ky", "ma", "md", "me", "mi", "nc", "nh", "nj", "ny",
+                     "oh", "pa", "ri", "sc", "va", "vt", "wv"), EASTERN),
+    **dict.fromkeys(("al", "ar", "ia", "il", "ks", "la", "mn", "mo", "ms", "nd", "ne", "ok", "sd", "tn", "tx",
+                     "wi"), CENTRAL),
+    **dict.fromkeys(("co", "id", "mt", "nm", "ut", "wy"), MOUNTAIN),
+    **dict.fromkeys(("ca", "nv", "or", "wa"), PACIFIC),
+    "az": "America/Phoenix", "ak": "America/Juneau", "hi": "Pacific/Honolulu",
 }
 # Words that start an entry's scheduling: read no further in an entry without one (most entries).
 SCHEDULING = re.compile("set for|reset|re-set|due by|due on|to be filed by|continued|vacat|cancel|stricken"
@@ -162,6 +183,37 @@ def federal_register_dates(case_key: str, identifiers: dict[str, Any], url: str 
     return rows
 
 
+def openstates_dates(case_key: str, state: str, events: Iterable[dict[str, Any]]) -> list[DateRow]:
+    """A state bill's events ahead as the Open States spider summed them up (``event_summary``):
+    a markup when the event says so, a vote when its agenda item is one, else a hearing."""
+    rows = []
+    zone = STATE_ZONES.get(state)
+    for event in events:
+        start, at = str(event.get("start") or ""), None
+        try:
+            if len(start) > 10:
+                moment = datetime.fromisoformat(start)
+                if moment.tzinfo and zone:
+                    moment = moment.astimezone(ZoneInfo(zone))
+                day, at = moment.date(), moment.time().replace(tzinfo=None)
+            else:
+                day = date.fromisoformat(start)
+        except ValueError:
+            continue
+        said = " ".join(str(event.get(k) or "") for k in ("name", "classification", "item")).lower()
+        kind = (DateKind.MARKUP if re.search(r"mark-?up|executive session", said)
+                else DateKind.VOTE if re.search(r"\bvote\b|final action", said) else DateKind.HEARING)
+        name = event.get("name") or "Committee hearing"
+        rows.append(DateRow(make_uid(case_key, OPENSTATES, event.get("id")), str(kind), name, day, OPENSTATES,
+                            f"{name}: {event['item']}" if event.get("item") else name,
+                            time=at if at and at != clock_time(0) else None,
+                            timezone=zone if at and at != clock_time(0) else None,
+                            location=event.get("location"),
+                            state=VACATED if event.get("status") == "cancelled" else SCHEDULED,
+                            source_url=event.get("url")))
+    return rows
+
+
 def curated_dates(case_key: str, dates: Iterable[CuratedDate]) -> list[DateRow]:
     return [DateRow(make_uid(case_key, WATCHLIST, name_key(d.title), d.day), str(d.kind), d.title, d.day,
                     WATCHLIST, d.text or f"{d.title}: {d.day.isoformat()}", time=d.time,
@@ -208,7 +260,10 @@ def _refresh_chunk(connection, keys: list[str], curated: dict[str, list[CuratedD
         derived = docket_dates(case.key, case.identifiers.get("court") or case.jurisdiction, events[case.id])
         if case.kind == Kind.AGENCY_ACTION:
             derived += federal_register_dates(case.key, case.identifiers, (case.urls or [None])[0])
-        origins = {DOCKET, FEDERAL_REGISTER}
+        origins = {DOCKET, FEDERAL_REGISTER, OPENSTATES}
+        if case.kind == Kind.STATE_BILL:
+            hearings = case.identifiers.get("openstates_events") or []
+            derived += openstates_dates(case.key, case.jurisdiction, hearings)
         if case.key in curated:
             derived += curated_dates(case.key, curated[case.key])
             origins.add(WATCHLIST)
@@ -222,7 +277,8 @@ def _refresh_chunk(connection, keys: list[str], curated: dict[str, list[CuratedD
                 connection.execute(update(DATES).where(DATES.c.id == before.id).values(
                     sequence=before.sequence + 1, updated_at=now, **values))
                 touched += 1
-        stale = [r.id for r in stored[case.id].values() if r.origin in origins and r.uid not in seen]
+        stale = [r.id for r in stored[case.id].values() if r.origin in origins and r.uid not in seen
+                 and not (r.origin == OPENSTATES and r.day < now.date())]  # asked for events ahead only
         if stale:
             connection.execute(delete(DATES).where(DATES.c.id.in_(stale)))
             touched += len(stale)

@@ -76,7 +76,7 @@ def test_crawl_folds_statuses_and_a_new_action_is_one_change(upstream, tmp_path)
     before = counts(env)
 
     # The watched Illinois bill came in a search of its jurisdiction and session, by identifier.
-    (watched,) = [q for p, q, _ in upstream.requests if "jurisdiction" in q]
+    (watched,) = [q for p, q, _ in upstream.requests if p == "/bills" and "jurisdiction" in q]
     assert (watched["jurisdiction"], watched["identifier"]) == ("il", "HB 4875")
     upstream.requests.clear()
     second = tracker("crawl", "--source", "openstates", env=env, cwd=tmp_path)
@@ -95,6 +95,35 @@ def test_crawl_folds_statuses_and_a_new_action_is_one_change(upstream, tmp_path)
     assert (after["events"], after["changes"]) == (before["events"] + 1, before["changes"] + 1)
     shown = json.loads(tracker("show", "ca-20252026-ab-412", "--json", env=env).stdout)
     assert (shown["status"], shown["status_date"]) == ("passed_both", "2026-06-30")
+
+
+def test_hearings_ahead_on_watched_bills_come_from_one_events_request_per_state(upstream, tmp_path):
+    """Open States' events whose agenda names a watched bill, linked or by name alone, become its
+    dates ahead; a cancelled one is vacated; a second crawl changes nothing and keeps the UIDs."""
+    env = environment(upstream, tmp_path, OPENSTATES_API_KEY="k3y")
+    assert tracker("crawl", "--source", "openstates", env=env, cwd=tmp_path).returncode == 0
+    (asked,) = [q for p, q, _ in upstream.requests if p == "/events"]
+    assert (asked["jurisdiction"], asked["include"], asked["require_bills"]) == ("il", "agenda", "true")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", asked["after"])
+
+    def dates():
+        listed = tracker("calendar", "--case", "il-103rd-hb-4875", "--days", "3660", "--past", "3660",
+                         "--vacated", "--json", env=env)
+        return [(d["date"], d["time"], d["timezone"], d["kind"], d["title"], d["state"], d["origin"],
+                 d["uid"], d["source_url"]) for d in json.loads(listed.stdout)]
+
+    first = dates()
+    assert [d[:7] for d in first] == [
+        ("2026-12-08", "14:00", "America/Chicago", "hearing", "Judiciary - Civil Committee Hearing",
+         "scheduled", "openstates"),
+        ("2026-12-10", "09:30", "America/Chicago", "hearing", "Senate Executive Committee Hearing",
+         "vacated", "openstates")]
+    assert first[0][8] == "https://ilga.gov/House/Committees/Hearings?CommitteeID=2811"
+    before = counts(env)
+    upstream.requests.clear()
+    assert tracker("crawl", "--source", "openstates", env=env, cwd=tmp_path).returncode == 0
+    assert dates() == first and counts(env) == before
+    assert len([p for p, _, _ in upstream.requests if p == "/events"]) == 1
 
 
 def test_without_a_key_the_source_is_skipped_with_the_reason(upstream, tmp_path):

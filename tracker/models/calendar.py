@@ -13,8 +13,9 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 SCHEDULED, VACATED = "scheduled", "vacated"
-# Where a date was read: a docket entry's text, a Federal Register document's dates, the watchlist.
-DOCKET, FEDERAL_REGISTER, WATCHLIST = "docket", "federal_register", "watchlist"
+# Where a date was read: a docket entry's text, a Federal Register document's dates, the watchlist,
+# Open States' events.
+DOCKET, FEDERAL_REGISTER, WATCHLIST, OPENSTATES = "docket", "federal_register", "watchlist", "openstates"
 
 
 class DateAhead(SQLModel, table=True):
@@ -31,7 +32,7 @@ class DateAhead(SQLModel, table=True):
     timezone: str | None = Field(default=None, description="IANA zone of the court, when known")
     location: str | None = None
     state: str = Field(default=SCHEDULED, description="scheduled or vacated")
-    origin: str = Field(description="docket, federal_register or watchlist")
+    origin: str = Field(description="docket, federal_register, watchlist or openstates")
     text: str = Field(description="The text it was read from (the latest that set or moved it)")
     source_url: str | None = None
     set_on: date | None = Field(default=None, description="The day of the entry that last set or moved it")
