@@ -9,7 +9,7 @@ import pytest
 import yaml
 from sqlmodel import Session, select
 
-from tracker.calendar import CalendarFilter, list_dates
+from tracker.calendar import CalendarFilter, list_dates, make_uid
 from tracker.ics import calendar_feed
 from tracker.intake import intake
 from tracker.models.calendar import DateAhead
@@ -187,3 +187,27 @@ def test_a_bad_curated_date_is_refused_with_its_name():
              "dates": [{"kind": "picnic", "title": "Picnic", "date": "2026-12-09"}]}
     with pytest.raises(ValueError, match="picnic"):
         parse_entry(entry)
+
+
+def test_open_states_events_a_passed_one_stays_and_one_no_longer_listed_ahead_goes(store_engine):
+    """The spider asks Open States for events ahead only: an event that has passed drops out of
+    the list but stays in the bill's history; one ahead that drops out (deleted upstream) goes.
+    A markup and a vote are read from the event's name and its agenda item."""
+    def bill(*events):
+        return CaseRecord(key="il-103rd-hb-4875", kind=Kind.STATE_BILL, jurisdiction="il", title="HB 4875",
+                          source="openstates",
+                          identifiers={"state": "il", "session": "103rd", "bill": "HB 4875",
+                                       "openstates_events": list(events)})
+    passed = {"id": "ocd-event/1", "name": "Judiciary - Civil Committee Hearing", "item": "HB 4875",
+              "start": "2026-11-17T14:00:00-06:00", "status": "passed", "url": "https://ilga.gov/h"}
+    markup = {"id": "ocd-event/2", "name": "Executive Session", "start": "2026-12-02", "item": "HB 4875"}
+    vote = {"id": "ocd-event/3", "name": "Senate Executive Committee", "start": "2026-12-03T09:00:00-06:00",
+            "item": "HB 4875 - final action"}
+    store(store_engine, bill(passed, markup, vote), now=datetime(2026, 11, 10, tzinfo=UTC))
+    assert [(d.kind, d.day, d.time) for d in dates(store_engine, "il-103rd-hb-4875")] == [
+        ("hearing", date(2026, 11, 17), time(14, 0)), ("markup", date(2026, 12, 2), None),
+        ("vote", date(2026, 12, 3), time(9, 0))]
+    store(store_engine, bill(vote), now=NOW)  # the hearing has passed; the markup was deleted upstream
+    assert [d.uid for d in dates(store_engine, "il-103rd-hb-4875")] == [
+        make_uid("il-103rd-hb-4875", "openstates", "ocd-event/1"),
+        make_uid("il-103rd-hb-4875", "openstates", "ocd-event/3")]
