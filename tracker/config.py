@@ -220,6 +220,13 @@ class Settings(BaseSettings):
         None, description="The secret in the path CourtListener posts docket alerts to "
         "(/hooks/courtlistener/SECRET on tracker web); unset: no webhook"
     )
+    courtlistener_docket_alerts: int = Field(
+        5, ge=0, description="Docket alerts the CourtListener account may hold (5 on a free account)")
+    alert_to: str | None = Field(None, pattern=r"^[^@\s<>,]+@[^@\s<>,]+$", description="The staff "
+                                 "address that hears of trouble: sources failing or stale, quotas, bounces")
+    alert_failures: int = Field(2, ge=1, description="Failed runs in a row of a source that alert staff")
+    alert_bounce_rate: float = Field(
+        0.05, gt=0, le=1, description="Share of the last day's mails refused (5xx) that alerts staff")
     webhook_spool: Path | None = Field(
         None, description="Where webhook events wait to be stored (default: the data directory's webhooks/)"
     )

@@ -69,6 +69,7 @@ def _add_staff_commands() -> None:
     when one of them (or the command list) is asked for: their modules cost `tracker show` a
     third of its start-up time (bench/cli_latency.py)."""
     from tracker.cli.channels import channels_app
+    from tracker.cli.courtlistener import courtlistener_app
     from tracker.cli.mail import digest_app, subscribers_app
     from tracker.cli.mailops import mail_app, register
     from tracker.cli.matters import matter_app, matters_command
@@ -93,6 +94,7 @@ def _add_staff_commands() -> None:
     app.add_typer(mail_app, name="mail")
     app.add_typer(channels_app, name="channels")
     app.add_typer(review_app, name="review")
+    app.add_typer(courtlistener_app, name="courtlistener")
     app.command("note")(note_command)
     app.command("tag")(tag_command)
     app.command("stance")(stance_command)

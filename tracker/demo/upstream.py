@@ -11,10 +11,16 @@ marked ``conditional`` carries an ETag (a hash of its body) and a Last-Modified,
 matching ``If-None-Match`` or ``If-Modified-Since`` with 304, as a web server does. Every
 request is logged for the tests to inspect; a test can hold the answers to a path until it lets
 them go (``hold``), to act while a crawl waits on one.
+
+A route with a ``collection`` is a resource an account lists and adds to, as CourtListener's
+docket alerts are (``Upstream.collection``): seeded from the recorded page it names, listed a
+page at a time, added to by POST.
 """
 
+import base64
 import hashlib
 import json
+import secrets
 import threading
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta, timezone
@@ -30,6 +36,7 @@ PACIFIC = timezone(timedelta(hours=-8))
 CONTENT_TYPES = {".json": "application/json", ".xml": "application/rss+xml; charset=UTF-8",
                  ".atom": "application/atom+xml", ".html": "text/html; charset=utf-8"}
 LAST_MODIFIED = "Fri, 10 Oct 2025 23:24:11 GMT"
+JSON = {"Content-Type": "application/json"}
 
 
 class Upstream:
@@ -48,6 +55,10 @@ class Upstream:
         self.holding = threading.Event()  # set once a held request has come in
         self.released = threading.Event()
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
+        self.posts: list[tuple[str, bytes]] = []  # each POST's path and body
+        self.page_size = 50  # a collection's page, as CourtListener's MediumAdjustablePagination
+        self.failing_posts: tuple[int, int] | None = None  # (after so many POSTs, answer this status)
+        self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -76,11 +87,15 @@ class Upstream:
         """Keep every request for ``path`` waiting, unanswered, until ``released`` is set."""
         self.held_path = path
 
+    def fail_posts(self, after: int, status: int) -> None:
+        """Answer every POST after the first ``after`` with ``status`` (a server error, say)."""
+        self.failing_posts = (after, status)
+
     def paths(self) -> list[str]:
         return [path for path, _, _ in self.requests]
 
-    def respond(self, path: str, query: dict[str, str],
-                asked: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    def respond(self, path: str, query: dict[str, str], asked: dict[str, str] | None = None, *,
+                method: str = "GET", body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
         """The status, headers and body for a request; ``asked`` holds its headers."""
         asked = asked or {}
         if self.refusal:
@@ -92,6 +107,11 @@ class Upstream:
         if not matches:
             return 404, {}, b'{"detail": "Not found."}'
         route = max(matches, key=lambda r: len(r["query"]))
+        if route.get("collection"):
+            with self.lock:
+                return self.collection(route, method, query, asked, body)
+        if method != "GET":
+            return 405, JSON, json.dumps({"detail": f'Method "{method}" not allowed.'}).encode()
         response = route["responses"][min(route["served"], len(route["responses"]) - 1)]
         route["served"] += 1
         body = b""
@@ -111,6 +131,47 @@ class Upstream:
                     "If-None-Match" not in asked and asked.get("If-Modified-Since") == LAST_MODIFIED):
                 return 304, {"ETag": headers["ETag"]}, b""
         return response.get("status", 200), headers | response.get("headers", {}), body
+
+    def collection(self, route: dict, method: str, query: dict[str, str], asked: dict[str, str],
+                   body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """A list an account reads and adds to, as Django REST framework serves CourtListener's
+        docket alerts: 401 without a token; GET the newest first, ``page_size`` a page, a
+        ``cursor`` to the next; POST ``{"docket": ID}`` answers 201 with the new alert, or 400
+        for a docket named in the route's ``refused`` or one that has an alert already."""
+        if not asked.get("Authorization", "").startswith("Token "):
+            return 401, JSON, b'{"detail": "Authentication credentials were not provided."}'
+        if "items" not in route:
+            route["items"] = json.loads((self.folder / route["collection"]).read_text())["results"][::-1]
+        items = route["items"]
+        if method == "POST":
+            self.posts.append((route["path"], body))
+            if self.failing_posts and len(self.posts) > self.failing_posts[0]:
+                return self.failing_posts[1], JSON, b'{"detail": "Server Error (500)"}'
+            try:
+                asked_for = json.loads(body)
+                docket = int(asked_for["docket"])
+            except (ValueError, KeyError, TypeError):
+                return 400, JSON, b'{"docket": ["This field is required."]}'
+            if docket in route.get("refused", []):
+                return 400, JSON, json.dumps(
+                    {"docket": [f'Invalid pk "{docket}" - object does not exist.']}).encode()
+            if any(item["docket"] == docket for item in items):
+                return 400, JSON, b'{"non_field_errors": ["The fields docket, user must make a unique set."]}'
+            now = datetime.now(UTC).astimezone(PACIFIC).isoformat()
+            item = {"id": max((item["id"] for item in items), default=0) + 1, "date_created": now,
+                    "date_modified": now, "date_last_hit": None, "secret_key": secrets.token_hex(20),
+                    "alert_type": int(asked_for.get("alert_type", 1)), "docket": docket}
+            items.append(item)
+            return 201, JSON, json.dumps(item).encode()
+        cursor = query.get("cursor")
+        start = int(base64.b64decode(cursor).decode().removeprefix("o=")) if cursor else 0
+        newest_first = items[::-1]
+        more = start + self.page_size < len(newest_first)
+        following = base64.b64encode(f"o={start + self.page_size}".encode()).decode()
+        page = {"count": f"{self.url}{route['path']}?count=on",
+                "next": f"{self.url}{route['path']}?cursor={following}" if more else None,
+                "previous": None, "results": newest_first[start:start + self.page_size]}
+        return 200, JSON, json.dumps(page).encode()
 
     def _handler(self):
         upstream = self
@@ -132,6 +193,20 @@ class Upstream:
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
+
+            def do_POST(self):  # noqa: N802 - the stdlib's name
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                upstream.requests.append((unquote(parts.path), query, dict(self.headers)))
+                status, headers, answer = upstream.respond(unquote(parts.path), query, dict(self.headers),
+                                                           method="POST", body=body)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
 
             def log_message(self, *args):
                 pass
