@@ -18,11 +18,11 @@ another is running, and every row found ``sending`` was left by a sender that is
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, exists, or_, select, update
+from sqlalchemy import Engine, and_, exists, func, or_, select, update
 
 from tracker.db import write_session
 from tracker.locks import Lease, holder, try_acquire
-from tracker.models.subscribers import PENDING, SENDING, OutboxMessage, Subscriber
+from tracker.models.subscribers import ACTIVE, PENDING, SENDING, OutboxMessage, Subscriber
 
 SENDER_LOCK = "sender"
 CLAIM_BATCH = 20  # rows a sender claims at once: few enough that a dead sender delays little
@@ -106,7 +106,8 @@ def claim(engine: Engine, sender: Sender, now, *, size: int = CLAIM_BATCH, only:
         session.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids)).values(
             state=SENDING, claimed_at=now, claimed_by=sender.name, attempts=OUTBOX.c.attempts + 1))
         return list(session.execute(
-            select(OUTBOX, SUBSCRIBERS.c.state.label("subscriber_state"),
-                   SUBSCRIBERS.c.email.label("subscriber_email"))
-            .join(SUBSCRIBERS, SUBSCRIBERS.c.id == OUTBOX.c.subscriber_id)
+            # A staff mail (an operator alert) has no subscriber: it goes to its To address.
+            select(OUTBOX, func.coalesce(SUBSCRIBERS.c.state, ACTIVE).label("subscriber_state"),
+                   func.coalesce(SUBSCRIBERS.c.email, OUTBOX.c.to_address).label("subscriber_email"))
+            .join(SUBSCRIBERS, SUBSCRIBERS.c.id == OUTBOX.c.subscriber_id, isouter=True)
             .where(OUTBOX.c.id.in_(ids)).order_by(OUTBOX.c.id)).mappings())

@@ -361,6 +361,11 @@ def render_farewell(subscriber: Subscriber, settings: Settings) -> Mail:
     return Mail(subject, text, html, {})
 
 
+def render_notice(name: str, settings: Settings, **context) -> Mail:
+    """A mail that is no digest, from its templates ``email/NAME.*`` (an operator alert)."""
+    return Mail(*_render(name, settings, **context), {})
+
+
 def _mailbox(mail_from: str) -> str:
     """``AI Copyright Tracker <tracker@example.org>`` → ``tracker@example.org``."""
     from email.utils import parseaddr

@@ -104,6 +104,17 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     return list(session.execute(statement, rows).scalars())
 
 
+def queue_staff_mail(session: Session, settings: Settings, address: str, purpose: str, span: str,
+                     mail: Mail, *, now: datetime) -> int:
+    """Queue a mail to a staff address, which is no subscriber (an operator alert), in the
+    caller's transaction: its outbox id. It is sent like any other mail, to ``address``."""
+    row = {"subscriber_id": None, "purpose": purpose, "span": span, "up_to": None,
+           "message_id": _message_id(settings, purpose, 0, span), "to_address": address,
+           "subject": mail.subject, "text": mail.text, "html": mail.html, "headers": mail.headers,
+           "state": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+    return session.execute(OUTBOX.insert().values(row).returning(OUTBOX.c.id)).scalar_one()
+
+
 def queue_confirmation(engine: Engine, settings: Settings, subscriber: Subscriber, *,
                        now: datetime) -> int | None:
     """Queue the confirmation mail: its outbox id, to send it alone (``deliver(only=...)``)."""
@@ -291,7 +302,7 @@ class Claimed:
     """An outbox row being sent, with its subscriber's state."""
 
     id: int
-    subscriber_id: int
+    subscriber_id: int | None  # None: a staff address (active, its To the envelope recipient)
     purpose: str
     up_to: int | None
     message_id: str
@@ -347,6 +358,8 @@ def _bounce(engine: Engine, row: Claimed, exc: Permanent, settings: Settings, no
     with write_session(engine) as session:
         session.execute(update(OUTBOX).where(OUTBOX.c.id == row.id).values(
             state=FAILED, smtp_code=exc.code, last_error=str(exc)[:500]))
+        if row.subscriber_id is None:  # a staff address: no subscriber to mark
+            return False
         failures = session.execute(select(SUBSCRIBERS.c.hard_failures).where(
             SUBSCRIBERS.c.id == row.subscriber_id)).scalar_one() + 1
         suspend = failures >= settings.suspend_after

@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 JOBS_TABLE = "apscheduler_jobs"
 SCHEDULER_LOCK = "scheduler"
+OPERATOR_ALERTS, OPERATOR_ALERT_MINUTES = "operator-alerts", 15  # staff hear of trouble
 # Set by SIGTERM / SIGINT (or a test): running jobs wind down, no new one starts.
 STOP = threading.Event()
 
@@ -145,6 +146,18 @@ def retention_job() -> str:
     return f"emptied {mails} mail bodies and {posts} channel posts"
 
 
+def operator_alerts_job() -> str:
+    """Tell staff (``alert_to``) of trouble, once per incident (``tracker.operator_alerts``)."""
+    from tracker.crawl import available_sources
+    from tracker.operator_alerts import check, send_alerts
+
+    settings = load_settings()
+    engine = open_store(settings.database_url)
+    report = check(engine, settings, available_sources(), now=datetime.now(UTC))
+    report.sent = send_alerts(engine, settings, clock=lambda: datetime.now(UTC), should_stop=STOP.is_set)
+    return report.summary()
+
+
 def recorded(job_id: str, function: Callable[..., str], *args: Any) -> None:
     """Run a job and record it in ``job_runs``; a failure is recorded, logged and not raised
     (the scheduler goes on; ``tracker scheduler jobs`` shows it)."""
@@ -170,6 +183,12 @@ def recorded(job_id: str, function: Callable[..., str], *args: Any) -> None:
 
 def run_crawl(source: str) -> None:
     recorded(f"crawl:{source}", crawl_job, source)
+    if load_settings().alert_to:  # a crawl's failure is heard of at once, not at the next check
+        run_operator_alerts()
+
+
+def run_operator_alerts() -> None:
+    recorded(OPERATOR_ALERTS, operator_alerts_job)
 
 
 def run_digests(job_id: str, frequency: str | None) -> None:
@@ -202,8 +221,8 @@ class Declared:
 
 def declared_jobs(settings: Settings, sources: list[str]) -> list[Declared]:
     """The schedule, from the settings: a crawl per source, alerts, the daily and weekly digests
-    (mail and team channels), the end of sessions and the outbox's retention each night, and the
-    bounce mailbox when one is set."""
+    (mail and team channels), the end of sessions and the outbox's retention each night, the
+    bounce mailbox when one is set, and, with ``alert_to`` set, the check for trouble."""
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -232,6 +251,9 @@ def declared_jobs(settings: Settings, sources: list[str]) -> list[Declared]:
     if settings.bounce_mailbox is not None:
         jobs.append(Declared("bounces", run_bounces, (), IntervalTrigger(
             seconds=max(1, round(settings.bounce_minutes * 60)), timezone=zone), None))
+    if settings.alert_to:  # and after each crawl (run_crawl)
+        jobs.append(Declared(OPERATOR_ALERTS, run_operator_alerts, (),
+                             IntervalTrigger(minutes=OPERATOR_ALERT_MINUTES, timezone=zone), None))
     return jobs
 
 

@@ -1,7 +1,9 @@
-"""Runs: each crawl of a source, the upstreams' validators, and each scheduled job's run."""
+"""Runs: each crawl of a source, the upstreams' validators, each scheduled job's run, and the
+incidents operators were alerted of."""
 
 from datetime import datetime
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -64,3 +66,20 @@ class WebhookDelivery(SQLModel, table=True):
     received_at: datetime
     event_type: int
     entries: int = Field(default=0, description="Docket entries the event carried")
+
+
+class Incident(SQLModel, table=True):
+    """Trouble staff were told of, once (``tracker.operator_alerts``): open while it lasts, closed
+    when it is over. At most one open incident per key, so two checks at once open it once."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("uq_incidents_open_key", "key", unique=True,
+                            sqlite_where=text("closed_at IS NULL"),
+                            postgresql_where=text("closed_at IS NULL")),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(description="What is in trouble: source:NAME, quota:NAME or bounces")
+    opened_at: datetime
+    closed_at: datetime | None = None
+    summary: str = Field(description="The trouble in one line, as the alert mail said it")
+    outbox_id: int | None = Field(default=None, description="The alert mail queued for it")

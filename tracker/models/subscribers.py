@@ -14,6 +14,7 @@ CHANNELS_ONLY = "channels"  # a staff-made subscription delivered to team channe
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
 # What an outbox row carries.
 DIGEST, CONFIRMATION = "digest", "confirm"
+TROUBLE = "trouble"  # an operator alert, to a staff address rather than a subscriber
 
 
 class Subscriber(SQLModel, table=True):
@@ -43,15 +44,17 @@ class Subscriber(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """One mail to one subscriber, rendered, with its Message-ID, until the server accepts it."""
+    """One mail to one subscriber (or, without one, to a staff address: an operator alert),
+    rendered, with its Message-ID, until the server accepts it."""
 
     __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("subscriber_id", "purpose", "span",
                                        name="uq_outbox_subscriber_purpose_span"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    subscriber_id: int = Field(foreign_key="subscribers.id", index=True, ondelete="CASCADE")
-    purpose: str = Field(description="digest or confirm")
+    subscriber_id: int | None = Field(default=None, foreign_key="subscribers.id", index=True,
+                                      ondelete="CASCADE")
+    purpose: str = Field(description="digest, confirm, farewell or trouble")
     span: str = Field(description="A digest's approval numbers (cursor-up_to); a confirmation's time")
     up_to: int | None = Field(default=None, description="The cursor once the digest is accepted")
     message_id: str = Field(unique=True)
