@@ -178,35 +178,29 @@ class Upstream:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - the stdlib's name
+                self.answer("GET")
+
+            def do_POST(self):  # noqa: N802 - the stdlib's name
+                self.answer("POST")
+
+            def answer(self, method: str) -> None:
                 parts = urlsplit(self.path)
                 path = unquote(parts.path)  # "/bills/il/103rd/HB%204875" → ".../HB 4875"
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 upstream.requests.append((path, query, dict(self.headers)))
                 if path == upstream.held_path:
                     upstream.holding.set()
                     upstream.released.wait()
-                status, headers, body = upstream.respond(path, query, dict(self.headers))
+                status, headers, answer = upstream.respond(path, query, dict(self.headers),
+                                                           method=method, body=body)
                 with suppress(ConnectionError):  # a crawl killed while its answer was held
                     self.send_response(status)
                     for name, value in headers.items():
                         self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(body)))
+                    self.send_header("Content-Length", str(len(answer)))
                     self.end_headers()
-                    self.wfile.write(body)
-
-            def do_POST(self):  # noqa: N802 - the stdlib's name
-                parts = urlsplit(self.path)
-                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                upstream.requests.append((unquote(parts.path), query, dict(self.headers)))
-                status, headers, answer = upstream.respond(unquote(parts.path), query, dict(self.headers),
-                                                           method="POST", body=body)
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                    self.wfile.write(answer)
 
             def log_message(self, *args):
                 pass
