@@ -152,7 +152,7 @@ def test_a_server_error_midway_stops_the_run_and_the_next_run_picks_up(store, co
     assert sum(kind for kind in followed(courtlistener).values()) == 5
 
 
-def test_without_a_token_or_with_a_refused_one_it_says_so_in_one_line(store, courtlistener):
+def test_no_token_a_refused_one_or_no_answer_is_said_in_one_line(store, courtlistener):
     missing = alerts(store, courtlistener, token=None)
     assert missing.returncode == 2
     assert missing.stderr == ("error: docket alerts belong to a CourtListener account: set "
@@ -163,3 +163,9 @@ def test_without_a_token_or_with_a_refused_one_it_says_so_in_one_line(store, cou
     assert refused.returncode == 2
     assert refused.stderr == ("error: CourtListener refused the token (401: Invalid token.); check "
                               "COURTLISTENER_TOKEN\n")
+    courtlistener.__exit__()  # CourtListener gone: nothing listens there any more
+    unreachable = alerts(store, courtlistener)
+    assert unreachable.returncode == 1
+    gone = f"error: cannot reach CourtListener at {courtlistener.url}{ALERTS}: "
+    assert unreachable.stderr.startswith(gone)
+    assert len(unreachable.stderr.splitlines()) == 1

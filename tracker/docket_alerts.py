@@ -34,7 +34,6 @@ from tracker.vocab import Kind
 
 ALERTS_PATH = "/api/rest/v4/docket-alerts/"
 UNSUBSCRIPTION, SUBSCRIPTION = 0, 1  # DocketAlert.alert_type
-RETRIES = 3  # answers of 429 (too many requests) waited out before giving up
 # What became of each watched docket.
 ALREADY, CREATED, WOULD_CREATE = "already", "created", "would_create"
 QUOTA, UNSUBSCRIBED, REFUSED, NOT_TRIED = "quota", "unsubscribed", "refused", "not_tried"
@@ -111,37 +110,31 @@ class DocketAlertsClient:
         self._ask("POST", self.url, {"docket": docket_id})
 
     def _ask(self, method: str, url: str, body: dict | None = None) -> dict:
-        for attempt in range(RETRIES + 1):
-            if self.requests and self.delay:
-                self.sleep(self.delay)
-            self.requests += 1
-            request = urllib.request.Request(
-                url, method=method, data=json.dumps(body).encode() if body is not None else None,
-                headers={"Authorization": f"Token {self.token}", "Accept": "application/json",
-                         "Content-Type": "application/json"})
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                    return json.loads(answer.read() or b"{}")
-            except urllib.error.HTTPError as exc:
-                reason = _reason(exc.read())
-                if exc.code == 429 and attempt < RETRIES:
-                    self.sleep(min(float(exc.headers.get("Retry-After") or 60), 300))
-                    continue
-                if exc.code in (401, 403):
-                    raise TokenRefused(
-                        f"CourtListener refused the token ({exc.code}: {reason}); check "
-                        "COURTLISTENER_TOKEN") from None
-                if method == "POST" and exc.code in (400, 404):
-                    raise Refused(reason) from None
-                raise CourtListenerError(f"CourtListener answered {exc.code} to {method} "
-                                         f"{redact(url)}: {reason}") from None
-            except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                cause = getattr(exc, "reason", None) or exc
-                raise CourtListenerError(f"cannot reach CourtListener at {redact(url)}: {cause}") from None
-            except ValueError:
-                raise CourtListenerError(f"CourtListener's answer to {method} {redact(url)} is not "
-                                         "JSON") from None
-        raise AssertionError("unreachable")  # the loop returns or raises
+        if self.requests and self.delay:
+            self.sleep(self.delay)
+        self.requests += 1
+        request = urllib.request.Request(
+            url, method=method, data=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": f"Token {self.token}", "Accept": "application/json",
+                     "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+                return json.loads(answer.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            reason = _reason(exc.read())
+            if exc.code in (401, 403):
+                raise TokenRefused(f"CourtListener refused the token ({exc.code}: {reason}); check "
+                                   "COURTLISTENER_TOKEN") from None
+            if method == "POST" and exc.code in (400, 404):
+                raise Refused(reason) from None
+            raise CourtListenerError(f"CourtListener answered {exc.code} to {method} {redact(url)}: "
+                                     f"{reason}") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            cause = getattr(exc, "reason", None) or exc
+            raise CourtListenerError(f"cannot reach CourtListener at {redact(url)}: {cause}") from None
+        except ValueError:
+            raise CourtListenerError(f"CourtListener's answer to {method} {redact(url)} is not "
+                                     "JSON") from None
 
 
 def _reason(body: bytes) -> str:
