@@ -33,11 +33,11 @@ def test_a_key_header_is_not_sent_on_to_another_host(tmp_path):
     with Upstream("openstates") as home, Upstream("openstates") as elsewhere:
         answer = home.respond
 
-        def redirect_first(path, query, asked=None):
+        def redirect_first(path, query, asked=None, **request):
             if path == "/bills" and not elsewhere.requests:
                 other = elsewhere.url.replace("127.0.0.1", "localhost")
                 return 302, {"Location": f"{other}/bills?page=1&q=x"}, b""
-            return answer(path, query, asked)
+            return answer(path, query, asked, **request)
 
         home.respond = redirect_first
         env = crawl_environment(tmp_path, TRACKER_SOURCES__OPENSTATES__URL=home.url,

@@ -68,10 +68,10 @@ def test_internal_addresses_are_refused_unless_their_network_is_allowed(upstream
 def test_a_redirect_to_an_internal_address_is_refused(upstream, tmp_path):
     answer = upstream.respond
 
-    def to_metadata(path, query, asked=None):
+    def to_metadata(path, query, asked=None, **request):
         if path == "/dga/rss":
             return 302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""
-        return answer(path, query, asked)
+        return answer(path, query, asked, **request)
 
     upstream.respond = to_metadata
     dga = crawl(upstream, tmp_path, networks="127.0.0.1/32")
