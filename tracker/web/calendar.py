@@ -54,11 +54,16 @@ def calendar_filters(request: Request) -> CalendarFilter:
                           vacated=request.query_params.get("vacated") in ("1", "on", "yes"))
 
 
-def _dates(request: Request, filters: CalendarFilter):
+def _listed(request: Request, query, filters):
+    """``query(session, filters)`` (dates or rulings) in a worker thread."""
     def read():
         with Session(request.app.state.engine) as session:
-            return list_dates(session, filters)
+            return query(session, filters)
     return db(read)
+
+
+def _dates(request: Request, filters: CalendarFilter):
+    return _listed(request, list_dates, filters)
 
 
 async def calendar_page(request: Request) -> Response:
@@ -141,10 +146,7 @@ def ruling_filters(request: Request) -> RulingFilter:
 
 
 def _rulings(request: Request, filters: RulingFilter):
-    def read():
-        with Session(request.app.state.engine) as session:
-            return list_rulings(session, filters)
-    return db(read)
+    return _listed(request, list_rulings, filters)
 
 
 async def rulings_page(request: Request) -> Response:
