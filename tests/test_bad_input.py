@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from tracker.cli import _add_staff_commands, app, main
+from tracker.cli import app, main, register
 
 NOWHERE = "/proc/no-such-folder/file"  # cannot be created, even by root
 # Commands that never read the user's settings: the demo makes its own, vocab needs none.
@@ -33,7 +33,7 @@ class Hung(BaseException):
 
 
 def leaf_commands() -> list[tuple[list[str], object]]:
-    _add_staff_commands()
+    register()
 
     def walk(command, path):
         subcommands = getattr(command, "commands", None)

@@ -35,7 +35,7 @@ def test_wheel_ships_templates_data_and_migrations(wheel):
     assert "tracker/demo/fixtures/courtlistener/routes.json" in names
     assert not any(n.endswith(".expected.json") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "tracker = tracker.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "tracker = tracker.cli:run" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_installed_package_seeds_and_finds_its_templates(wheel, tmp_path):

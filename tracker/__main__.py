@@ -1,5 +1,5 @@
 """``python -m tracker``: the same as the ``tracker`` command."""
 
-from tracker.cli import main
+from tracker.cli import run
 
-main()
+run()

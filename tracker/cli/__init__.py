@@ -9,17 +9,17 @@ Query commands (``cases``, ``show``, ``events``, ``export``, ``config``) import 
 APScheduler nor Alembic; commands that need them import them inside.
 """
 
+import gc
+import importlib
 import sys
+from collections.abc import Collection
 from typing import Annotated
 
 import typer
 from sqlalchemy.exc import DBAPIError
 
 from tracker import __version__
-from tracker.cli import calendar, cases, crawl, demo, events, people, reference
-from tracker.cli.db import db_app
 from tracker.cli.params import plain_help_types
-from tracker.cli.watchlist import watchlist_app
 from tracker.errors import NotFoundError, TrackerError
 
 plain_help_types()
@@ -30,6 +30,48 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+# Every command: its name, then the module under tracker.cli and the attribute that holds it (a
+# function, or a Typer app for a group), in the order `tracker --help` lists them. Only the module
+# of the command asked for is imported: the others cost `tracker show` a third of its start-up
+# time (bench/cli_latency.py).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "cases": ("cases", "cases"),
+    "show": ("cases", "show"),
+    "export": ("cases", "export"),
+    "events": ("events", "events"),
+    "people": ("people", "people"),
+    "person": ("people", "person_app"),
+    "seed": ("crawl", "seed"),
+    "crawl": ("crawl", "crawl"),
+    "refold": ("crawl", "refold"),
+    "sources": ("crawl", "sources"),
+    "demo": ("demo", "demo"),
+    "config": ("reference", "show_config"),
+    "vocab": ("reference", "vocab"),
+    "calendar": ("calendar", "calendar_command"),
+    "rulings": ("calendar", "rulings_command"),
+    "db": ("db", "db_app"),
+    "watchlist": ("watchlist", "watchlist_app"),
+    "matter": ("matters", "matter_app"),
+    "matters": ("matters", "matters_command"),
+    "map": ("pictures", "map_command"),
+    "scheduler": ("scheduler", "scheduler_app"),
+    "scrapyd": ("scrapyd", "scrapyd_app"),
+    "staff": ("web", "staff_app"),
+    "web": ("web", "web_command"),
+    "subscribers": ("mail", "subscribers_app"),
+    "digest": ("mail", "digest_app"),
+    "mail": ("mailops", "mail_app"),
+    "channels": ("channels", "channels_app"),
+    "review": ("review", "review_app"),
+    "courtlistener": ("courtlistener", "courtlistener_app"),
+    "note": ("review", "note_command"),
+    "tag": ("review", "tag_command"),
+    "stance": ("review", "stance_command"),
+    "outcome": ("review", "outcome_command"),
+}
+_registered: set[str] = set()
 
 
 def _print_version(asked: bool) -> None:
@@ -45,73 +87,37 @@ def _options(version: Annotated[bool, typer.Option(
     pass
 
 
-app.command()(cases.cases)
-app.command()(cases.show)
-app.command()(cases.export)
-app.command()(events.events)
-app.command()(people.people)
-app.add_typer(people.person_app, name="person")
-app.command()(crawl.seed)
-app.command()(crawl.crawl)
-app.command()(crawl.refold)
-app.command()(crawl.sources)
-app.command()(demo.demo)
-app.command("config")(reference.show_config)
-app.command()(reference.vocab)
-app.command("calendar")(calendar.calendar_command)
-app.command("rulings")(calendar.rulings_command)
-app.add_typer(db_app, name="db")
-app.add_typer(watchlist_app, name="watchlist")
+def register(names: Collection[str] = COMMANDS) -> None:
+    """Add these commands to the app (all of them by default), importing their modules; a
+    command registered already is left as it is (a test runs main() more than once)."""
+    for name in [name for name in COMMANDS if name in names and name not in _registered]:
+        module, attribute = COMMANDS[name]
+        command = getattr(importlib.import_module(f"tracker.cli.{module}"), attribute)
+        if isinstance(command, typer.Typer):
+            app.add_typer(command, name=name)
+        else:
+            app.command(name)(command)
+        _registered.add(name)
 
 
-def _add_staff_commands() -> None:
-    """Review, matters, subscriptions, digests, the scheduler and the web app. Registered only
-    when one of them (or the command list) is asked for: their modules cost `tracker show` a
-    third of its start-up time (bench/cli_latency.py)."""
-    from tracker.cli.channels import channels_app
-    from tracker.cli.courtlistener import courtlistener_app
-    from tracker.cli.mail import digest_app, subscribers_app
-    from tracker.cli.mailops import mail_app, register
-    from tracker.cli.matters import matter_app, matters_command
-    from tracker.cli.pictures import map_command
-    from tracker.cli.review import note_command, outcome_command, review_app, stance_command, tag_command
-    from tracker.cli.scheduler import scheduler_app
-    from tracker.cli.scrapyd import scrapyd_app
-    from tracker.cli.web import staff_app, web_command
+def run() -> None:
+    """The ``tracker`` program: :func:`main`, leaving what it made to the process's exit.
 
-    if any(group.name == "review" for group in app.registered_groups):
-        return  # registered already (a test runs main() more than once)
-    app.add_typer(matter_app, name="matter")
-    app.command("matters")(matters_command)
-    app.command("map")(map_command)
-    app.add_typer(scheduler_app, name="scheduler")
-    app.add_typer(scrapyd_app, name="scrapyd")
-    app.add_typer(staff_app, name="staff")
-    app.command("web")(web_command)
-    app.add_typer(subscribers_app, name="subscribers")
-    app.add_typer(digest_app, name="digest")
-    register(subscribers_app)
-    app.add_typer(mail_app, name="mail")
-    app.add_typer(channels_app, name="channels")
-    app.add_typer(review_app, name="review")
-    app.add_typer(courtlistener_app, name="courtlistener")
-    app.command("note")(note_command)
-    app.command("tag")(tag_command)
-    app.command("stance")(stance_command)
-    app.command("outcome")(outcome_command)
-
-
-def _core_commands() -> set[str]:
-    return ({(c.name or c.callback.__name__).replace("_", "-") for c in app.registered_commands}
-            | {g.name for g in app.registered_groups})
+    At exit the interpreter runs a last full garbage collection over every object the imports
+    made (SQLAlchemy, pydantic, Typer): about 130 ms, a quarter of ``tracker show``
+    (bench/cli_latency.py). Freezing them skips that walk; files are closed, output flushed and
+    exit handlers run as before. Tests call :func:`main`, so their process collects as usual."""
+    try:
+        main()
+    finally:
+        gc.freeze()
 
 
 def main() -> None:
     """Entry point: run the app, turning usage errors and the tracker's own errors into one line
     and an exit code (2 for a bad argument or setting, 1 for something that does not exist)."""
     words = [word for word in sys.argv[1:] if not word.startswith("-")]
-    if not words or words[0] not in _core_commands():
-        _add_staff_commands()
+    register({words[0]} if words and words[0] in COMMANDS else COMMANDS)
     try:
         code = app(prog_name="tracker", standalone_mode=False)
     except typer.Abort:

@@ -7,6 +7,7 @@ for the migration environment and for anything that needs the whole schema.
 
 import importlib
 
+from pydantic import ConfigDict
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
@@ -24,6 +25,14 @@ SQLModel.metadata.naming_convention = MetaData(
         "pk": "pk_%(table_name)s",
     }
 ).naming_convention
+
+
+class Table(SQLModel):
+    """The base of every table. Pydantic builds a table's validation schema when it is first
+    used rather than at import: rows read from the database are never validated, and the
+    schemas of a query command's tables cost ``tracker show`` about 10 ms (bench/cli_latency.py)."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 def load_all() -> MetaData:

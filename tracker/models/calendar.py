@@ -10,7 +10,9 @@ from datetime import date, datetime
 from datetime import time as clock_time
 
 from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from tracker.models import Table
 
 SCHEDULED, VACATED = "scheduled", "vacated"
 # Where a date was read: a docket entry's text, a Federal Register document's dates, the watchlist,
@@ -18,7 +20,7 @@ SCHEDULED, VACATED = "scheduled", "vacated"
 DOCKET, FEDERAL_REGISTER, WATCHLIST, OPENSTATES = "docket", "federal_register", "watchlist", "openstates"
 
 
-class DateAhead(SQLModel, table=True):
+class DateAhead(Table, table=True):
     __tablename__ = "dates_ahead"
     __table_args__ = (Index("ix_dates_ahead_day_state", "day", "state"),)
 

@@ -11,10 +11,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from tracker.models import Table
 
 
-class Case(SQLModel, table=True):
+class Case(Table, table=True):
     """One tracked matter: a lawsuit, a bill, an agency action or a statement."""
 
     __tablename__ = "cases"
@@ -48,7 +50,7 @@ class Case(SQLModel, table=True):
     last_seen: date
 
 
-class Party(SQLModel, table=True):
+class Party(Table, table=True):
     """A named party to a suit; a table of its own so ``--party`` is an indexed lookup."""
 
     __tablename__ = "parties"
@@ -61,7 +63,7 @@ class Party(SQLModel, table=True):
     name_folded: str = Field(index=True, description="Lower-cased name, for searching")
 
 
-class Event(SQLModel, table=True):
+class Event(Table, table=True):
     """One dated entry in a case's status history, kept with its raw text."""
 
     __tablename__ = "events"
@@ -89,7 +91,7 @@ class Event(SQLModel, table=True):
     recorded_at: datetime
 
 
-class CaseNote(SQLModel, table=True):
+class CaseNote(Table, table=True):
     """A staff note on a case: internal (staff only) unless marked public, when the case page,
     its JSON and digests show it (without its author)."""
 
@@ -103,7 +105,7 @@ class CaseNote(SQLModel, table=True):
     public: bool = Field(default=False, description="Written for the public; else internal")
 
 
-class CaseTag(SQLModel, table=True):
+class CaseTag(Table, table=True):
     """A tag staff put on a case (the sources' own tags are ``Case.tags``)."""
 
     __tablename__ = "case_tags"
@@ -114,7 +116,7 @@ class CaseTag(SQLModel, table=True):
     added_at: datetime
 
 
-class CaseStance(SQLModel, table=True):
+class CaseStance(Table, table=True):
     """The organisation's stance on a case: watch, support or oppose."""
 
     __tablename__ = "case_stances"

@@ -2,10 +2,12 @@
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from tracker.models import Table
 
 
-class RateCounter(SQLModel, table=True):
+class RateCounter(Table, table=True):
     __tablename__ = "rate_limits"
 
     key: str = Field(primary_key=True, description="What is counted: login-address:203.0.113.9...")

@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from tracker.models import Table
 
 # What came back: a return's kinds.
 PERMANENT, TEMPORARY, AUTO_REPLY, COMPLAINT, UNSUBSCRIBE_MAIL, UNREADABLE = (
@@ -15,7 +17,7 @@ PERMANENT, TEMPORARY, AUTO_REPLY, COMPLAINT, UNSUBSCRIBE_MAIL, UNREADABLE = (
 ERASED, BOUNCED, COMPLAINED = "erased", "bounced", "complained"
 
 
-class ConsentEvent(SQLModel, table=True):
+class ConsentEvent(Table, table=True):
     """One step of a subscriber's consent: asked, confirmed, changed what they get, left."""
 
     __tablename__ = "consent_events"
@@ -30,7 +32,7 @@ class ConsentEvent(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class MailReturn(SQLModel, table=True):
+class MailReturn(Table, table=True):
     """A message read from the bounce mailbox: a bounce, an auto-reply, a complaint or an
     unsubscribe mail. ``fingerprint`` makes reading the same message twice a no-op."""
 
@@ -47,7 +49,7 @@ class MailReturn(SQLModel, table=True):
     detail: str | None = Field(default=None, description="The diagnostic, or why it was not used")
 
 
-class Suppression(SQLModel, table=True):
+class Suppression(Table, table=True):
     """An address that no import or form may add: a keyed hash, never the address itself."""
 
     __tablename__ = "suppressions"
@@ -59,7 +61,7 @@ class Suppression(SQLModel, table=True):
     detail: str | None = None
 
 
-class Channel(SQLModel, table=True):
+class Channel(Table, table=True):
     """A team channel a subscription also (or only) delivers to: Slack, Teams, or a webhook."""
 
     __tablename__ = "channels"
@@ -76,7 +78,7 @@ class Channel(SQLModel, table=True):
     last_error: str | None = None
 
 
-class ChannelMessage(SQLModel, table=True):
+class ChannelMessage(Table, table=True):
     """One post to one channel, kept until the endpoint took it: the channels' outbox."""
 
     __tablename__ = "channel_outbox"

@@ -4,10 +4,12 @@ some of which place cases in them (``tracker.linking``, ``tracker.matters``)."""
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from tracker.models import Table
 
 
-class Matter(SQLModel, table=True):
+class Matter(Table, table=True):
     __tablename__ = "matters"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -17,7 +19,7 @@ class Matter(SQLModel, table=True):
     created_by: str
 
 
-class MatterMember(SQLModel, table=True):
+class MatterMember(Table, table=True):
     """A case in a matter; a case is in at most one."""
 
     __tablename__ = "matter_members"
@@ -29,7 +31,7 @@ class MatterMember(SQLModel, table=True):
     added_at: datetime
 
 
-class CaseLink(SQLModel, table=True):
+class CaseLink(Table, table=True):
     """A link between two cases, the one record of which cases belong together: read from what
     the sources say (an MDL number, a correction, a companion's number, a reintroduced title, a
     shared regulation number) and proposed for review by a ``new_link`` change that refers to it

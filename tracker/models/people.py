@@ -11,10 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from tracker.models import Table
 
 
-class Person(SQLModel, table=True):
+class Person(Table, table=True):
     __tablename__ = "people"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -31,7 +33,7 @@ class Person(SQLModel, table=True):
     updated_at: datetime
 
 
-class PersonIdentifier(SQLModel, table=True):
+class PersonIdentifier(Table, table=True):
     """One source's id of a person: the only thing that makes two mentions one person."""
 
     __tablename__ = "person_identifiers"
@@ -41,7 +43,7 @@ class PersonIdentifier(SQLModel, table=True):
     person_id: int = Field(foreign_key="people.id", index=True, ondelete="CASCADE")
 
 
-class CasePerson(SQLModel, table=True):
+class CasePerson(Table, table=True):
     """A person named on a case by one source, in one role (sponsor, judge, defendant...)."""
 
     __tablename__ = "case_people"

@@ -3,10 +3,12 @@ them, and keeps every decision and edit in ``review_log``."""
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from tracker.models import Table
 
 
-class Change(SQLModel, table=True):
+class Change(Table, table=True):
     """Something an ingest found new or different about a case; waits for review."""
 
     __tablename__ = "changes"
@@ -39,7 +41,7 @@ class Change(SQLModel, table=True):
         default=None, unique=True, description="Order of approval, which digests follow")
 
 
-class ReviewEntry(SQLModel, table=True):
+class ReviewEntry(Table, table=True):
     """One decision or edit on a change: the audit trail, never updated or deleted."""
 
     __tablename__ = "review_log"

@@ -3,13 +3,15 @@ rulings`` reads it). Read from the text where the text says so; staff set the re
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from tracker.models import Table
 
 # Who said it: read from the ruling's text, or set by staff in review (never read over again).
 FROM_TEXT, FROM_REVIEW = "text", "review"
 
 
-class RulingOutcome(SQLModel, table=True):
+class RulingOutcome(Table, table=True):
     __tablename__ = "ruling_outcomes"
 
     event_id: int = Field(foreign_key="events.id", primary_key=True, ondelete="CASCADE")
@@ -24,7 +26,7 @@ class RulingOutcome(SQLModel, table=True):
     set_at: datetime
 
 
-class RulingClaim(SQLModel, table=True):
+class RulingClaim(Table, table=True):
     """A claim a ruling reached (a tracker.vocab.Claim value)."""
 
     __tablename__ = "ruling_claims"

@@ -4,10 +4,12 @@ incidents operators were alerted of."""
 from datetime import datetime
 
 from sqlalchemy import Index, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from tracker.models import Table
 
 
-class SourceRun(SQLModel, table=True):
+class SourceRun(Table, table=True):
     """One crawl of one source: when, how it ended, what it fetched and stored."""
 
     __tablename__ = "source_runs"
@@ -32,7 +34,7 @@ class SourceRun(SQLModel, table=True):
     scrapyd_job: str | None = Field(default=None, description="The Scrapyd job that ran it, if one did")
 
 
-class FetchValidator(SQLModel, table=True):
+class FetchValidator(Table, table=True):
     """What an upstream said about a page the last time it was read in full."""
 
     __tablename__ = "fetch_validators"
@@ -44,7 +46,7 @@ class FetchValidator(SQLModel, table=True):
     updated_at: datetime
 
 
-class JobRun(SQLModel, table=True):
+class JobRun(Table, table=True):
     """One run of one scheduled job."""
 
     __tablename__ = "job_runs"
@@ -57,7 +59,7 @@ class JobRun(SQLModel, table=True):
     detail: str | None = Field(default=None, description="What it did, or its error")
 
 
-class WebhookDelivery(SQLModel, table=True):
+class WebhookDelivery(Table, table=True):
     """A CourtListener webhook event already stored, by its idempotency key: a retry is a no-op."""
 
     __tablename__ = "webhook_deliveries"
@@ -68,7 +70,7 @@ class WebhookDelivery(SQLModel, table=True):
     entries: int = Field(default=0, description="Docket entries the event carried")
 
 
-class Incident(SQLModel, table=True):
+class Incident(Table, table=True):
     """Trouble staff were told of, once (``tracker.operator_alerts``): open while it lasts, closed
     when it is over. At most one open incident per key, so two checks at once open it once."""
 

@@ -2,10 +2,12 @@
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from tracker.models import Table
 
 
-class SharedSecret(SQLModel, table=True):
+class SharedSecret(Table, table=True):
     __tablename__ = "shared_secrets"
 
     name: str = Field(primary_key=True, description="secret_key: what sessions, forms and mail links "

@@ -2,10 +2,12 @@
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from tracker.models import Table
 
 
-class StaffAccount(SQLModel, table=True):
+class StaffAccount(Table, table=True):
     __tablename__ = "staff_accounts"
 
     name: str = Field(primary_key=True)

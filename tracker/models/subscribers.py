@@ -3,8 +3,9 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from tracker.models import Table
 from tracker.vocab import Frequency
 
 # A subscriber's states.
@@ -17,7 +18,7 @@ DIGEST, CONFIRMATION = "digest", "confirm"
 TROUBLE = "trouble"  # an operator alert, to a staff address rather than a subscriber
 
 
-class Subscriber(SQLModel, table=True):
+class Subscriber(Table, table=True):
     __tablename__ = "subscribers"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -43,7 +44,7 @@ class Subscriber(SQLModel, table=True):
     last_failure: str | None = None
 
 
-class OutboxMessage(SQLModel, table=True):
+class OutboxMessage(Table, table=True):
     """One mail to one subscriber (or, without one, to a staff address: an operator alert),
     rendered, with its Message-ID, until the server accepts it."""
 
