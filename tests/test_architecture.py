@@ -41,3 +41,17 @@ def test_nothing_refers_to_files_outside_the_repository():
                 for path in tracked("*.py", "*.md", "*.toml", "*.cfg", "*.html", "*.txt", ".ci/*")
                 if path != Path(__file__) for word in OUTSIDE if word in path.read_text(encoding="utf-8")]
     assert not mentions
+
+
+def test_every_table_defers_its_validation_schema():
+    """Tables derive from ``tracker.models.Table``, whose pydantic schema is built on first use:
+    a table on ``SQLModel`` directly costs every command that imports it (bench/cli_latency.py)."""
+    from sqlmodel import SQLModel
+
+    from tracker.models import Table, load_all
+
+    load_all()
+    tables = [mapper.class_ for mapper in SQLModel._sa_registry.mappers
+              if mapper.class_.__module__.startswith("tracker.")]
+    assert len(tables) > 30
+    assert [table.__name__ for table in tables if not issubclass(table, Table)] == []
