@@ -20,6 +20,7 @@ from tracker.db import write_session
 from tracker.errors import NotFoundError, TrackerError
 from tracker.models.cases import Case, Event
 from tracker.models.matters import CaseLink, Matter, MatterMember
+from tracker.queries import case_by_key
 from tracker.records import slug
 
 ROLES = ("lead", "member", "appeal", "transfer", "consolidated", "companion", "reintroduction",
@@ -30,13 +31,6 @@ WHITESPACE = re.compile(r"\s+")
 
 class MatterError(TrackerError):
     exit_code = 1
-
-
-def _case(session: Session, key: str) -> Case:
-    case = session.exec(select(Case).where(Case.key == key.strip().lower())).scalars().first()
-    if case is None:
-        raise NotFoundError(f"no case {key}")
-    return case
 
 
 def _matter(session: Session, key: str) -> Matter:
@@ -75,7 +69,7 @@ def create_matter(engine: Engine, title: str, case_keys: list[str], *, by: str, 
 
 
 def _add(session: Session, matter: Matter, case_key: str, role: str, source: str, now: datetime) -> None:
-    case = _case(session, case_key)
+    case = case_by_key(session, case_key)
     current = session.get(MatterMember, case.id)
     if current is not None and current.matter_id != matter.id:
         other = session.get(Matter, current.matter_id)
@@ -96,7 +90,7 @@ def add_case(engine: Engine, matter_key: str, case_key: str, *, role: str, by: s
 
 def remove_case(engine: Engine, matter_key: str, case_key: str) -> None:
     with write_session(engine) as session:
-        matter, case = _matter(session, matter_key), _case(session, case_key)
+        matter, case = _matter(session, matter_key), case_by_key(session, case_key)
         member = session.get(MatterMember, case.id)
         if member is None or member.matter_id != matter.id:
             raise MatterError(f"{case.key} is not in the matter {matter.key}")

@@ -130,9 +130,21 @@ def events_of(session: Session, case_ids: list[int]) -> dict[int, list[Event]]:
     return events
 
 
-def get_case(session: Session, key: str) -> CaseDetail | None:
+def case_by_key(session: Session, key: str) -> Case:
+    """The case with this key as a user types it (spaces around it and capitals do not matter).
+
+    :raises NotFoundError: when there is none
+    """
     case = session.exec(select(Case).where(Case.key == key.strip().lower())).first()
     if case is None:
+        raise NotFoundError(f"no case {key}")
+    return case
+
+
+def get_case(session: Session, key: str) -> CaseDetail | None:
+    try:
+        case = case_by_key(session, key)
+    except NotFoundError:
         return None
     return CaseDetail(case, parties_of(session, [case.id])[case.id],
                       events_of(session, [case.id])[case.id], staff_of(session, [case.id])[case.id])

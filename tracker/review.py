@@ -29,6 +29,7 @@ from tracker.locks import lock_for_transaction
 from tracker.matters import place_link
 from tracker.models.cases import Case, CaseNote, CaseStance, CaseTag, Event
 from tracker.models.review import Change, ReviewEntry
+from tracker.queries import case_by_key
 from tracker.vocab import ChangeKind, Priority, ReviewState, Stance
 
 CHANGES = Change.__table__
@@ -149,7 +150,7 @@ def approve_case(engine: Engine, case_key: str, **decision) -> list[Decision]:
     :raises ReviewError: when nothing on it is pending
     """
     with Session(engine) as session:
-        case = _case(session, case_key)
+        case = case_by_key(session, case_key)
         ids = list(session.exec(select(Change.id).where(
             Change.case_id == case.id, Change.review_state == ReviewState.PENDING)).scalars())
     if not ids:
@@ -295,13 +296,6 @@ def _key(session: Session, case_id: int) -> str:
     return session.get(Case, case_id).key
 
 
-def _case(session: Session, key: str) -> Case:
-    case = session.exec(select(Case).where(Case.key == key)).scalars().first()
-    if case is None:
-        raise NotFoundError(f"no case {key}")
-    return case
-
-
 def apply_rules(engine: Engine, rules: list[ApproveRule], *, detected_at: datetime) -> list[Decision]:
     """Approve the changes an ingest made at ``detected_at`` that a rule approves, each recorded
     as approved by that rule."""
@@ -350,8 +344,8 @@ def add_note(engine: Engine, case_key: str, note: str, *, by: str, now: datetime
     if not note.strip():
         raise ReviewError("the note is empty")
     with write_session(engine) as session:
-        row = CaseNote(case_id=_case(session, case_key).id, author=by, created_at=now, text=note.strip(),
-                       public=public)
+        row = CaseNote(case_id=case_by_key(session, case_key).id, author=by, created_at=now,
+                       text=note.strip(), public=public)
         session.add(row)
         session.flush()
         session.expunge(row)
@@ -365,7 +359,7 @@ def set_tags(engine: Engine, case_key: str, add: list[str], remove: list[str], *
     :raises NotFoundError: when there is no such case
     """
     with write_session(engine) as session:
-        case = _case(session, case_key)
+        case = case_by_key(session, case_key)
         have = set(session.exec(select(CaseTag.tag).where(CaseTag.case_id == case.id)).scalars())
         for tag in dict.fromkeys(t.strip().lower() for t in add if t.strip()):
             if tag not in have:
@@ -381,7 +375,7 @@ def set_tags(engine: Engine, case_key: str, add: list[str], remove: list[str], *
 def set_stance(engine: Engine, case_key: str, stance: Stance, *, by: str, now: datetime) -> None:
     """:raises NotFoundError: when there is no such case"""
     with write_session(engine) as session:
-        case = _case(session, case_key)
+        case = case_by_key(session, case_key)
         row = session.get(CaseStance, case.id)
         if row is None:
             session.add(CaseStance(case_id=case.id, stance=stance, set_by=by, set_at=now))

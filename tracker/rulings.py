@@ -25,7 +25,7 @@ from tracker.errors import NotFoundError, TrackerError
 from tracker.models.cases import Case, Event
 from tracker.models.review import Change
 from tracker.models.rulings import FROM_REVIEW, FROM_TEXT, RulingClaim, RulingOutcome
-from tracker.queries import CaseFilter
+from tracker.queries import CaseFilter, case_by_key
 from tracker.queries import _where as case_where
 from tracker.vocab import ActionClass as A
 from tracker.vocab import Claim, Disposition, FairUse, Significance
@@ -165,9 +165,7 @@ def set_ruling_outcome(engine: Engine, case_key: str, day: date, *, entry: str |
     :raises OutcomeError: when several rulings that day leave it open, or nothing is given
     """
     def event_of_day(session: Session) -> Event:
-        case = session.execute(select(Case).where(Case.key == case_key.strip().lower())).scalars().first()
-        if case is None:
-            raise NotFoundError(f"no case {case_key}")
+        case = case_by_key(session, case_key)
         query = select(Event).where(Event.case_id == case.id, Event.date == day)
         if entry is not None:
             query = query.where(Event.entry_number == entry.strip())
