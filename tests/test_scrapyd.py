@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -94,6 +95,27 @@ def test_the_scheduled_crawl_runs_on_scrapyd_and_stores_through_the_intake(scrap
     assert courtlistener["last_run"]["scrapyd_job"] == job
     assert courtlistener["last_run"]["state"] == "ok"
     assert f"(Scrapyd job {job})" in tracker("sources", env={**env, "COLUMNS": "250"}).stdout
+
+
+def test_a_scrapyd_crawl_stopped_by_a_shutdown_is_recorded_interrupted(scrapyd, monkeypatch):
+    """As a local crawl stopped by Ctrl-C or a shutdown: interrupted, not failed, so the source's
+    health does not count it against the source. The stop is asked before the first poll."""
+    url, _, env = scrapyd
+    assert tracker("scrapyd", "deploy", env=env).returncode == 0
+    monkeypatch.setenv("TRACKER_DATABASE_URL", env["TRACKER_DATABASE_URL"])
+    from tracker.config import load_settings
+    from tracker.db import open_store
+    from tracker.scrapyd import crawl_on_scrapyd
+
+    shutting_down = threading.Event()
+    shutting_down.set()
+    run = crawl_on_scrapyd(open_store(load_settings().database_url), url, "courtlistener",
+                           stop=shutting_down)
+    assert (run.state, run.finish_reason) == ("interrupted", "interrupted")
+    assert run.last_error == "stopped: the scheduler is shutting down" and run.scrapyd_job
+    shown = json.loads(tracker("sources", "--json", env=env).stdout)
+    (courtlistener,) = [row for row in shown if row["source"] == "courtlistener"]
+    assert courtlistener["last_run"]["state"] == "interrupted"
 
 
 def test_deploy_without_scrapyd_says_why(tmp_path):

@@ -29,7 +29,7 @@ from tracker.config import mask_url_password, templates_dir
 from tracker.db import write_session
 from tracker.errors import TrackerError
 from tracker.models.runs import SourceRun
-from tracker.runs import FAILED, RUNNING
+from tracker.runs import FAILED, INTERRUPTED, RUNNING
 
 PROJECT = "ai_copyright_tracker"  # as scrapy.cfg's [deploy] names it
 SETTINGS_MODULE = "spiders.settings"
@@ -124,20 +124,23 @@ def crawl_on_scrapyd(engine: Engine, url: str, name: str, *, full: bool = False,
     job = schedule(url, name, full=full)
     stop = stop or threading.Event()
     deadline = time.monotonic() + timeout
-    stopped = None
+    stopped, state = None, FAILED
     while job_state(url, job) not in ("finished", ""):
-        if stop.is_set():
-            stopped = "stopped: the scheduler is shutting down"
+        if stop.is_set():  # as a local crawl stopped by Ctrl-C or a shutdown: interrupted
+            stopped, state = "stopped: the scheduler is shutting down", INTERRUPTED
         elif time.monotonic() >= deadline:
             stopped = f"stopped after {timeout:.0f} s"
         if stopped:
             cancel(url, job)
             break
         stop.wait(POLL)
-    return _judge(engine, name, job, started, stopped)
+    return _judge(engine, name, job, started, stopped, state)
 
 
-def _judge(engine: Engine, name: str, job: str, started: datetime, stopped: str | None) -> SourceRun:
+def _judge(engine: Engine, name: str, job: str, started: datetime, stopped: str | None,
+           state: str) -> SourceRun:
+    """The run the job recorded; or, when it was stopped or recorded none, one recorded here:
+    ``state`` when stopped, else failed."""
     with Session(engine) as session:
         run = session.exec(select(SourceRun).where(SourceRun.scrapyd_job == job)
                            .order_by(col(SourceRun.id).desc()).limit(1)).scalars().first()
@@ -148,8 +151,9 @@ def _judge(engine: Engine, name: str, job: str, started: datetime, stopped: str 
         if run is None:
             run = SourceRun(source=name, started_at=started, scrapyd_job=job)
             session.add(run)
-        run.finished_at, run.state, run.last_error = datetime.now(UTC), FAILED, reason
-        run.finish_reason = "stopped" if stopped else "crashed"
+        run.finished_at, run.last_error = datetime.now(UTC), reason
+        run.state = state if stopped else FAILED
+        run.finish_reason = INTERRUPTED if run.state == INTERRUPTED else "stopped" if stopped else "crashed"
         session.flush()
         session.expunge(run)
     return run
