@@ -205,6 +205,9 @@ class Settings(BaseSettings):
     scrapyd_url: str | None = Field(
         None, description="Scheduled crawls run on this Scrapyd (http://crawler:6800); unset: here"
     )
+    redis_url: SecretStr | None = Field(
+        None, description="redis://[:password@]host:6379/0: the web workers' login and sign-up counters "
+        "live in this Redis; unset: in the database")
     crawl_timeout: float = Field(
         3600.0, gt=0, description="Seconds a scheduled crawl may run before it is stopped"
     )

@@ -11,7 +11,7 @@ are POSTs, and the RFC 8058 one-click POST is answered at the unsubscribe link i
 of ours carries a CSRF token tied to the session; staff pages need a login (Argon2 hashes,
 a signed session cookie checked against the account's session version on every request and
 good for 12 hours at most, attempts limited per account and per address in a table every worker
-shares, two password checks at a time).
+shares (or in Redis, ``redis_url``), two password checks at a time).
 """
 
 import asyncio
@@ -24,6 +24,7 @@ from starlette.routing import Route
 from tracker.config import Settings, load_settings
 from tracker.consent import SUPPRESSION_KEYS
 from tracker.db import open_store
+from tracker.limits import counters
 from tracker.staff import prepare
 from tracker.tokens import CSRF, SESSIONS, Tokens, derive_key, secret_key
 from tracker.web import browse, calendar, hooks, pages, people, pictures, public, staff
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={**pages.EXCEPTION_HANDLERS, browse.BadFilter: browse.bad_filter})
     app.state.settings = settings
     app.state.engine = open_store(settings.database_url)
+    app.state.counters = counters(settings.redis_url, app.state.engine)
     app.state.tokens = Tokens(key)
     app.state.suppression_key = derive_key(key, SUPPRESSION_KEYS)
     app.state.csrf_key = derive_key(key, CSRF).encode()

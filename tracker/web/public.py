@@ -11,7 +11,6 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from tracker.calendar import case_dates
 from tracker.consent import WORDING, Consent
 from tracker.errors import NotFoundError, TrackerError
-from tracker.limits import hit
 from tracker.mailer import deliver, queue_confirmation
 from tracker.models.cases import Case, Event
 from tracker.models.review import Change
@@ -155,11 +154,11 @@ SIGN_UP_WINDOW = timedelta(hours=1)  # ...an hour
 
 def _sign_ups_exceeded(request: Request, email: str) -> bool:
     """Count this sign-up against the client and the address (a form cannot mail-bomb anyone)."""
-    engine, now = request.app.state.engine, _now()
+    counters, now = request.app.state.counters, _now()
     client = request.client.host if request.client else "?"
-    by_client = hit(engine, f"subscribe-client:{client}", window=SIGN_UP_WINDOW, now=now)
-    by_address = hit(engine, f"subscribe-address:{email.strip().lower()[:MAX_EMAIL]}",
-                     window=SIGN_UP_WINDOW, now=now)
+    by_client = counters.hit(f"subscribe-client:{client}", window=SIGN_UP_WINDOW, now=now)
+    by_address = counters.hit(f"subscribe-address:{email.strip().lower()[:MAX_EMAIL]}",
+                              window=SIGN_UP_WINDOW, now=now)
     return by_client > SIGN_UPS_PER_CLIENT or by_address > SIGN_UPS_PER_ADDRESS
 
 

@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from tracker.errors import NotFoundError, TrackerError
-from tracker.limits import hit
 from tracker.review import add_note, approve, edit, pending, reject, set_stance, set_tags
 from tracker.runs import source_health
 from tracker.staff import ADMIN, check_password, end_sessions
@@ -34,10 +33,10 @@ def _login_first(request: Request) -> Response:
 
 def _too_many(request: Request, name: str) -> bool:
     """Count this attempt, before any password is hashed, against the address and the account."""
-    engine, now = request.app.state.engine, _now()
+    counters, now = request.app.state.counters, _now()
     address = request.client.host if request.client else "?"
-    by_address = hit(engine, f"login-address:{address}", window=LOGIN_WINDOW, now=now)
-    by_account = hit(engine, f"login-account:{name.strip().lower()[:100]}", window=LOGIN_WINDOW, now=now)
+    by_address = counters.hit(f"login-address:{address}", window=LOGIN_WINDOW, now=now)
+    by_account = counters.hit(f"login-account:{name.strip().lower()[:100]}", window=LOGIN_WINDOW, now=now)
     return by_address > ADDRESS_ATTEMPTS or by_account > LOGIN_ATTEMPTS
 
 
