@@ -4,6 +4,10 @@
 own (dropped afterwards) on the server named by ``TRACKER_TEST_POSTGRES_URL``; when that server
 cannot be reached the PostgreSQL half is skipped with the reason, except under ``CI=true``, where
 an unreachable server fails the run instead of silently testing half the store.
+
+``redis_url`` does the same for the Redis at ``TRACKER_TEST_REDIS_URL``: each test gets a
+database number of its own (claimed in database 0, so parallel runs do not share one), emptied
+before and after.
 """
 
 import os
@@ -17,7 +21,15 @@ from tracker.db import ensure_schema, make_engine
 
 POSTGRES_URL = os.environ.get(
     "TRACKER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def missing(reason: str, what: str) -> None:
+    """Skip for want of a service, or fail under ``CI=true``, where every test must run."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true requires the {what} tests to run)")
+    pytest.skip(reason)
 
 
 def _postgres_unreachable() -> str | None:
@@ -34,9 +46,7 @@ def postgres_schema_url():
     """A factory for PostgreSQL URLs that each use a fresh schema, dropped at the end."""
     reason = _postgres_unreachable()
     if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true requires the PostgreSQL tests to run)")
-        pytest.skip(reason)
+        missing(reason, "PostgreSQL")
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     schemas = []
 
@@ -75,3 +85,24 @@ def store_engine(database_url):
     ensure_schema(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis URL on a database number no other test is using, empty, and emptied afterwards."""
+    import redis
+
+    admin = redis.Redis.from_url(REDIS_URL, db=0, socket_connect_timeout=2)
+    try:
+        admin.ping()
+    except redis.RedisError as exc:
+        missing(f"Redis at {REDIS_URL} unreachable: {exc.__class__.__name__}", "Redis")
+    claim = uuid.uuid4().hex
+    number = next((n for n in range(1, 16) if admin.set(f"tracker-test:db:{n}", claim, nx=True, ex=900)),
+                  None)
+    assert number is not None, "every Redis database 1-15 is claimed by a test"
+    database = redis.Redis.from_url(REDIS_URL, db=number)
+    database.flushdb()
+    yield f"{REDIS_URL}/{number}"
+    database.flushdb()
+    admin.delete(f"tracker-test:db:{number}")

@@ -32,10 +32,10 @@ def store_url(postgres_schema_url):
 
 
 @contextmanager
-def web(tmp_path, url: str, host: str, *options: str):
+def web(tmp_path, url: str, host: str, *options: str, **settings: str):
     """`tracker web` in a process of its own, with a data folder of its own (``host``)."""
     (tmp_path / host).mkdir()
-    env = crawl_environment(tmp_path / host, TRACKER_DATABASE_URL=url)
+    env = crawl_environment(tmp_path / host, TRACKER_DATABASE_URL=url, **settings)
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "tracker", "web", "--port", str(port), *options],
                                env=env, stderr=subprocess.PIPE, text=True)
