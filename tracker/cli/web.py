@@ -17,7 +17,7 @@ def web_command(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(
         min=1, max=64, help="Worker processes; they share logins, limits and the secret through "
-                            "the database.")] = 1,
+                            "the database (limits through Redis when redis_url is set).")] = 1,
 ) -> None:
     """Serve the web app (sign-up, unsubscribe, cases, feeds, staff review) with uvicorn."""
     import uvicorn
