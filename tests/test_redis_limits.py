@@ -146,3 +146,24 @@ def test_logins_and_sign_ups_are_refused_while_redis_is_down(tmp_path):
         said = process.communicate(timeout=60)[1]
     assert "Traceback" not in said and PASSWORD not in said
     assert said.count("Redis at redis://:***@127.0.0.1") == 2, said
+
+
+@pytest.mark.parametrize("where", ["redis", "database"])
+def test_erasing_a_subscriber_drops_their_sign_up_counter(tmp_path, redis_url, where):
+    url = sqlite_store(tmp_path, "host")
+    env = crawl_environment(tmp_path, TRACKER_DATABASE_URL=url, TRACKER_SECRET_KEY=SECRET,
+                            **({"TRACKER_REDIS_URL": redis_url} if where == "redis" else {}))
+    engine = make_engine(url)
+    store = counters(SecretStr(redis_url) if where == "redis" else None, engine)
+    now = datetime.now(UTC)
+    for address in ("ana@example.org", "ben@example.org"):
+        subprocess.run([sys.executable, "-m", "tracker", "subscribers", "add", address], env=env,
+                       check=True, capture_output=True)
+        store.hit(f"subscribe-address:{address}", window=timedelta(hours=1), now=now)
+
+    erased = subprocess.run([sys.executable, "-m", "tracker", "subscribers", "erase", "ana@example.org",
+                             "--yes"], env=env, capture_output=True, text=True)
+    assert erased.returncode == 0, erased.stderr
+    # ana's counter starts again at 1; ben's, not erased, goes on
+    assert store.hit("subscribe-address:ana@example.org", window=timedelta(hours=1), now=now) == 1
+    assert store.hit("subscribe-address:ben@example.org", window=timedelta(hours=1), now=now) == 2

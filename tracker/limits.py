@@ -38,6 +38,9 @@ class Counters(Protocol):
     def hit(self, key: str, *, window: timedelta, now: datetime) -> int:
         """Count one attempt against ``key``: the attempts in its current window, this one included."""
 
+    def forget(self, key: str) -> None:
+        """Drop ``key``'s counter (an erased subscriber's address)."""
+
 
 class CountersUnavailable(TrackerError):
     """The store that counts attempts cannot be reached: the attempt is refused, not let through."""
@@ -62,6 +65,10 @@ class DatabaseCounters:
             if count == 1:  # a new window: forget the keys whose windows are long over
                 session.execute(delete(COUNTERS).where(COUNTERS.c.window_start <= now - 4 * window))
         return count
+
+    def forget(self, key: str) -> None:
+        with write_session(self.engine) as session:
+            session.execute(delete(COUNTERS).where(COUNTERS.c.key == key))
 
 
 # KEYS[1]: the counter; ARGV: now and the window, in milliseconds. The same rule as the upsert above.
@@ -99,16 +106,27 @@ class RedisCounters:
                               "or unset redis_url to count logins and sign-ups in the database") from None
 
     def hit(self, key: str, *, window: timedelta, now: datetime) -> int:
-        name = REDIS_PREFIX + hashlib.sha256(key.encode()).hexdigest()
         try:
-            return int(self.script(keys=[name], args=[int(now.timestamp() * 1000),
-                                                       int(window.total_seconds() * 1000)]))
+            return int(self.script(keys=[_name(key)], args=[int(now.timestamp() * 1000),
+                                                             int(window.total_seconds() * 1000)]))
         except self.errors as exc:
             logger.error("Redis at %s (redis_url) did not answer, so logins and sign-ups are refused: %s",
                          self.where, _reason(exc))
             raise CountersUnavailable("Logging in and signing up are unavailable for a moment: the store "
                                       "that counts attempts cannot be reached. Try again in a few minutes.") \
                 from None
+
+
+    def forget(self, key: str) -> None:
+        try:
+            self.client.delete(_name(key))
+        except self.errors as exc:
+            raise CountersUnavailable(f"Redis at {self.where} (redis_url) did not answer: {_reason(exc)}; "
+                                      "nothing was erased, try again when it answers") from None
+
+
+def _name(key: str) -> str:
+    return REDIS_PREFIX + hashlib.sha256(key.encode()).hexdigest()
 
 
 def _reason(exc: Exception) -> str:

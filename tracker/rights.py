@@ -16,7 +16,7 @@ from sqlmodel import Session
 from tracker.config import Settings
 from tracker.consent import SUPPRESSION_KEYS, event_dict, history, lift, suppress
 from tracker.db import write_session
-from tracker.models.limits import RateCounter
+from tracker.limits import Counters
 from tracker.models.mailops import ERASED, Channel, ChannelMessage, ConsentEvent, MailReturn
 from tracker.models.subscribers import SUSPENDED, UNSUBSCRIBED, OutboxMessage, Subscriber
 from tracker.subscriptions import find, normalise_email
@@ -69,11 +69,16 @@ class Erased:
     channels: int
 
 
-def erase(engine: Engine, key: str, email: str, *, now: datetime) -> Erased:
+def erase(engine: Engine, key: str, email: str, *, counters: Counters, now: datetime) -> Erased:
     """Remove a subscriber and all data about them; keep only the suppression hash.
 
+    :param counters: where the web's sign-up counters are kept (the address's is dropped first,
+        so that if Redis does not answer nothing is erased yet)
     :raises NotFoundError: when no subscriber has that address
+    :raises CountersUnavailable: when Redis holds the counters and does not answer
     """
+    with Session(engine) as session:
+        counters.forget(f"subscribe-address:{find(session, email).email.lower()}")
     with write_session(engine) as session:
         subscriber = find(session, email)
         sid, address = subscriber.id, subscriber.email
@@ -89,7 +94,6 @@ def erase(engine: Engine, key: str, email: str, *, now: datetime) -> Erased:
             consent_events=gone(delete(ConsentEvent).where(ConsentEvent.subscriber_id == sid)),
             returns=gone(delete(MailReturn).where(MailReturn.subscriber_id == sid)),
             channels=gone(delete(Channel).where(Channel.subscriber_id == sid)))
-        gone(delete(RateCounter).where(RateCounter.key == f"subscribe-address:{address.lower()}"))
         gone(delete(Subscriber).where(Subscriber.id == sid))
         suppress(session, key, address, ERASED, now=now)
     return erased

@@ -85,6 +85,7 @@ def subscribers_erase(
 ) -> None:
     """Erase a subscriber and everything held about them; keep only a keyed hash of the
     address on the suppression list, so no import or form adds it again."""
+    from tracker.limits import counters
     from tracker.rights import erase, suppression_key
 
     settings = load_settings()
@@ -93,7 +94,8 @@ def subscribers_erase(
         address = find(session, email).email
     if not yes and not typer.confirm(f"Erase {address} and everything held about them?", err=True):
         raise typer.Exit(1)
-    erased = erase(engine, suppression_key(settings), address, now=_now())
+    erased = erase(engine, suppression_key(settings), address, counters=counters(settings.redis_url, engine),
+                   now=_now())
     sys.stderr.write(f"erased {erased.email}: {erased.mails} mails, {erased.consent_events} consent "
                      f"records, {erased.returns} returned mails, {erased.channels} channels; its "
                      "hash is on the suppression list\n")
