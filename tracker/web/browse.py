@@ -14,7 +14,7 @@ from tracker.matters import list_matters, matter_view
 from tracker.people_queries import ROLE_GROUPS, people_of
 from tracker.queries import CaseFilter, case_dicts, count_cases, list_cases, public_view
 from tracker.vocab import Kind, Status
-from tracker.web.pages import db, render, signed_in
+from tracker.web.pages import read, render, signed_in
 from tracker.web.public import _topics, for_viewer
 
 PAGE_SIZE = 50
@@ -88,15 +88,14 @@ def _read(request: Request, *, size: int, dicts: bool, staff: bool):
     filters, order = filters_of(request, staff=staff), order_of(request)
     number = _number(request, "page", 1)
 
-    def read():
-        with Session(request.app.state.engine) as session:
-            page = Page(number, size, count_cases(session, filters))
-            cases = list_cases(session, filters, limit=size, offset=page.offset, order=order)
-            if dicts:
-                cases = [case if staff else public_view(case) for case in case_dicts(session, cases)]
-            return cases, page, filters, order
+    def page_of_cases(session: Session):
+        page = Page(number, size, count_cases(session, filters))
+        cases = list_cases(session, filters, limit=size, offset=page.offset, order=order)
+        if dicts:
+            cases = [case if staff else public_view(case) for case in case_dicts(session, cases)]
+        return cases, page, filters, order
 
-    return read
+    return read(request, page_of_cases)
 
 
 def page_url(request: Request, number: int) -> str:
@@ -106,7 +105,7 @@ def page_url(request: Request, number: int) -> str:
 
 async def case_list(request: Request) -> Response:
     staff = await signed_in(request) is not None
-    cases, page, filters, order = await db(_read(request, size=PAGE_SIZE, dicts=False, staff=staff))
+    cases, page, filters, order = await _read(request, size=PAGE_SIZE, dicts=False, staff=staff)
     page_html = render(request, "cases.html", cases=cases, page=page, total=page.total, filters=filters,
                        order=order, kinds=list(Kind), statuses=list(Status), topics=_topics(request),
                        query=request.query_params,
@@ -120,7 +119,7 @@ async def cases_json(request: Request) -> Response:
     total is in ``X-Total-Count`` and the next page in a ``Link: <...>; rel="next"`` header."""
     size = _number(request, "per_page", PAGE_SIZE, MAX_PAGE_SIZE)
     staff = await signed_in(request) is not None
-    cases, page, _, _ = await db(_read(request, size=size, dicts=True, staff=staff))
+    cases, page, _, _ = await _read(request, size=size, dicts=True, staff=staff)
     headers = {"X-Total-Count": str(page.total)}
     if page.number < page.last:
         headers["Link"] = f'<{page_url(request, page.number + 1)}>; rel="next"'
@@ -135,20 +134,15 @@ async def bad_filter(request: Request, exc: BadFilter) -> Response:
 
 
 async def matters_page(request: Request) -> Response:
-    def read():
-        with Session(request.app.state.engine) as session:
-            return list_matters(session)
-
-    return render(request, "matters.html", matters=await db(read))
+    return render(request, "matters.html", matters=await read(request, list_matters))
 
 
 async def matter_page(request: Request) -> Response:
-    def read():
-        with Session(request.app.state.engine) as session:
-            view = matter_view(session, request.path_params["key"])
-            return view, people_of(session, [member.case.id for member in view.members])
+    def matter_and_people(session: Session):
+        view = matter_view(session, request.path_params["key"])
+        return view, people_of(session, [member.case.id for member in view.members])
 
-    view, people = await db(read)
+    view, people = await read(request, matter_and_people)
     # Who carried the same text where: each bill's sponsors beside the others'.
     bills = [m.case for m in view.members if m.case.kind in (Kind.STATE_BILL, Kind.FEDERAL_BILL)]
     sponsors = [(case, [m for m in people.get(case.id, []) if m.role in ROLE_GROUPS["sponsor"]])

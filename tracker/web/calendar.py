@@ -19,7 +19,7 @@ from tracker.rulings import RulingFilter, describe, list_rulings, ruling_to_dict
 from tracker.tokens import CALENDAR
 from tracker.vocab import Claim, DateKind, Disposition, FairUse
 from tracker.web.browse import BadFilter, _choices, _number
-from tracker.web.pages import db, render
+from tracker.web.pages import read, render
 
 DEFAULT_DAYS, MAX_DAYS = 60, 3660
 FEED_PAST = timedelta(days=365)  # the past a feed keeps: a calendar shows what was, too
@@ -54,16 +54,8 @@ def calendar_filters(request: Request) -> CalendarFilter:
                           vacated=request.query_params.get("vacated") in ("1", "on", "yes"))
 
 
-def _listed(request: Request, query, filters):
-    """``query(session, filters)`` (dates or rulings) in a worker thread."""
-    def read():
-        with Session(request.app.state.engine) as session:
-            return query(session, filters)
-    return db(read)
-
-
 def _dates(request: Request, filters: CalendarFilter):
-    return _listed(request, list_dates, filters)
+    return read(request, lambda session: list_dates(session, filters))
 
 
 async def calendar_page(request: Request) -> Response:
@@ -123,14 +115,13 @@ async def feed_subscriber(request: Request) -> Response:
     subscriber_id = request.app.state.tokens.read(CALENDAR, request.path_params["token"])
     filters = _feed_filters(request)
 
-    def read():
-        with Session(request.app.state.engine) as session:
-            subscriber = session.get(Subscriber, subscriber_id)
-            if subscriber is None or subscriber.state != ACTIVE:
-                raise NotFoundError("This subscription no longer exists.")
-            return dates_for(session, subscriber, filters)
+    def their_dates(session: Session):
+        subscriber = session.get(Subscriber, subscriber_id)
+        if subscriber is None or subscriber.state != ACTIVE:
+            raise NotFoundError("This subscription no longer exists.")
+        return dates_for(session, subscriber, filters)
 
-    return _feed(request, await db(read), "AI copyright: your dates")
+    return _feed(request, await read(request, their_dates), "AI copyright: your dates")
 
 
 def ruling_filters(request: Request) -> RulingFilter:
@@ -146,7 +137,7 @@ def ruling_filters(request: Request) -> RulingFilter:
 
 
 def _rulings(request: Request, filters: RulingFilter):
-    return _listed(request, list_rulings, filters)
+    return read(request, lambda session: list_rulings(session, filters))
 
 
 async def rulings_page(request: Request) -> Response:

@@ -4,10 +4,12 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -129,6 +131,18 @@ async def checked_form(request: Request):
 async def db(function, *args, **kwargs):
     """Run a blocking store function in a worker thread."""
     return await run_in_threadpool(function, *args, **kwargs)
+
+
+Read = TypeVar("Read")
+
+
+async def read(request: Request, query: Callable[[Session], Read]) -> Read:
+    """``query(session)`` on a session of the app's store, in a worker thread."""
+    def run() -> Read:
+        with Session(request.app.state.engine) as session:
+            return query(session)
+
+    return await db(run)
 
 
 async def signed_in(request: Request) -> Login | None:

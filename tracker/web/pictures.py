@@ -18,7 +18,7 @@ from tracker.pictures.statemap import STAGES, bill_years, bills_link, map_svg, s
 from tracker.pictures.timeline import case_rows, matter_rows, timeline_svg
 from tracker.queries import get_case
 from tracker.vocab import BILL_STATUSES
-from tracker.web.pages import db, render
+from tracker.web.pages import db, read, render
 
 
 def _year(value: str | None) -> int | None:
@@ -38,11 +38,8 @@ async def map_page(request: Request) -> Response:
     chosen = _map_query(request)
     topic, year, status = chosen["topic"], chosen["year"], chosen["status"]
 
-    def read():
-        with Session(request.app.state.engine) as session:
-            return state_rows(session, topic=topic, year=year, status=status), bill_years(session)
-
-    rows, years = await db(read)
+    rows, years = await read(request, lambda session: (
+        state_rows(session, topic=topic, year=year, status=status), bill_years(session)))
     shown = [row for row in rows if row.bills]
     return render(request, "map.html", svg=map_svg(rows, topic=topic), rows=shown, stages=STAGES,
                   topics=chosen["topics"], topic=topic, years=years, year=year, statuses=BILL_STATUSES,
@@ -67,11 +64,7 @@ async def map_png(request: Request) -> Response:
 
 
 async def defendants_page(request: Request) -> Response:
-    def read():
-        with Session(request.app.state.engine) as session:
-            return defendant_rows(session)
-
-    rows = await db(read)
+    rows = await read(request, defendant_rows)
     return render(request, "defendants.html", svg=defendants_svg(rows), rows=rows, groups=GROUPS,
                   link=defendant_link)
 
@@ -79,11 +72,7 @@ async def defendants_page(request: Request) -> Response:
 async def defendant_page(request: Request) -> Response:
     name = request.path_params["name"]
 
-    def read():
-        with Session(request.app.state.engine) as session:
-            return next((row for row in defendant_rows(session) if row.name == name), None)
-
-    row = await db(read)
+    row = next((row for row in await read(request, defendant_rows) if row.name == name), None)
     if row is None:
         raise NotFoundError(f"No tracked suit names {name} as a defendant.")
     return render(request, "defendant.html", row=row, groups=GROUPS, group_of=group_of)

@@ -4,7 +4,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
-from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,7 +13,7 @@ from tracker.review import add_note, approve, edit, pending, reject, set_stance,
 from tracker.runs import source_health
 from tracker.staff import ADMIN, check_password, end_sessions
 from tracker.vocab import Priority, Stance
-from tracker.web.pages import checked_form, db, render, signed_in
+from tracker.web.pages import checked_form, db, read, render, signed_in
 from tracker.web.public import case_detail
 
 LOGIN_ATTEMPTS = 5  # attempts per account...
@@ -75,11 +74,7 @@ async def review_queue(request: Request) -> Response:
     if not await signed_in(request):
         return _login_first(request)
 
-    def read():
-        with Session(request.app.state.engine) as session:
-            return pending(session)
-
-    return render(request, "review.html", groups=await db(read), priorities=list(Priority),
+    return render(request, "review.html", groups=await read(request, pending), priorities=list(Priority),
                   notice=request.query_params.get("done"))
 
 
