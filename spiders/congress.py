@@ -1,7 +1,8 @@
 """Congress.gov: federal bills on AI and copyright, likeness and digital replicas.
 
 Source: Congress.gov API v3 (``/bill``, ``/bill/{congress}/{type}/{number}``, its ``/actions`` and,
-for a changed bill that has any, its ``/relatedbills`` and ``/cosponsors``).
+for a changed bill that has any, its ``/relatedbills`` and ``/cosponsors``; once a day the
+committee meetings, ``spiders.committee_meetings``).
 Auth: ``CONGRESS_API_KEY`` in the ``X-Api-Key`` header (never in the URL, which is logged and may
     end up in a stored error); ``DEMO_KEY`` by default, which
     api.data.gov limits to 30 requests an hour and 50 a day (``[sources.congress] daily_requests``).
@@ -25,16 +26,18 @@ Notes:
       withdrew is left out. A bill read without its cosponsors keeps those stored before.
 History:
     - 2026-11-28: first version (issue #4).
+    - 2026-11-30: committee meetings on tracked bills, as dates ahead (issue #20).
 """
 
 import logging
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import scrapy
 
 from spiders.base import TrackerSpider
+from spiders.committee_meetings import FIRST_WINDOW, CommitteeMeetings, bill_key, ordinal
 from spiders.items import CaseItem, EventItem
 from tracker.records import PersonRecord
 from tracker.relevance import Match, tracked_fields
@@ -43,7 +46,6 @@ from tracker.vocab import Kind
 logger = logging.getLogger(__name__)
 
 API = "/v3/"
-FIRST_WINDOW = timedelta(days=30)  # a first crawl looks at bills updated in the last month
 WEB_TYPES = {"hr": "house-bill", "s": "senate-bill", "hjres": "house-joint-resolution",
              "sjres": "senate-joint-resolution", "hconres": "house-concurrent-resolution",
              "sconres": "senate-concurrent-resolution", "hres": "house-resolution",
@@ -54,10 +56,6 @@ HOUSE = re.compile(r"\bHouse\b")
 WHITESPACE = re.compile(r"\s+")
 # The Library of Congress repeats a chamber's own action behind this prefix.
 LOC_PREFIX = re.compile(r"^Passed/agreed to in (?:House|Senate):\s*", re.IGNORECASE)
-
-
-def bill_key(congress, bill_type: str, number) -> str:
-    return f"us-{congress}-{bill_type.lower()}-{number}"
 
 
 def parse_update(value: str | None) -> datetime | None:
@@ -107,12 +105,7 @@ def member(entry: dict, role: str) -> PersonRecord:
                         detail=detail)
 
 
-def ordinal(number: int) -> str:
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
-
-
-class CongressSpider(TrackerSpider):
+class CongressSpider(CommitteeMeetings, TrackerSpider):
     name = "congress"
     known_kind = Kind.FEDERAL_BILL  # its stored cosponsor counts (known_people)
 
@@ -126,6 +119,9 @@ class CongressSpider(TrackerSpider):
         self.list_pages = self.source.pages
         self.watchlist = {r.key: r for r in self.watchlist_records(Kind.FEDERAL_BILL)}
         self.listed: set[str] = set()  # watched or stored bills the refresh's list held
+        self.meetings: dict[str, dict[str, dict]] = {}  # committee meetings by bill key, by event id
+        self.kept: dict[str, CaseItem] = {}  # the bills' cases yielded so far this crawl
+        self.detailed: set[str] = set()  # stored bills asked for again, to carry their meetings
 
     def url(self, path: str, **params) -> str:
         query = urlencode({"format": "json", **params})
@@ -143,13 +139,16 @@ class CongressSpider(TrackerSpider):
         if self.key == "DEMO_KEY":
             logger.warning("CONGRESS_API_KEY is DEMO_KEY, which allows 30 requests an hour and "
                            "50 a day; get a free key at api.data.gov")
-        window_start = self.since if self.refreshing else datetime.now(UTC) - FIRST_WINDOW
+        now = datetime.now(UTC)
+        window_start = self.since if self.refreshing else now - FIRST_WINDOW
         yield scrapy.Request(self.url("bill", limit=250, sort="updateDate desc",
                                       fromDateTime=window_start.strftime("%Y-%m-%dT%H:%M:%SZ")),
                              callback=self.parse_list, meta={"page": 1})
         if not self.refreshing:  # a refresh finds its changed watched bills in the list
             for request in self.watched_bills(self.watchlist):
                 yield request
+        for request in self.meeting_sweep(now):
+            yield request
 
     def watched_bills(self, keys):
         for key in keys:
@@ -222,7 +221,7 @@ class CongressSpider(TrackerSpider):
         """The bill at once when unchanged since the last run, else a request for its actions."""
         case = self.case(bill, match)
         if self.since and not bill_changed(bill, self.since) and case.key in self.known_keys:
-            yield case
+            yield self.keep(case)
             return
         path = f"bill/{bill['congress']}/{bill['type'].lower()}/{bill['number']}/actions"
         related = (bill.get("relatedBills") or {}).get("count") or 0
@@ -297,7 +296,7 @@ class CongressSpider(TrackerSpider):
         """The case, or first a request for its cosponsors when it has any (a changed bill only)
         and their number is not the one stored: the request is skipped when nobody joined or left."""
         if not count or self.known_people.get(case.key, {}).get("cosponsor") == count:
-            yield case
+            yield self.keep(case)
             return
         ids = case.identifiers
         path = f"bill/{ids['congress']}/{ids['bill_type']}/{ids['bill_number']}/cosponsors"
@@ -316,7 +315,7 @@ class CongressSpider(TrackerSpider):
             case.people = [*(case.people or []),
                            *(member(c, "cosponsor") for c in data.get("cosponsors") or []
                              if c.get("bioguideId") and not c.get("sponsorshipWithdrawnDate"))]
-        yield case
+        yield self.keep(case)
 
     def parse_related(self, response):
         """``/relatedbills``: what Congress.gov relates the bill to, for ``tracker.linking``

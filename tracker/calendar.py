@@ -10,7 +10,10 @@ same rows and the same UIDs:
 - a Federal Register document's ``comments_close_on`` and ``effective_on``;
 - the watchlist's curated ``dates``;
 - Open States' events whose agenda names a watched state bill (``openstates_dates``). The spider
-  asks only for events ahead, so one that has passed is kept as it was last read.
+  asks only for events ahead, so one that has passed is kept as it was last read;
+- Congress.gov's committee meetings that name a tracked federal bill (``congress_dates``): the
+  spider keeps each meeting as last read, so a meeting canceled or postponed is vacated and one
+  rescheduled moves (the same event, the same UID).
 
 A row's UID comes from the case, the docket entry that first set it and its name, so a calendar
 app that subscribed updates the event when it moves rather than adding another; its ``sequence``
@@ -34,6 +37,7 @@ from tracker.db import chunks, write_session
 from tracker.docket import Head, head_of
 from tracker.errors import NotFoundError
 from tracker.models.calendar import (
+    CONGRESS,
     DOCKET,
     FEDERAL_REGISTER,
     OPENSTATES,
@@ -74,6 +78,9 @@ STATE_ZONES = {
     **dict.fromkeys(("ca", "nv", "or", "wa"), PACIFIC),
     "az": "America/Phoenix", "ak": "America/Juneau", "hi": "Pacific/Honolulu",
 }
+CAPITOL = EASTERN  # Congress.gov gives a meeting's time in UTC; the Capitol's clock is Eastern
+# meetingStatus values that take a meeting off ("Scheduled" and "Rescheduled" keep it on).
+CALLED_OFF = ("canceled", "cancelled", "postponed")
 # Words that start an entry's scheduling: read no further in an entry without one (most entries).
 SCHEDULING = re.compile("set for|reset|re-set|due by|due on|to be filed by|continued|vacat|cancel|stricken"
                         "|scheduled for|on the briefs|advanced to")
@@ -214,6 +221,33 @@ def openstates_dates(case_key: str, state: str, events: Iterable[dict[str, Any]]
     return rows
 
 
+def congress_dates(case_key: str, meetings: Iterable[dict[str, Any]]) -> list[DateRow]:
+    """A federal bill's committee meetings as the Congress.gov spider summed them up
+    (``spiders.committee_meetings.summary``): a markup when Congress.gov's type or the title says
+    so (the Senate tags every meeting "Meeting"), else a hearing; the time on the Capitol's clock."""
+    rows = []
+    for meeting in meetings:
+        try:
+            moment = datetime.fromisoformat(str(meeting.get("start") or "").replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        at = None
+        if moment.tzinfo:
+            moment = moment.astimezone(ZoneInfo(CAPITOL))
+            at = moment.time().replace(tzinfo=None)
+        said = f"{meeting.get('type') or ''} {meeting.get('title') or ''}".lower()
+        markup = re.search(r"mark-?up|business meeting|executive session", said)
+        kind = DateKind.MARKUP if markup else DateKind.HEARING
+        name = " ".join(p for p in (meeting.get("committee"), kind.label.lower()) if p) or "Committee meeting"
+        status = str(meeting.get("status") or "Scheduled")
+        rows.append(DateRow(make_uid(case_key, CONGRESS, meeting.get("id")), str(kind), name, moment.date(),
+                            CONGRESS, f"{meeting.get('title') or name} ({status})", time=at,
+                            timezone=CAPITOL if at else None, location=meeting.get("location"),
+                            state=VACATED if status.lower() in CALLED_OFF else SCHEDULED,
+                            source_url=meeting.get("url")))
+    return rows
+
+
 def curated_dates(case_key: str, dates: Iterable[CuratedDate]) -> list[DateRow]:
     return [DateRow(make_uid(case_key, WATCHLIST, name_key(d.title), d.day), str(d.kind), d.title, d.day,
                     WATCHLIST, d.text or f"{d.title}: {d.day.isoformat()}", time=d.time,
@@ -260,10 +294,12 @@ def _refresh_chunk(connection, keys: list[str], curated: dict[str, list[CuratedD
         derived = docket_dates(case.key, case.identifiers.get("court") or case.jurisdiction, events[case.id])
         if case.kind == Kind.AGENCY_ACTION:
             derived += federal_register_dates(case.key, case.identifiers, (case.urls or [None])[0])
-        origins = {DOCKET, FEDERAL_REGISTER, OPENSTATES}
+        origins = {DOCKET, FEDERAL_REGISTER, OPENSTATES, CONGRESS}
         if case.kind == Kind.STATE_BILL:
             hearings = case.identifiers.get("openstates_events") or []
             derived += openstates_dates(case.key, case.jurisdiction, hearings)
+        if case.kind == Kind.FEDERAL_BILL:
+            derived += congress_dates(case.key, case.identifiers.get("congress_meetings") or [])
         if case.key in curated:
             derived += curated_dates(case.key, curated[case.key])
             origins.add(WATCHLIST)

@@ -16,8 +16,9 @@ from tracker.models import Table
 
 SCHEDULED, VACATED = "scheduled", "vacated"
 # Where a date was read: a docket entry's text, a Federal Register document's dates, the watchlist,
-# Open States' events.
+# Open States' events, Congress.gov's committee meetings.
 DOCKET, FEDERAL_REGISTER, WATCHLIST, OPENSTATES = "docket", "federal_register", "watchlist", "openstates"
+CONGRESS = "congress"
 
 
 class DateAhead(Table, table=True):
@@ -34,7 +35,7 @@ class DateAhead(Table, table=True):
     timezone: str | None = Field(default=None, description="IANA zone of the court, when known")
     location: str | None = None
     state: str = Field(default=SCHEDULED, description="scheduled or vacated")
-    origin: str = Field(description="docket, federal_register, watchlist or openstates")
+    origin: str = Field(description="docket, federal_register, watchlist, openstates or congress")
     text: str = Field(description="The text it was read from (the latest that set or moved it)")
     source_url: str | None = None
     set_on: date | None = Field(default=None, description="The day of the entry that last set or moved it")
