@@ -152,3 +152,21 @@ def test_bills_named_and_the_order_details_are_read_in():
     listed = json.loads((FOLDER / "meetings-119.json").read_text())["committeeMeetings"]
     # The newest of each chamber first, the chambers in turn: meetings ahead before old ones.
     assert [m["eventId"] for m in newest_first(listed)] == ["118731", "338410", "118730", "118702"]
+
+
+def test_a_sweep_reads_at_most_a_fifth_of_the_daily_quota_the_newest_first(monkeypatch):
+    from scrapy.http import Request, TextResponse
+
+    from spiders.congress import CongressSpider
+    from tests.spiders.crawling import open_spider
+
+    spider = open_spider(CongressSpider, monkeypatch, TRACKER_SOURCES__CONGRESS__URL="https://api.congress.gov",
+                         TRACKER_SOURCES__CONGRESS__DAILY_REQUESTS="10",
+                         TRACKER_WATCHLIST_FILE=str(FOLDER / "watchlist.yaml"))
+    request = Request(spider.url("committee-meeting/119", limit=250), meta={"page": 1, "listed": []})
+    listed = TextResponse(request.url, body=(FOLDER / "meetings-119.json").read_bytes(), encoding="utf-8",
+                          request=request)
+    asked = [r.url.split("?")[0] for r in spider.parse_meetings(listed)]
+    assert asked == ["https://api.congress.gov/v3/committee-meeting/119/house/118731",
+                     "https://api.congress.gov/v3/committee-meeting/119/senate/338410"]
+    assert spider.crawler.stats.get_value("congress/meetings_not_read") == 2
