@@ -99,10 +99,10 @@ def summary(meeting: dict, web_url: str) -> dict:
 
 def newest_first(listed: list[dict]) -> list[dict]:
     """The listed meetings, the newest of each chamber first, the chambers taken in turn."""
-    ranked = []
     def chamber(meeting: dict) -> str:
         return str(meeting.get("chamber"))
 
+    ranked = []
     for _, same in groupby(sorted(listed, key=chamber), key=chamber):
         newest = sorted(same, key=lambda m: int(m["eventId"]) if str(m.get("eventId")).isdigit() else 0,
                         reverse=True)
