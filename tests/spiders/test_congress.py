@@ -266,6 +266,15 @@ def test_meetings_on_tracked_bills_become_dates_ahead_with_time_zone_and_text(up
     # The postal bill's hearing was read, and is on no case.
     assert f"{MEETINGS}/house/118702" in upstream.paths()
     assert tracker("show", "us-119-hr-8123", "--json", env=env).returncode != 0
+    # The meetings a bill keeps for the calendar are in its JSON, not in the identifiers people read.
+    assert json.loads(tracker("show", "us-119-hr-9912", "--json", env=env).stdout)["identifiers"][
+        "congress_meetings"]
+    (identifiers,) = [line for line in tracker("show", "us-119-hr-9912", env=env).stdout.splitlines()
+                      if line.startswith("identifiers")]
+    assert "9912" in identifiers
+    assert "meeting" not in identifiers and "{" not in identifiers
+    exported = tracker("export", "--format", "csv", env=env).stdout
+    assert "congress_meetings" not in exported and "118730" not in exported
 
     events = feed(env)
     markup = events[dates(env, "us-119-hr-7102")[0]["uid"]]

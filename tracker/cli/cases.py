@@ -221,7 +221,7 @@ def _print_case(data: dict[str, Any]) -> None:
         ("kind", Kind(data["kind"]).label),
         ("jurisdiction", data["jurisdiction"]),
         ("status", status),
-        ("identifiers", " · ".join(f"{k}: {v}" for k, v in data["identifiers"].items())),
+        ("identifiers", " · ".join(f"{k}: {v}" for k, v in _plain(data["identifiers"]))),
         ("plaintiffs", "; ".join(data["parties"]["plaintiffs"])),
         ("defendants", "; ".join(data["parties"]["defendants"])),
         ("people", [f"{p['role']}: {p['label']}" + (f" [{p['key']}]" if p["key"] else "")
@@ -332,6 +332,13 @@ CSV_COLUMNS = ("key", "kind", "jurisdiction", "title", "status", "status_label",
                "events", "last_event_date", "last_event", "as_of", "confidence", "research_notes")
 
 
+def _plain(identifiers: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The identifiers a person reads (a docket number, a bill number), without the lists a
+    source keeps there for the calendar (a bill's Open States events and committee meetings),
+    which the JSON still carries and `tracker calendar` shows."""
+    return [(k, v) for k, v in identifiers.items() if not isinstance(v, list | dict)]
+
+
 def _write_csv(out, data: list[dict[str, Any]]) -> None:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
@@ -339,7 +346,7 @@ def _write_csv(out, data: list[dict[str, Any]]) -> None:
         last = case["events"][-1] if case["events"] else {}
         writer.writerow({
             **case,
-            "identifiers": "; ".join(f"{k}={v}" for k, v in case["identifiers"].items()),
+            "identifiers": "; ".join(f"{k}={v}" for k, v in _plain(case["identifiers"])),
             "plaintiffs": "; ".join(case["parties"]["plaintiffs"]),
             "defendants": "; ".join(case["parties"]["defendants"]),
             "urls": " ".join(case["urls"]),
