@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from tracker.consent import WORDING
-from tracker.mailer import OUTBOX
+from tracker.mailer import BODIES, OUTBOX
 from tracker.models.mailops import Suppression
 from tracker.retention import purge_bodies
 
@@ -111,7 +111,13 @@ def test_bodies_are_emptied_after_the_retention_period_and_the_record_stays(appr
     with approved.connect() as connection:
         rows = {row.state: row for row in connection.execute(select(OUTBOX))}
     sent = rows["sent"]
-    assert (sent.text, sent.html, sent.purged_at is not None) == ("", "", True)
+    assert (sent.text, sent.html, sent.fill, sent.purged_at is not None) == ("", "", None, True)
     assert sent.subject.startswith("3 changes") and sent.smtp_code == 250 and sent.sent_at  # the record
     assert "Andersen" in rows["pending"].text
     assert purge_bodies(approved, now=later, days=30) == (0, 0)  # once
+    with approved.begin() as connection:  # the digest body ana's and bo's share waits for bo's
+        assert list(connection.execute(select(BODIES.c.key))) == [(rows["pending"].body_key,)]
+        connection.execute(update(OUTBOX).where(OUTBOX.c.state == "pending").values(state="sent"))
+    purge_bodies(approved, now=later, days=30)
+    with approved.connect() as connection:  # then goes, with the last mail made from it
+        assert list(connection.execute(select(BODIES.c.key))) == []

@@ -15,6 +15,8 @@ is not news: it goes only to subscribers who were already sent something about t
 short "Correction" line.
 """
 
+import hashlib
+import json
 import re
 import secrets
 from dataclasses import dataclass, field, replace
@@ -247,14 +249,36 @@ def build_digests(session: Session, subscribers: list[Subscriber], *, now: datet
     return digests
 
 
+@dataclass(frozen=True)
+class Body:
+    """A digest body rendered once, with a stand-in (``placeholders``) for each value that is
+    the subscriber's own; ``key`` names it by its content."""
+
+    key: str
+    subject: str
+    text: str
+    html: str
+    placeholders: dict[str, str]
+
+    def filled(self, fill: dict[str, str]) -> tuple[str, str]:
+        """The text and HTML parts with one subscriber's values in."""
+        text, html = self.text, self.html
+        for name, stand_in in self.placeholders.items():
+            text, html = text.replace(stand_in, fill[name]), html.replace(stand_in, fill[name])
+        return text, html
+
+
 @dataclass
 class Mail:
-    """A rendered mail: what the outbox stores and the mailer sends."""
+    """A rendered mail: what the outbox stores and the mailer sends; a digest also names its
+    shared body and this mail's own values for it, so the sender builds its MIME once."""
 
     subject: str
     text: str
     html: str
     headers: dict[str, str]
+    body: Body | None = None
+    fill: dict[str, str] | None = None
 
 
 @cache
@@ -299,6 +323,7 @@ class DigestRenderer:
     """
 
     KEPT = 1000
+    ADDRESS, ADDRESS_HTML = "address", "address_html"  # the address, as it is in each part
 
     def __init__(self, settings: Settings, tokens: Tokens):
         self.settings, self.tokens = settings, tokens
@@ -306,9 +331,12 @@ class DigestRenderer:
         nonce = secrets.token_hex(8)
         self.address = f"subscriber-{nonce}@example.invalid"
         self.links = {purpose: f"{purpose}-{nonce}" for purpose in (UNSUBSCRIBE, PREFERENCES, CALENDAR)}
-        self.bodies: dict[tuple, tuple[str, str, str]] = {}
+        # In the HTML part the address goes in escaped: a stand-in of its own, no substring of the other.
+        self.placeholders = {self.ADDRESS: self.address,
+                             self.ADDRESS_HTML: f"subscriber-{nonce}-h@example.invalid", **self.links}
+        self.bodies: dict[tuple, Body] = {}
 
-    def _body(self, digest: Digest) -> tuple[str, str, str]:
+    def _body(self, digest: Digest) -> Body:
         subscriber = digest.subscriber
         kinds = sorted(subscriber.kinds or [])
         key = (subscriber.frequency, tuple(kinds),
@@ -320,7 +348,7 @@ class DigestRenderer:
                 self.bodies.clear()
             stand_in = Subscriber(email=self.address, frequency=subscriber.frequency, kinds=kinds,
                                   created_at=subscriber.created_at)
-            self.bodies[key] = _render(
+            subject, text, html = _render(
                 "digest", self.settings, digest=digest, groups=digest.groups(), subscriber=stand_in,
                 count=len(digest.items), first=digest.items[0] if digest.items else None,
                 unsubscribe_url=f"{self.base}/unsubscribe/{self.links[UNSUBSCRIBE]}",
@@ -328,23 +356,26 @@ class DigestRenderer:
                 calendar_url=f"{self.base}/calendar/subscribers/{self.links[CALENDAR]}.ics",
                 mail_name=MAIL_NAMES[Frequency(subscriber.frequency)],
                 state_map=digest_map(self.base, kinds, {item.case.kind for item in digest.items}))
+            html = html.replace(self.address, self.placeholders[self.ADDRESS_HTML])
+            content = json.dumps([subject, text, html, self.placeholders]).encode()
+            self.bodies[key] = Body(hashlib.sha256(content).hexdigest(), subject, text, html,
+                                    self.placeholders)
         return self.bodies[key]
 
     def render(self, digest: Digest) -> Mail:
         subscriber = digest.subscriber
-        subject, text, html = self._body(digest)
-        own = {purpose: self.tokens.make(purpose, subscriber.id) for purpose in self.links}
-        for purpose, placeholder in self.links.items():  # tokens are URL-safe: alike in both parts
-            text, html = text.replace(placeholder, own[purpose]), html.replace(placeholder, own[purpose])
-        text = text.replace(self.address, subscriber.email)
-        html = html.replace(self.address, str(escape(subscriber.email)))
-        unsubscribe = f"{self.base}/unsubscribe/{own[UNSUBSCRIBE]}"
+        body = self._body(digest)
+        # Tokens are URL-safe: alike in both parts.
+        fill = {purpose: self.tokens.make(purpose, subscriber.id) for purpose in self.links}
+        fill |= {self.ADDRESS: subscriber.email, self.ADDRESS_HTML: str(escape(subscriber.email))}
+        text, html = body.filled(fill)
+        unsubscribe = f"{self.base}/unsubscribe/{fill[UNSUBSCRIBE]}"
         address = unsubscribe_address(self.settings, subscriber.id) or _mailbox(self.settings.mail_from)
         headers = {
             "List-Unsubscribe": f"<{unsubscribe}>, <mailto:{address}?subject=unsubscribe>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
-        return Mail(subject, text, html, headers)
+        return Mail(body.subject, text, html, headers, body, fill)
 
 
 def render_confirmation(subscriber: Subscriber, settings: Settings, tokens: Tokens) -> Mail:

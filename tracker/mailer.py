@@ -20,7 +20,6 @@ cannot close that window. The sender asks before each mail whether its lease is 
 stops if not: another sender may have put back the rows this one had claimed and be sending them.
 """
 
-import email.policy
 import secrets
 import smtplib
 import time
@@ -29,8 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.errors import MessageError
-from email.message import EmailMessage
-from email.utils import formataddr, formatdate, parseaddr
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
@@ -42,6 +40,7 @@ from tracker.config import Settings
 from tracker.db import chunks, write_session
 from tracker.digest import DigestRenderer, Mail, build_digests, render_confirmation
 from tracker.locks import LockHeld
+from tracker.mime import Messages
 from tracker.models.subscribers import (
     ACTIVE,
     CANCELLED,
@@ -53,6 +52,7 @@ from tracker.models.subscribers import (
     SENT,
     SUSPENDED,
     UNCONFIRMED,
+    OutboxBody,
     OutboxMessage,
     Subscriber,
 )
@@ -71,6 +71,7 @@ QUEUE_BATCH = 200
 
 OUTBOX = OutboxMessage.__table__
 SUBSCRIBERS = Subscriber.__table__
+BODIES = OutboxBody.__table__
 
 
 def _message_id(settings: Settings, purpose: str, subscriber_id: int, span: str) -> str:
@@ -84,7 +85,19 @@ def _row(settings: Settings, subscriber: Subscriber, purpose: str, span: str, ma
             "message_id": _message_id(settings, purpose, subscriber.id, span),
             "to_address": formataddr((clean_name(subscriber.name) or "", subscriber.email)),
             "subject": mail.subject, "text": mail.text, "html": mail.html, "headers": mail.headers,
+            "body_key": mail.body.key if mail.body else None, "fill": mail.fill,
             "state": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+
+
+def _insert_bodies(session: Session, mails: list[Mail], now: datetime) -> None:
+    """Store each distinct digest body once (a body already stored is the same content)."""
+    bodies = {mail.body.key: mail.body for mail in mails if mail.body}
+    if not bodies:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(BODIES).on_conflict_do_nothing(index_elements=["key"]), [
+        {"key": body.key, "subject": body.subject, "text": body.text, "html": body.html,
+         "placeholders": body.placeholders, "created_at": now} for body in bodies.values()])
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[int]:
@@ -96,8 +109,8 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(OUTBOX)
     again = {name: statement.excluded[name] for name in (
-        "message_id", "to_address", "subject", "text", "html", "headers", "state", "attempts",
-        "next_attempt_at", "created_at", "up_to")}
+        "message_id", "to_address", "subject", "text", "html", "headers", "body_key", "fill",
+        "state", "attempts", "next_attempt_at", "created_at", "up_to")}
     statement = statement.on_conflict_do_update(
         index_elements=["subscriber_id", "purpose", "span"], where=OUTBOX.c.state == FAILED,
         set_={**again, "smtp_code": None, "last_error": None}).returning(OUTBOX.c.id)
@@ -111,6 +124,7 @@ def queue_staff_mail(session: Session, settings: Settings, address: str, purpose
     row = {"subscriber_id": None, "purpose": purpose, "span": span, "up_to": None,
            "message_id": _message_id(settings, purpose, 0, span), "to_address": address,
            "subject": mail.subject, "text": mail.text, "html": mail.html, "headers": mail.headers,
+           "body_key": None, "fill": None,
            "state": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
     return session.execute(OUTBOX.insert().values(row).returning(OUTBOX.c.id)).scalar_one()
 
@@ -164,15 +178,16 @@ def queue_digests(engine: Engine, settings: Settings, *, now: datetime,
     for batch in chunks([s for s in due if s.id not in unsent], QUEUE_BATCH):
         with Session(engine) as session:
             digests = build_digests(session, batch, now=now, cap_days=settings.digest_cap_days)
-        rows = []
+        rows, mails = [], []
         for digest in digests:
             if not digest.items:
                 report.empty += 1
                 continue
             span = f"{digest.subscriber.cursor}-{digest.up_to}"
-            rows.append(_row(settings, digest.subscriber, DIGEST, span, renderer.render(digest), now,
-                             digest.up_to))
+            mails.append(renderer.render(digest))
+            rows.append(_row(settings, digest.subscriber, DIGEST, span, mails[-1], now, digest.up_to))
         with write_session(engine) as session:
+            _insert_bodies(session, mails, now)
             report.queued += len(_insert_new(session, rows))
     return report
 
@@ -185,30 +200,7 @@ class DeliveryReport:
     deferred: int = 0  # still failing temporarily: left for the next run
     cancelled: int = 0  # the subscriber left before their mail went out
     suspended: list[str] = field(default_factory=list)
-
-
-# Headers are not folded below SMTP's own limit: folding a long unsubscribe URL would turn it into
-# RFC 2047 encoded-words, which mail clients do not read as a link.
-POLICY = email.policy.default.clone(max_line_length=998)
-
-
-def build_message(row: "Claimed", settings: Settings) -> EmailMessage:
-    message = EmailMessage(policy=POLICY)
-    message["From"] = settings.mail_from
-    message["To"] = row.to_address
-    message["Subject"] = row.subject
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = row.message_id
-    message["Auto-Submitted"] = "auto-generated"
-    if row.purpose == DIGEST:
-        domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
-        message["Precedence"] = "bulk"
-        message["List-Id"] = f"AI copyright tracker digests <digests.{domain}>"
-    for name, value in row.headers.items():
-        message[name] = value
-    message.set_content(row.text)
-    message.add_alternative(row.html, subtype="html")
-    return message
+    built: int = 0  # MIME messages built: once per distinct digest body where it could be
 
 
 def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime],
@@ -237,6 +229,7 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
         raise MailError(f"another `tracker digest send` is running; try again when it ends ({held})") \
             from None
     claimed: deque[Claimed] = deque()
+    messages = Messages(engine, settings)
     with this_sender.lease as lease:
         put_back_orphans(engine, this_sender)
         try:
@@ -256,8 +249,9 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
                     _finish(engine, row, CANCELLED, clock())
                     report.cancelled += 1
                     continue
+                envelope = envelope_sender(settings, row.id) or sender
                 try:
-                    message = build_message(row, settings)
+                    message = messages.of(row, envelope)
                 except (ValueError, TypeError, LookupError, MessageError) as exc:
                     _finish(engine, row, FAILED, clock(), last_error=f"cannot build the message: {exc}"[:500])
                     report.failed += 1
@@ -272,8 +266,7 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
                         _finish(engine, row, PENDING, clock(), attempts=row.attempts - 1)
                         raise
                 try:
-                    send(client, message, envelope_sender(settings, row.id) or sender,
-                         row.subscriber_email)
+                    send(client, message, envelope, row.subscriber_email)
                 except Temporary as exc:
                     client = close(client)
                     if _retry(engine, row, str(exc), settings, clock(), sleep):
@@ -294,6 +287,7 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
         finally:
             close(client)
             put_back(engine, this_sender, [row.id for row in claimed])
+            report.built = messages.built
     return report
 
 
@@ -311,6 +305,8 @@ class Claimed:
     text: str
     html: str
     headers: dict[str, str]
+    body_key: str | None  # a digest's shared body, its MIME built once (``tracker.mime``)
+    fill: dict[str, str] | None
     attempts: int  # this one included
     subscriber_state: str
     subscriber_email: str  # the envelope recipient: the stored address, never parsed from To

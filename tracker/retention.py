@@ -4,13 +4,13 @@ when, what the server answered) stays, for ``tracker subscribers explain`` and f
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, exists, update
 
 from tracker.db import write_session
 from tracker.models.mailops import ChannelMessage
-from tracker.models.subscribers import CANCELLED, FAILED, SENT, OutboxMessage
+from tracker.models.subscribers import CANCELLED, FAILED, SENT, OutboxBody, OutboxMessage
 
-OUTBOX, POSTS = OutboxMessage.__table__, ChannelMessage.__table__
+OUTBOX, POSTS, BODIES = OutboxMessage.__table__, ChannelMessage.__table__, OutboxBody.__table__
 FINISHED = (SENT, FAILED, CANCELLED)
 
 
@@ -21,7 +21,10 @@ def purge_bodies(engine: Engine, *, now: datetime, days: int) -> tuple[int, int]
         mails = session.execute(update(OUTBOX).where(
             OUTBOX.c.state.in_(FINISHED), OUTBOX.c.purged_at.is_(None), OUTBOX.c.created_at < before,
             (OUTBOX.c.sent_at.is_(None)) | (OUTBOX.c.sent_at < before))
-            .values(text="", html="", headers={}, purged_at=now)).rowcount
+            .values(text="", html="", headers={}, fill=None, purged_at=now)).rowcount
+        # A shared digest body goes once no mail still to send is made from it.
+        session.execute(delete(BODIES).where(BODIES.c.created_at < before, ~exists().where(
+            OUTBOX.c.body_key == BODIES.c.key, OUTBOX.c.state.not_in(FINISHED))))
         posts = session.execute(update(POSTS).where(
             POSTS.c.state.in_(FINISHED), POSTS.c.purged_at.is_(None), POSTS.c.created_at < before,
             (POSTS.c.sent_at.is_(None)) | (POSTS.c.sent_at < before))

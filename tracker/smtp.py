@@ -83,9 +83,13 @@ class Permanent(Exception):
         self.code = code
 
 
-def send(client: smtplib.SMTP, message: EmailMessage, sender: str, recipient: str) -> None:
+def send(client: smtplib.SMTP, message: EmailMessage | bytes, sender: str, recipient: str) -> None:
+    """Send one mail: a message, or one already serialized (CRLF line ends, ``tracker.mime``)."""
     try:
-        client.send_message(message, from_addr=sender, to_addrs=[recipient])
+        if isinstance(message, bytes):
+            client.sendmail(sender, [recipient], message)
+        else:
+            client.send_message(message, from_addr=sender, to_addrs=[recipient])
     except smtplib.SMTPRecipientsRefused as exc:
         code, reply = next(iter(exc.recipients.values()))
         _classify(code, reply)

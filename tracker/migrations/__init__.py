@@ -2,4 +2,4 @@
 importing Alembic, whether a database is current; ``tests/test_db.py`` checks it against
 Alembic's own idea of the head."""
 
-HEAD = "0020"
+HEAD = "0021"

@@ -74,3 +74,24 @@ class OutboxMessage(Table, table=True):
     smtp_code: int | None = None
     last_error: str | None = None
     purged_at: datetime | None = Field(default=None, description="When its body was emptied (retention)")
+    body_key: str | None = Field(default=None, index=True,
+                                 description="A digest's shared body (outbox_bodies), its MIME built once")
+    fill: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True),
+                                        description="This mail's own values for the body's placeholders")
+
+
+class OutboxBody(Table, table=True):
+    """A digest body rendered once for every subscriber who gets the same changes, with
+    placeholders where each one's address and links go (``tracker.digest.DigestRenderer``):
+    the sender builds its MIME once and fills it per mail (``tracker.mime``). Each outbox row
+    also keeps its own filled text, the record of what that subscriber was sent."""
+
+    __tablename__ = "outbox_bodies"
+
+    key: str = Field(primary_key=True, description="SHA-256 of the subject, parts and placeholders")
+    subject: str
+    text: str
+    html: str
+    placeholders: dict[str, str] = Field(sa_column=Column(JSON, nullable=False),
+                                         description="What stands in the body for each value filled")
+    created_at: datetime
