@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.errors import MessageError
 from email.utils import formataddr, parseaddr
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, Update, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -230,7 +231,7 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
             from None
     claimed: deque[Claimed] = deque()
     messages = Messages(engine, settings)
-    with this_sender.lease as lease:
+    with this_sender.lease as lease, _books(engine) as books:
         put_back_orphans(engine, this_sender)
         try:
             while not should_stop():
@@ -246,14 +247,14 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
                 row = claimed.popleft()
                 if (row.subscriber_state not in (ACTIVE, UNCONFIRMED) and row.purpose != FAREWELL) or (
                         row.purpose == DIGEST and row.subscriber_state != ACTIVE):
-                    _finish(engine, row, CANCELLED, clock())
+                    _finish(books, row, CANCELLED, clock())
                     report.cancelled += 1
                     continue
                 envelope = envelope_sender(settings, row.id) or sender
                 try:
                     message = messages.of(row, envelope)
                 except (ValueError, TypeError, LookupError, MessageError) as exc:
-                    _finish(engine, row, FAILED, clock(), last_error=f"cannot build the message: {exc}"[:500])
+                    _finish(books, row, FAILED, clock(), last_error=f"cannot build the message: {exc}"[:500])
                     report.failed += 1
                     continue
                 if on_event:
@@ -263,26 +264,26 @@ def deliver(engine: Engine, settings: Settings, *, clock: Callable[[], datetime]
                         client = connect(target, attempts=settings.smtp_attempts,
                                          retry_delay=settings.smtp_retry_delay, sleep=sleep)
                     except MailError:  # this mail was never tried: it waits like the rest
-                        _finish(engine, row, PENDING, clock(), attempts=row.attempts - 1)
+                        _finish(books, row, PENDING, clock(), attempts=row.attempts - 1)
                         raise
                 try:
                     send(client, message, envelope, row.subscriber_email)
                 except Temporary as exc:
                     client = close(client)
-                    if _retry(engine, row, str(exc), settings, clock(), sleep):
+                    if _retry(books, row, str(exc), settings, clock(), sleep):
                         report.retried += 1
                     else:
                         report.deferred += 1
                     continue
                 except Permanent as exc:
-                    suspended = _bounce(engine, row, exc, settings, clock())
+                    suspended = _bounce(books, row, exc, settings, clock())
                     report.failed += 1
                     if suspended:
                         report.suspended.append(row.subscriber_email)
                     continue
                 if on_event:
                     on_event("accepted", row)
-                _accepted(engine, row, clock())
+                _accepted(books, row, clock())
                 report.sent += 1
         finally:
             close(client)
@@ -318,49 +319,64 @@ def _claim(engine: Engine, sender: Sender, now: datetime, only: int | None) -> l
             for row in claim(engine, sender, now, size=1 if only is not None else CLAIM_BATCH, only=only)]
 
 
-def _finish(engine: Engine, row: Claimed, state: str, now: datetime, **values) -> None:
-    with write_session(engine) as session:
-        session.execute(update(OUTBOX).where(OUTBOX.c.id == row.id).values(state=state, **values))
+def _books(engine: Engine) -> Connection:
+    """The one connection a sender records its mails on, each in a transaction of its own,
+    committed before the next mail is tried (on SQLite each takes the write lock up front)."""
+    return engine.execution_options(sqlite_immediate=True).connect()
 
 
-def _accepted(engine: Engine, row: Claimed, now: datetime) -> None:
+def _finish(books: Connection, row: Claimed, state: str, now: datetime, **values) -> None:
+    with books.begin():
+        books.execute(update(OUTBOX).where(OUTBOX.c.id == row.id).values(state=state, **values))
+
+
+@cache
+def _sent(dialect: str, digest: bool) -> tuple[Update, Update]:
+    """The statements that record a mail accepted, built once: every mail runs them."""
+    row = update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id")).values(
+        state=SENT, sent_at=bindparam("b_now"), smtp_code=250, last_error=None)
+    values = {"hard_failures": 0, "last_failure": None}
+    if digest:
+        most = func.max if dialect == "sqlite" else func.greatest
+        values |= {"cursor": most(SUBSCRIBERS.c.cursor, bindparam("b_up_to")),
+                   "last_sent_at": bindparam("b_now")}
+    return row, update(SUBSCRIBERS).where(SUBSCRIBERS.c.id == bindparam("b_subscriber")).values(values)
+
+
+def _accepted(books: Connection, row: Claimed, now: datetime) -> None:
     """The server took it: the row is sent and the subscriber's cursor moves, together."""
-    with write_session(engine) as session:
-        session.execute(update(OUTBOX).where(OUTBOX.c.id == row.id).values(
-            state=SENT, sent_at=now, smtp_code=250, last_error=None))
-        values = {"hard_failures": 0, "last_failure": None}
-        if row.purpose == DIGEST:
-            values |= {"cursor": func.max(SUBSCRIBERS.c.cursor, row.up_to)
-                       if engine.dialect.name == "sqlite"
-                       else func.greatest(SUBSCRIBERS.c.cursor, row.up_to),
-                       "last_sent_at": now}
-        session.execute(update(SUBSCRIBERS).where(SUBSCRIBERS.c.id == row.subscriber_id).values(values))
+    digest = row.purpose == DIGEST
+    sent, subscriber = _sent(books.dialect.name, digest)
+    with books.begin():
+        books.execute(sent, {"b_id": row.id, "b_now": now})
+        books.execute(subscriber, {"b_subscriber": row.subscriber_id}
+                      | ({"b_now": now, "b_up_to": row.up_to} if digest else {}))
 
 
-def _retry(engine: Engine, row: Claimed, error: str, settings: Settings, now: datetime, sleep) -> bool:
+def _retry(books: Connection, row: Claimed, error: str, settings: Settings, now: datetime, sleep) -> bool:
     """Back to pending after a temporary failure; waits and says True while tries are left in
     this run, else leaves it for the next run."""
     delay = settings.smtp_retry_delay * 2 ** (row.attempts - 1)
     again = row.attempts < settings.smtp_attempts
-    _finish(engine, row, PENDING, now, last_error=error[:500],
+    _finish(books, row, PENDING, now, last_error=error[:500],
             next_attempt_at=now if again else now + timedelta(seconds=max(delay, 60)))
     if again:
         sleep(delay)
     return again
 
 
-def _bounce(engine: Engine, row: Claimed, exc: Permanent, settings: Settings, now: datetime) -> bool:
+def _bounce(books: Connection, row: Claimed, exc: Permanent, settings: Settings, now: datetime) -> bool:
     """A permanent failure: the row fails and the address is marked; True if now suspended."""
-    with write_session(engine) as session:
-        session.execute(update(OUTBOX).where(OUTBOX.c.id == row.id).values(
+    with books.begin():
+        books.execute(update(OUTBOX).where(OUTBOX.c.id == row.id).values(
             state=FAILED, smtp_code=exc.code, last_error=str(exc)[:500]))
         if row.subscriber_id is None:  # a staff address: no subscriber to mark
             return False
-        failures = session.execute(select(SUBSCRIBERS.c.hard_failures).where(
+        failures = books.execute(select(SUBSCRIBERS.c.hard_failures).where(
             SUBSCRIBERS.c.id == row.subscriber_id)).scalar_one() + 1
         suspend = failures >= settings.suspend_after
         values = {"hard_failures": failures, "last_failure": f"{now:%Y-%m-%d}: {exc}"[:500]}
         if suspend:
             values["state"] = SUSPENDED
-        session.execute(update(SUBSCRIBERS).where(SUBSCRIBERS.c.id == row.subscriber_id).values(values))
+        books.execute(update(SUBSCRIBERS).where(SUBSCRIBERS.c.id == row.subscriber_id).values(values))
     return suspend
