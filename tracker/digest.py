@@ -397,6 +397,7 @@ def render_notice(name: str, settings: Settings, **context) -> Mail:
     return Mail(*_render(name, settings, **context), {})
 
 
+@cache  # asked for every mail queued
 def _mailbox(mail_from: str) -> str:
     """``AI Copyright Tracker <tracker@example.org>`` → ``tracker@example.org``."""
     from email.utils import parseaddr

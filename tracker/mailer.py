@@ -41,7 +41,7 @@ from tracker.config import Settings
 from tracker.db import chunks, write_session
 from tracker.digest import DigestRenderer, Mail, build_digests, render_confirmation
 from tracker.locks import LockHeld
-from tracker.mime import Messages
+from tracker.mime import Messages, mail_domain
 from tracker.models.subscribers import (
     ACTIVE,
     CANCELLED,
@@ -76,8 +76,7 @@ BODIES = OutboxBody.__table__
 
 
 def _message_id(settings: Settings, purpose: str, subscriber_id: int, span: str) -> str:
-    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
-    return f"<{purpose}.{subscriber_id}.{span}.{secrets.token_hex(6)}@{domain}>"
+    return f"<{purpose}.{subscriber_id}.{span}.{secrets.token_hex(6)}@{mail_domain(settings.mail_from)}>"
 
 
 def _row(settings: Settings, subscriber: Subscriber, purpose: str, span: str, mail: Mail,

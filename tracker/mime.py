@@ -16,6 +16,7 @@ import email.policy
 import re
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -32,6 +33,12 @@ LONGEST_VALUE = 256  # bytes a filled value may have (an address is at most 254)
 LONGEST_LINE = 998  # SMTP's limit, without the CRLF
 
 
+@cache  # asked for every mail queued
+def mail_domain(mail_from: str) -> str:
+    """The domain the tracker's own names are in: Message-IDs, the list's id."""
+    return parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
+
+
 def _headers(message: EmailMessage, settings: Settings, subject: str, purpose: str,
              row: Any = None) -> None:
     """The headers every mail has, and with a ``row`` the ones that are this mail's alone."""
@@ -44,9 +51,8 @@ def _headers(message: EmailMessage, settings: Settings, subject: str, purpose: s
         message["Message-ID"] = row.message_id
     message["Auto-Submitted"] = "auto-generated"
     if purpose == DIGEST:
-        domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
         message["Precedence"] = "bulk"
-        message["List-Id"] = f"AI copyright tracker digests <digests.{domain}>"
+        message["List-Id"] = f"AI copyright tracker digests <digests.{mail_domain(settings.mail_from)}>"
     if row:
         for name, value in row.headers.items():
             message[name] = value
