@@ -18,7 +18,7 @@ another is running, and every row found ``sending`` was left by a sender that is
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, exists, func, or_, select, update
+from sqlalchemy import Engine, and_, case, exists, func, literal, or_, select, update
 
 from tracker.db import write_session
 from tracker.locks import Lease, holder, try_acquire
@@ -105,9 +105,13 @@ def claim(engine: Engine, sender: Sender, now, *, size: int = CLAIM_BATCH, only:
             return []
         session.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids)).values(
             state=SENDING, claimed_at=now, claimed_by=sender.name, attempts=OUTBOX.c.attempts + 1))
+        # A digest made from a shared body is filled from it: its own parts are read only if
+        # it must be built on its own (``tracker.mime``), not carried with every claim.
+        own = [case((OUTBOX.c.body_key.is_(None), column), else_=literal("")).label(column.name)
+               if column.name in ("text", "html") else column for column in OUTBOX.c]
         return list(session.execute(
             # A staff mail (an operator alert) has no subscriber: it goes to its To address.
-            select(OUTBOX, func.coalesce(SUBSCRIBERS.c.state, ACTIVE).label("subscriber_state"),
+            select(*own, func.coalesce(SUBSCRIBERS.c.state, ACTIVE).label("subscriber_state"),
                    func.coalesce(SUBSCRIBERS.c.email, OUTBOX.c.to_address).label("subscriber_email"))
             .join(SUBSCRIBERS, SUBSCRIBERS.c.id == OUTBOX.c.subscriber_id, isouter=True)
             .where(OUTBOX.c.id.in_(ids)).order_by(OUTBOX.c.id)).mappings())

@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from tracker.config import Settings
-from tracker.models.subscribers import DIGEST, OutboxBody
+from tracker.models.subscribers import DIGEST, OutboxBody, OutboxMessage
 
-BODIES = OutboxBody.__table__
+BODIES, OUTBOX = OutboxBody.__table__, OutboxMessage.__table__
 # Headers are not folded below SMTP's own limit: folding a long unsubscribe URL would turn it into
 # RFC 2047 encoded-words, which mail clients do not read as a link.
 POLICY = email.policy.default.clone(max_line_length=998)
@@ -137,6 +137,10 @@ class Messages:
             template = self._template(row)
             if template is not None and (data := template.fill(row)) is not None:
                 return data
+        if row.body_key:  # claimed without its own parts (``tracker.claims``)
+            with self.engine.connect() as connection:
+                row.text, row.html = connection.execute(select(OUTBOX.c.text, OUTBOX.c.html).where(
+                    OUTBOX.c.id == row.id)).one()
         self.built += 1
         return build_message(row, self.settings)
 
