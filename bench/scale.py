@@ -15,7 +15,8 @@ Mail: 100 approved changes, N confirmed subscribers in 50 distinct filter sets (
    (``build_digests``), timed apart and left out of its CPU, though the tracker's queue pays it;
 2. the tracker: ``queue_digests`` once (one render per distinct digest), then ``deliver`` with
    1, 2 and 4 sender processes (``tracker digest send --workers N``), the outbox put back to
-   pending between runs; each run's mails counted at the sink by Message-ID (duplicates, lost).
+   pending between runs; each run's mails counted at the sink by Message-ID (duplicates, lost),
+   and the local PostgreSQL server's CPU over the run (every session's, so a ceiling on ours).
 
 Web: ``tracker web --workers 1`` and ``--workers 4``, loaded by a Python generator (threads with
 keep-alive connections) on ``/cases`` and ``/api/cases/KEY``: requests per second and p99.
@@ -65,10 +66,24 @@ controller.stop(); out.close()
 """
 
 
-def cpu_seconds(pid: int) -> float:
-    """A process's user + system CPU so far, from /proc."""
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """A process's user + system CPU so far, from /proc (with its ended children's, waited for)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(n) for n in fields[11:15 if children else 13]) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu() -> float | None:
+    """All of the local PostgreSQL's CPU so far: the postmaster's, its ended backends' (which it
+    waited for) and its live ones'. Every session's work on that server counts, not only ours;
+    None when it is not a process this machine shows."""
+    try:
+        postmaster = next(int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                          and (p / "cmdline").read_bytes().split(b"\0")[0].endswith(b"/postgres"))
+        live = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                and (p / "stat").read_text().rsplit(")", 1)[1].split()[1] == str(postmaster)]
+        return cpu_seconds(postmaster, children=True) + sum(cpu_seconds(pid) for pid in live)
+    except (StopIteration, OSError):
+        return None
 
 
 class SinkProcess:
@@ -192,15 +207,16 @@ def tracker_senders(url: str, folder: Path, counts: list[int]) -> tuple[dict, li
                                                      sent_at=None, smtp_code=None))
         sink = SinkProcess(folder)
         use_settings(url, sink.port)
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        children, database = resource.getrusage(resource.RUSAGE_CHILDREN), postgres_cpu()
         wall = time.perf_counter()
         report = deliver_with_workers(engine, workers)
         wall = time.perf_counter() - wall
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        after, database_after = resource.getrusage(resource.RUSAGE_CHILDREN), postgres_cpu()
         sink_cpu, ids = sink.stop()
         runs.append({"workers": workers, "sent": report.sent, "wall": wall,
                      "cpu": after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime,
                      "peak_mb": after.ru_maxrss / 1024, "sink_cpu": sink_cpu,
+                     "postgres_cpu": None if database is None else database_after - database,
                      "duplicates": sum(n - 1 for n in ids.values() if n > 1),
                      "lost": queued.queued - len(ids)})
     engine.dispose()
@@ -299,7 +315,10 @@ def main() -> None:
               f"ms/mail (queue + senders; {tracker_cpu / (bare['cpu'] / mails):.2f}x the bare chain's, "
               f"{(tracker_cpu - bare['selecting'] / mails) / (bare['cpu'] / mails):.2f}x without the "
               f"selecting it leaves out); "
-              f"sink CPU {run['sink_cpu'] / run['sent'] * 1000:.2f} ms/mail; peak child memory "
+              f"sink CPU {run['sink_cpu'] / run['sent'] * 1000:.2f} ms/mail; "
+              + ("" if run["postgres_cpu"] is None else
+                 f"PostgreSQL CPU {run['postgres_cpu'] / run['sent'] * 1000:.2f} ms/mail (every session's); ")
+              + f"peak child memory "
               f"{run['peak_mb']:.0f} MB; {run['duplicates']} duplicates, {run['lost']} lost")
     for workers, paths in pages.items():
         for path, figures in paths.items():
