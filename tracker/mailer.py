@@ -3,6 +3,9 @@
 Queueing renders each due subscriber's digest (or a confirmation) into an ``outbox`` row with a
 Message-ID made once, in one transaction; the row's ``span`` (the approval numbers it covers)
 makes queueing the same digest again a no-op (unless it failed: then it is queued again).
+Subscribers who get the same digest share one stored body (``outbox_bodies``); each row keeps
+its own filled text and the values it was filled with, and the sender builds that body's MIME
+once and fills each mail from it (``tracker.mime``).
 Each sender holds a lease and claims rows in small batches (``tracker.claims``): on PostgreSQL
 several run at once and never take the same row, on SQLite one runs at a time. It sends each row
 over its own connection and records the server's answer:
