@@ -6,6 +6,8 @@ significance of the change): a followed case or matter always matches; otherwise
 the subscriber set (kinds, jurisdictions, topics) must.
 """
 
+import json
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -50,17 +52,46 @@ def case_matches(subscriber: Subscriber, case: Case, matter: Matter | None,
     return matched or ["everything"]
 
 
+@dataclass
+class Dates:
+    """The dates a calendar filter selects, with what a subscriber's filters are matched on:
+    read once and shared by every subscriber it is matched for (``for_subscriber``)."""
+
+    rows: list[tuple[DateAhead, Case]]
+    staff: dict[int, dict[str, Any]]
+    matters: dict[int, Matter]
+
+    def for_subscriber(self, subscriber: Subscriber) -> list[tuple[DateAhead, Case]]:
+        return [(when, case) for when, case in self.rows
+                if case_matches(subscriber, case, self.matters.get(case.id), self.staff[case.id])]
+
+
+def read_dates(session: Session, filters: CalendarFilter) -> Dates:
+    rows = list_dates(session, filters)
+    case_ids = list({case.id for _, case in rows})
+    return Dates(rows, staff_of(session, case_ids), matters_of(session, case_ids))
+
+
+# The subscriber columns that say who someone is and where their mail stands, not what they
+# asked for. Subscribers alike in every other column are matched alike, so a digest run matches
+# each change once per filter set; a new filter column is thereby in the set, as it must be.
+NOT_FILTERS = {"id", "email", "name", "state", "cursor", "created_at", "confirmed_at", "unsubscribed_at",
+               "last_sent_at", "hard_failures", "token_version", "last_failure"}
+FILTER_COLUMNS = [column.name for column in Subscriber.__table__.columns if column.name not in NOT_FILTERS]
+
+
+def filter_set(subscriber: Subscriber) -> str:
+    """What a subscriber asked for, as a key: equal for subscribers whose filters are equal."""
+    return json.dumps([getattr(subscriber, name) for name in FILTER_COLUMNS], default=str)
+
+
 def dates_for(session: Session, subscriber: Subscriber,
               filters: CalendarFilter) -> list[tuple[DateAhead, Case]]:
     """The dates of the cases a subscriber's filters and follows select."""
-    rows = list_dates(session, filters)
-    case_ids = list({case.id for _, case in rows})
-    staff, matters = staff_of(session, case_ids), matters_of(session, case_ids)
-    return [(when, case) for when, case in rows
-            if case_matches(subscriber, case, matters.get(case.id), staff[case.id])]
+    return read_dates(session, filters).for_subscriber(subscriber)
 
 
-def coming_up(session: Session, subscriber: Subscriber, *, today: date,
-              days: int = COMING_DAYS) -> list[tuple[DateAhead, Case]]:
-    """The scheduled dates of the next ``days`` days for a subscriber, soonest first."""
-    return dates_for(session, subscriber, CalendarFilter(start=today, end=today + timedelta(days=days)))
+def coming_up(session: Session, *, today: date, days: int = COMING_DAYS) -> Dates:
+    """The scheduled dates of the next ``days`` days, soonest first, to be matched to each
+    subscriber of a digest run (``Dates.for_subscriber``)."""
+    return read_dates(session, CalendarFilter(start=today, end=today + timedelta(days=days)))

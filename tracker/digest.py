@@ -30,7 +30,7 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from tracker.coming import case_matches, coming_up
+from tracker.coming import case_matches, coming_up, filter_set
 from tracker.config import Settings, templates_dir
 from tracker.matters import matters_of
 from tracker.models.calendar import DateAhead
@@ -232,20 +232,27 @@ def build_digests(session: Session, subscribers: list[Subscriber], *, now: datet
     earlier = mailed_before(session, [item for item in pool if item.change.correction])
     outcomes = {event_id: (describe(view), view.outcome.holding) for event_id, view
                 in outcomes_of(session, [i.change.event_id for i in pool if i.change.event_id]).items()}
-    digests = []
+    digests, coming = [], None  # the dates coming up: read once, for the first digest with news
+    matched_for: dict[str, list[list[str]]] = {}  # what each change of the pool matched, per filter set
     for subscriber in subscribers:
+        asked_for = filter_set(subscriber)
+        if asked_for not in matched_for:
+            matched_for[asked_for] = [[] if item.change.correction else matches(subscriber, item)
+                                      for item in pool]
         items = []
-        for item in pool:
+        for item, matched in zip(pool, matched_for[asked_for], strict=True):
             if item.change.approval_seq <= subscriber.cursor:
                 continue
             if item.change.correction:  # whatever their filters: they were sent the wrong status
                 if _was_sent(subscriber, item, earlier):
                     items.append(replace(item, matched=["a correction to what you were sent"]))
                 continue
-            if matched := matches(subscriber, item):
+            if matched:
                 items.append(replace(item, matched=matched))
-        coming = coming_up(session, subscriber, today=now.date()) if items else []
-        digests.append(Digest(subscriber, items, up_to, cap, outcomes, coming))
+        if items and coming is None:
+            coming = coming_up(session, today=now.date())
+        digests.append(Digest(subscriber, items, up_to, cap, outcomes,
+                              coming.for_subscriber(subscriber) if items else []))
     return digests
 
 
