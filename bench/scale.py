@@ -19,12 +19,14 @@ Mail: 100 approved changes, N confirmed subscribers in 50 distinct filter sets (
    and the local PostgreSQL server's CPU over the run (every session's, so a ceiling on ours).
 
 Web: ``tracker web --workers 1`` and ``--workers 4``, loaded by a Python generator (threads with
-keep-alive connections) on ``/cases`` and ``/api/cases/KEY``: requests per second and p99.
+keep-alive connections), or by ``wrk`` when it is installed (``apt-get install wrk``: it leaves
+the cores to the workers), on ``/cases`` and ``/api/cases/KEY``: requests per second and p99.
 """
 
 import argparse
 import http.client
 import os
+import re
 import resource
 import shutil
 import smtplib
@@ -252,6 +254,21 @@ def load(base_port: int, path: str, seconds: float, threads: int) -> dict:
             "failures": failures[0]}
 
 
+WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk_load(port: int, path: str, seconds: float, connections: int) -> dict:
+    """The same figures from ``wrk`` (C, two threads), which leaves the cores to the workers."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+               f"http://127.0.0.1:{port}{path}"]
+    said = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    p99 = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", said, re.MULTILINE)
+    failures = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", said)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", said).group(1)),
+            "p99_ms": float(p99.group(1)) * WRK_UNITS[p99.group(2)],
+            "failures": int(failures.group(1)) if failures else 0}
+
+
 def web(url: str, workers: int, seconds: float) -> dict:
     port = free_port()
     env = {**os.environ, **settings_env(url, 9)}
@@ -266,8 +283,8 @@ def web(url: str, workers: int, seconds: float) -> dict:
             except OSError:
                 time.sleep(0.2)
         time.sleep(2)  # every worker up
-        return {path: load(port, path, seconds, threads=8)
-                for path in ("/cases", "/api/cases/cand-3:26-cv-00001")}
+        measure = wrk_load if shutil.which("wrk") else load
+        return {path: measure(port, path, seconds, 8) for path in ("/cases", "/api/cases/cand-3:26-cv-00001")}
     finally:
         server.terminate()
         server.wait()
@@ -322,7 +339,8 @@ def main() -> None:
               f"{run['peak_mb']:.0f} MB; {run['duplicates']} duplicates, {run['lost']} lost")
     for workers, paths in pages.items():
         for path, figures in paths.items():
-            print(f"web --workers {workers} {path}: {figures['rps']:.0f} req/s, "
+            print(f"web --workers {workers} {path} ({'wrk' if shutil.which('wrk') else 'Python'} load, "
+                  f"8 connections): {figures['rps']:.0f} req/s, "
                   f"p99 {figures['p99_ms']:.0f} ms"
                   + (f", {figures['failures']} not 200" if figures["failures"] else ""))
 

@@ -2,7 +2,9 @@
 hosts (each its own data folder, no TRACKER_SECRET_KEY), share the secret, the forms' tokens and
 the login limit; `tracker web --workers 2` serves with two worker processes."""
 
+import asyncio
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +17,7 @@ import pytest
 from tracker.db import ensure_schema, make_engine
 from tracker.demo import free_port
 from tracker.staff import add_staff
+from tracker.web.serving import WorkersConfig
 
 from .spiders.crawling import crawl_environment
 from .test_web import csrf
@@ -92,3 +95,29 @@ def test_the_first_host_brings_its_key_file_and_every_host_then_reads_the_stored
     assert secret_key(settings, one) == "a key mailed links were signed with, 40 b"  # links keep working
     assert secret_key(settings, two) == "a key mailed links were signed with, 40 b"  # another host
     assert not two.exists()
+
+
+def test_the_workers_socket_makes_asyncio_turn_off_nagle_on_each_connection():
+    """`tracker web --workers N`'s listening socket says IPPROTO_TCP, so asyncio sets TCP_NODELAY
+    on each accepted connection, as it does for one worker; without it each keep-alive request
+    waited ~40 ms on the client's delayed ACK (uvicorn#3149; bench/scale.py)."""
+    config = WorkersConfig("tracker.web:app_from_settings", factory=True, workers=2, host="127.0.0.1",
+                           port=free_port())
+    listening = config.bind_socket()
+    accepted = []
+
+    class Note(asyncio.Protocol):
+        def connection_made(self, transport):
+            sock = transport.get_extra_info("socket")
+            accepted.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def accept_one():
+        server = await asyncio.get_running_loop().create_server(Note, sock=listening)
+        reader, writer = await asyncio.open_connection(*listening.getsockname()[:2])
+        await reader.read()  # closed by the server once it has looked
+        writer.close()
+        server.close()
+
+    asyncio.run(accept_one())
+    assert accepted and accepted[0] != 0

@@ -20,17 +20,11 @@ def web_command(
                             "the database (limits through Redis when redis_url is set).")] = 1,
 ) -> None:
     """Serve the web app (sign-up, unsubscribe, cases, feeds, staff review) with uvicorn."""
-    import uvicorn
-
     from tracker.web import create_app
+    from tracker.web.serving import serve
 
-    settings = load_settings()
-    app = create_app(settings)  # made here too, so a bad setting is said once, before any worker starts
-    if workers == 1:
-        uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
-        return
-    uvicorn.run("tracker.web:app_from_settings", factory=True, workers=workers, host=host, port=port,
-                proxy_headers=True, server_header=False)
+    app = create_app(load_settings())  # here too: a bad setting is said once, before any worker starts
+    serve(app, "tracker.web:app_from_settings", host=host, port=port, workers=workers)
 
 
 def _password(password_stdin: bool) -> str:
