@@ -64,11 +64,6 @@ def ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
-def current_congress(now: datetime) -> int:
-    """The Congress sitting in ``now``'s year (the 119th in 2025 and 2026)."""
-    return (now.year - 1789) // 2 + 1
-
-
 def bills_named(meeting: dict) -> set[tuple[int, str, str]]:
     """``(congress, type, number)`` of the bills a meeting concerns: its ``relatedItems``, or,
     when it has none (the Senate's, often), the bills its title cites."""
@@ -125,11 +120,16 @@ class CommitteeMeetings:
     def meeting_sweep(self, now: datetime):
         """The request for the day's list of updated meetings, if this run sweeps."""
         window = self.meeting_window(now)
-        congress = current_congress(now)
         tracked = {r.identifiers.get("congress") for r in self.watchlist.values()}
         tracked |= {ids.get("congress") for ids in self.known_identifiers.values()}
-        if window is None or congress not in {int(c) for c in tracked if c}:
+        # The newest Congress among the tracked bills: only its bills can still meet (an older
+        # Congress has ended). Read from the bills, not the calendar: a Congress starts on 3
+        # January of an odd year, and until a bill of the new one is tracked there is nothing
+        # of it to sweep for.
+        congresses = {int(c) for c in tracked if c}
+        if window is None or not congresses:
             return
+        congress = max(congresses)
         yield scrapy.Request(self.url(f"committee-meeting/{congress}", limit=250,
                                       fromDateTime=window.strftime("%Y-%m-%dT%H:%M:%SZ")),
                              callback=self.parse_meetings, meta={"page": 1, "listed": []})

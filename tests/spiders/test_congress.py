@@ -3,6 +3,7 @@ meetings as dates ahead on tracked bills, read back with `tracker calendar` and 
 
 import json
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import icalendar
 import pytest
@@ -354,3 +355,14 @@ def test_a_sweep_reads_at_most_a_fifth_of_the_daily_quota_the_newest_first(monke
     assert asked == ["https://api.congress.gov/v3/committee-meeting/119/house/118731",
                      "https://api.congress.gov/v3/committee-meeting/119/senate/338410"]
     assert spider.crawler.stats.get_value("congress/meetings_not_read") == 2
+
+
+def test_the_sweep_reads_the_newest_congress_among_the_tracked_bills_whatever_the_date(spider):
+    """Only the newest tracked Congress's bills can still meet; the calendar does not decide it,
+    so a crawl in 2027 (the 120th) with only 119th bills tracked still reads the 119th."""
+    spider.known_identifiers = {"us-118-hr-1": {"congress": 118, "bill_type": "hr", "bill_number": "1"}}
+    for when in (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC)):
+        (request,) = spider.meeting_sweep(when)
+        assert urlsplit(request.url).path == MEETINGS
+    spider.watchlist, spider.known_identifiers = {}, {}
+    assert list(spider.meeting_sweep(datetime(2027, 2, 1, tzinfo=UTC))) == []  # no federal bill tracked
