@@ -8,9 +8,11 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from sqlmodel import Session, select
 
 from tracker.demo import free_port
 from tracker.demo.upstream import Upstream
@@ -116,6 +118,28 @@ def test_a_scrapyd_crawl_stopped_by_a_shutdown_is_recorded_interrupted(scrapyd, 
     shown = json.loads(tracker("sources", "--json", env=env).stdout)
     (courtlistener,) = [row for row in shown if row["source"] == "courtlistener"]
     assert courtlistener["last_run"]["state"] == "interrupted"
+
+
+def test_a_job_stopped_after_recording_its_run_has_that_run_closed_as_interrupted(tmp_path):
+    """The usual shutdown: the job has recorded its run (running) when it is cancelled; that run,
+    not a new one, is closed as interrupted, with what it stored until then."""
+    from tracker.db import ensure_schema, make_engine
+    from tracker.models.runs import SourceRun
+    from tracker.scrapyd import _judge
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    ensure_schema(engine)
+    started = datetime.now(UTC)
+    with Session(engine) as session:
+        session.add(SourceRun(source="courtlistener", started_at=started, scrapyd_job="job-1", items=7))
+        session.commit()
+    run = _judge(engine, "courtlistener", "job-1", started, "stopped: the scheduler is shutting down",
+                 "interrupted")
+    with Session(engine) as session:
+        (stored,) = session.exec(select(SourceRun)).all()
+    assert (stored.id, stored.state, stored.finish_reason, stored.items) == (run.id, "interrupted",
+                                                                            "interrupted", 7)
+    assert stored.last_error == "stopped: the scheduler is shutting down" and stored.finished_at
 
 
 def test_deploy_without_scrapyd_says_why(tmp_path):

@@ -151,6 +151,8 @@ def _judge(engine: Engine, name: str, job: str, started: datetime, stopped: str 
         if run is None:
             run = SourceRun(source=name, started_at=started, scrapyd_job=job)
             session.add(run)
+        else:  # the job's own record, still running: closed here
+            run = session.get(SourceRun, run.id)
         run.finished_at, run.last_error = datetime.now(UTC), reason
         run.state = state if stopped else FAILED
         run.finish_reason = INTERRUPTED if run.state == INTERRUPTED else "stopped" if stopped else "crashed"
