@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlmodel import Session
 
 from tracker.claims import claim, start_sender
@@ -128,3 +128,43 @@ def test_a_subscribers_later_mail_waits_while_another_sender_holds_their_earlier
     # (held by the first sender) included.
     assert [row["purpose"] for row in rest] == ["digest"] * (READERS - 1)
     assert "reader0@example.org" not in [row["to_address"] for row in rest]
+
+
+def test_a_connection_dropped_after_the_server_took_a_mail_still_records_it_sent(
+        postgres_schema_url, tmp_path):
+    """The database drops the sender's connections (its lease's aside) right after the SMTP
+    server's 250: that mail is still recorded sent, on a new connection, and the run goes on;
+    no mail is sent twice, now or by a later run."""
+    url = postgres_schema_url() + "&application_name=sender-under-test"
+    engine = make_engine(url)
+    ensure_schema(engine)
+    ingest(engine, [andersen(COMPLAINT)], now=now())
+    with Session(engine) as session:
+        approve(engine, list(session.exec(select(Change.id)).scalars()), by="maria", now=now())
+    for n in range(3):
+        subscriber(engine, f"reader{n}@example.org")
+    from tracker.config import load_settings
+    from tracker.mailer import deliver
+
+    with MailServer() as server:
+        settings = load_settings(database_url=url, smtp_url=server.url, secret_key=SECRET, base_url=BASE,
+                                 smtp_retry_delay=0)
+        assert queue_digests(engine, settings, now=now()).queued == 3
+        admin = make_engine(postgres_schema_url())
+
+        def restart_after_the_first(event, row):
+            if event == "accepted" and len(server.messages) == 1:
+                with admin.connect() as connection:
+                    connection.execute(text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = 'sender-under-test'"))
+
+        engine.dispose()  # the test's own connections are not the sender's
+        assert deliver(engine, settings, clock=now, on_event=restart_after_the_first).sent == 3
+        ids = [message["Message-ID"] for _, message in server.messages]
+        assert len(ids) == len(set(ids)) == 3
+        with engine.connect() as connection:
+            assert set(connection.execute(select(OUTBOX.c.state)).scalars()) == {"sent"}
+        assert deliver(engine, settings, clock=now).sent == 0  # nothing left to send again
+    admin.dispose()
+    engine.dispose()

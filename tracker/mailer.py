@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Update, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from tracker.claims import CLAIM_BATCH, SENDER_LOCK, Sender, claim, put_back, put_back_orphans, start_sender
@@ -346,13 +347,23 @@ def _sent(dialect: str, digest: bool) -> tuple[Update, Update]:
 
 
 def _accepted(books: Connection, row: Claimed, now: datetime) -> None:
-    """The server took it: the row is sent and the subscriber's cursor moves, together."""
+    """The server took it: the row is sent and the subscriber's cursor moves, together.
+
+    The sender keeps one connection for the whole run; if the database dropped it meanwhile (a
+    restart, an idle timeout), this is recorded again on a new one rather than left ``sending``
+    for the next run to send a second time."""
     digest = row.purpose == DIGEST
     sent, subscriber = _sent(books.dialect.name, digest)
-    with books.begin():
-        books.execute(sent, {"b_id": row.id, "b_now": now})
-        books.execute(subscriber, {"b_subscriber": row.subscriber_id}
-                      | ({"b_now": now, "b_up_to": row.up_to} if digest else {}))
+    for last_try in (False, True):
+        try:
+            with books.begin():
+                books.execute(sent, {"b_id": row.id, "b_now": now})
+                books.execute(subscriber, {"b_subscriber": row.subscriber_id}
+                              | ({"b_now": now, "b_up_to": row.up_to} if digest else {}))
+            return
+        except DBAPIError as exc:
+            if last_try or not exc.connection_invalidated:
+                raise
 
 
 def _retry(books: Connection, row: Claimed, error: str, settings: Settings, now: datetime, sleep) -> bool:
