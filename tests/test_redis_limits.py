@@ -18,11 +18,13 @@ from pydantic import SecretStr
 
 from tracker.cli.reference import describe_settings
 from tracker.config import load_settings
+from tracker.consent import SUPPRESSION_KEYS
 from tracker.db import ensure_schema, make_engine
 from tracker.demo import free_port
 from tracker.errors import ConfigError
 from tracker.limits import RedisCounters, counters
 from tracker.staff import add_staff
+from tracker.tokens import derive_key
 
 from .conftest import missing
 from .spiders.crawling import crawl_environment
@@ -76,7 +78,7 @@ def test_a_session_ended_on_one_worker_is_ended_on_the_other(tmp_path, store_url
 
 def test_concurrent_hits_from_two_clients_are_each_counted_once(redis_url):
     now, window = datetime.now(UTC), timedelta(minutes=15)
-    clients = [RedisCounters(redis_url), RedisCounters(redis_url)]
+    clients = [RedisCounters(redis_url, SECRET), RedisCounters(redis_url, SECRET)]
     with ThreadPoolExecutor(20) as pool:
         counts = list(pool.map(lambda i: clients[i % 2].hit("login-account:ana", window=window, now=now),
                                 range(60)))
@@ -99,7 +101,7 @@ def test_tracker_web_will_not_start_on_a_redis_that_does_not_answer(tmp_path):
     assert done.stderr.count("\n") == 1 and "did not answer" in done.stderr, done.stderr
     assert PASSWORD not in done.stderr + done.stdout and "Traceback" not in done.stderr
     with pytest.raises(ConfigError, match="not a Redis URL"):
-        counters(SecretStr("http://127.0.0.1:6379"), None)
+        counters(SecretStr("http://127.0.0.1:6379"), None, SECRET)
 
 
 @contextmanager
@@ -149,12 +151,14 @@ def test_logins_and_sign_ups_are_refused_while_redis_is_down(tmp_path):
 
 
 @pytest.mark.parametrize("where", ["redis", "database"])
-def test_erasing_a_subscriber_drops_their_sign_up_counter(tmp_path, redis_url, where):
+def test_erasing_a_subscriber_drops_their_sign_up_counter(tmp_path, request, where):
+    redis_url = request.getfixturevalue("redis_url") if where == "redis" else None
     url = sqlite_store(tmp_path, "host")
     env = crawl_environment(tmp_path, TRACKER_DATABASE_URL=url, TRACKER_SECRET_KEY=SECRET,
                             **({"TRACKER_REDIS_URL": redis_url} if where == "redis" else {}))
     engine = make_engine(url)
-    store = counters(SecretStr(redis_url) if where == "redis" else None, engine)
+    key = derive_key(SECRET, SUPPRESSION_KEYS)  # as `tracker subscribers erase` derives it from the secret
+    store = counters(SecretStr(redis_url) if where == "redis" else None, engine, key)
     now = datetime.now(UTC)
     for address in ("ana@example.org", "ben@example.org"):
         subprocess.run([sys.executable, "-m", "tracker", "subscribers", "add", address], env=env,

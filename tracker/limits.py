@@ -9,12 +9,14 @@ themselves are the web pages' to judge.
 In the database it is one statement (an upsert), on a small table (a row per address, account or
 address being signed up) whose old rows are swept as new windows start. In Redis it is a Lua
 script (Redis runs it whole, with nothing in between), on a hash per key that expires when its
-window is over; the key is hashed, so no address is kept there in the clear. Redis unreachable
+window is over; the key is an HMAC under a key derived from the secret, so no address is kept
+there in the clear, nor can a guessed one be checked against it. Redis unreachable
 fails closed: the attempt is refused (``CountersUnavailable``, a 503 page), never let through
 uncounted.
 """
 
 import hashlib
+import hmac
 import logging
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -85,10 +87,10 @@ return redis.call('HINCRBY', KEYS[1], 'count', 1)
 
 
 class RedisCounters:
-    def __init__(self, url: str):
+    def __init__(self, url: str, key: str):
         import redis  # only a web app with redis_url set pays for importing it
 
-        self.where = redact(url)
+        self.where, self.key = redact(url), key.encode()
         self.errors = redis.RedisError
         try:
             self.client = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT,
@@ -107,7 +109,7 @@ class RedisCounters:
 
     def hit(self, key: str, *, window: timedelta, now: datetime) -> int:
         try:
-            return int(self.script(keys=[_name(key)], args=[int(now.timestamp() * 1000),
+            return int(self.script(keys=[self._name(key)], args=[int(now.timestamp() * 1000),
                                                              int(window.total_seconds() * 1000)]))
         except self.errors as exc:
             logger.error("Redis at %s (redis_url) did not answer, so logins and sign-ups are refused: %s",
@@ -117,29 +119,31 @@ class RedisCounters:
                 from None
 
 
+    def _name(self, key: str) -> str:
+        return REDIS_PREFIX + hmac.new(self.key, key.encode(), hashlib.sha256).hexdigest()
+
     def forget(self, key: str) -> None:
         try:
-            self.client.delete(_name(key))
+            self.client.delete(self._name(key))
         except self.errors as exc:
             raise CountersUnavailable(f"Redis at {self.where} (redis_url) did not answer: {_reason(exc)}; "
                                       "nothing was erased, try again when it answers") from None
 
 
-def _name(key: str) -> str:
-    return REDIS_PREFIX + hashlib.sha256(key.encode()).hexdigest()
 
 
 def _reason(exc: Exception) -> str:
     return redact(str(exc)).rstrip(".") or exc.__class__.__name__
 
 
-def counters(redis_url: SecretStr | None, engine: Engine) -> Counters:
+def counters(redis_url: SecretStr | None, engine: Engine, key: str) -> Counters:
     """Redis's counters when ``redis_url`` is set (checked it answers), else the database's.
 
+    :param key: what Redis's key names are an HMAC under (the suppression key: every host has it)
     :raises ConfigError: for a Redis URL that is not one, or a Redis that does not answer
     """
     if redis_url is None or not redis_url.get_secret_value():
         return DatabaseCounters(engine)
-    found = RedisCounters(redis_url.get_secret_value())
+    found = RedisCounters(redis_url.get_secret_value(), key)
     found.check()
     return found

@@ -8,7 +8,7 @@ in place of the stand-ins and its own headers (To, Date, Message-ID, List-Unsubs
 That is only done where the bytes stay what ``EmailMessage`` would have made of the filled body:
 parts in 7bit or 8bit (a quoted-printable soft break or base64 would hide a stand-in), every
 stand-in found whole, lines with room for the values, values and headers plain ASCII of bounded
-length. Anything else (a subscriber's name in UTF-8, a body with very long lines) is built per
+length. Anything else (an address in UTF-8, a body with very long lines) is built per
 mail from the row's own filled text, as every confirmation, farewell and staff alert is.
 """
 
@@ -107,7 +107,7 @@ class Template:
         """The row's mail as sent, or None when its values or headers need the full build."""
         values = {}
         for name, value in row.fill.items():
-            if not value.isascii() or len(value) > LONGEST_VALUE:
+            if not (value.isascii() and value.isprintable()) or len(value) > LONGEST_VALUE:
                 return None
             values[name] = value.encode()
         if not self.names <= values.keys():
@@ -139,8 +139,11 @@ class Messages:
                 return data
         if row.body_key:  # claimed without its own parts (``tracker.claims``)
             with self.engine.connect() as connection:
-                row.text, row.html = connection.execute(select(OUTBOX.c.text, OUTBOX.c.html).where(
-                    OUTBOX.c.id == row.id)).one()
+                parts = connection.execute(select(OUTBOX.c.text, OUTBOX.c.html).where(
+                    OUTBOX.c.id == row.id)).first()
+            if parts is None:  # erased with its subscriber since it was claimed: the batch goes on
+                raise LookupError("the mail is no longer in the outbox (its subscriber was erased)")
+            row.text, row.html = parts
         self.built += 1
         return build_message(row, self.settings)
 

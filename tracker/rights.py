@@ -17,6 +17,7 @@ from tracker.config import Settings
 from tracker.consent import SUPPRESSION_KEYS, event_dict, history, lift, suppress
 from tracker.db import write_session
 from tracker.limits import Counters
+from tracker.models.limits import RateCounter
 from tracker.models.mailops import ERASED, Channel, ChannelMessage, ConsentEvent, MailReturn
 from tracker.models.subscribers import SUSPENDED, UNSUBSCRIBED, OutboxMessage, Subscriber
 from tracker.subscriptions import find, normalise_email
@@ -94,6 +95,8 @@ def erase(engine: Engine, key: str, email: str, *, counters: Counters, now: date
             consent_events=gone(delete(ConsentEvent).where(ConsentEvent.subscriber_id == sid)),
             returns=gone(delete(MailReturn).where(MailReturn.subscriber_id == sid)),
             channels=gone(delete(Channel).where(Channel.subscriber_id == sid)))
+        # and the database's row, which a Redis store's counters leave from before Redis was set
+        gone(delete(RateCounter).where(RateCounter.key == f"subscribe-address:{address.lower()}"))
         gone(delete(Subscriber).where(Subscriber.id == sid))
         suppress(session, key, address, ERASED, now=now)
     return erased

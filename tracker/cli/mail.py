@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
-from tracker.cli.mailops import consent_lines, print_consent, register, staff_source
+from tracker.cli.mailops import add_rights_commands, consent_lines, print_consent, staff_source
 from tracker.cli.params import since_option
 from tracker.config import load_settings
 from tracker.consent import Consent
@@ -210,4 +210,4 @@ def digest_send(
         raise typer.Exit(1)
 
 
-register(subscribers_app)  # the rights commands: export, erase, explain, unsuppress
+add_rights_commands(subscribers_app)  # export, erase, explain, unsuppress

@@ -94,8 +94,8 @@ def subscribers_erase(
         address = find(session, email).email
     if not yes and not typer.confirm(f"Erase {address} and everything held about them?", err=True):
         raise typer.Exit(1)
-    erased = erase(engine, suppression_key(settings), address, counters=counters(settings.redis_url, engine),
-                   now=_now())
+    key = suppression_key(settings)
+    erased = erase(engine, key, address, counters=counters(settings.redis_url, engine, key), now=_now())
     sys.stderr.write(f"erased {erased.email}: {erased.mails} mails, {erased.consent_events} consent "
                      f"records, {erased.returns} returned mails, {erased.channels} channels; its "
                      "hash is on the suppression list\n")
@@ -136,7 +136,7 @@ def subscribers_explain(
         sys.stderr.write("no approved change in that window\n")
 
 
-def register(subscribers_app: typer.Typer) -> None:
+def add_rights_commands(subscribers_app: typer.Typer) -> None:
     """Add the rights commands to ``tracker subscribers``."""
     subscribers_app.command("export")(subscribers_export)
     subscribers_app.command("erase")(subscribers_erase)

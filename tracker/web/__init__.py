@@ -70,9 +70,9 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={**pages.EXCEPTION_HANDLERS, browse.BadFilter: browse.bad_filter})
     app.state.settings = settings
     app.state.engine = open_store(settings.database_url)
-    app.state.counters = counters(settings.redis_url, app.state.engine)
     app.state.tokens = Tokens(key)
     app.state.suppression_key = derive_key(key, SUPPRESSION_KEYS)
+    app.state.counters = counters(settings.redis_url, app.state.engine, app.state.suppression_key)
     app.state.csrf_key = derive_key(key, CSRF).encode()
     app.state.password_checks = asyncio.Semaphore(staff.PASSWORD_CHECKS)
     app.state.hooks = hooks.drainer_for(app)
