@@ -145,6 +145,9 @@ class CommitteeMeetings:
             yield scrapy.Request(self.follow_next(next_link), callback=self.parse_meetings,
                                  meta={"page": response.meta["page"] + 1, "listed": listed})
             return
+        if next_link:
+            logger.warning("the committee meetings updated since the last sweep run past %d pages; "
+                           "the rest are not read (raise [sources.congress] pages)", self.list_pages)
         cap = self.daily_request_budget // SHARE if self.daily_request_budget else len(listed)
         ordered = newest_first(listed)
         if len(ordered) > cap:
@@ -208,7 +211,8 @@ class CommitteeMeetings:
 
     def keep(self, case: CaseItem) -> CaseItem:
         """A bill's case on its way out, with the meetings read for it this crawl."""
-        if case.key in self.meetings:
+        stored = "congress_meetings" in (self.known_identifiers.get(case.key) or {})
+        if self.meetings.get(case.key) or (case.key in self.meetings and stored):  # none: no empty list
             case.identifiers["congress_meetings"] = self.meeting_list(case.key)
         self.kept[case.key] = case
         return case
