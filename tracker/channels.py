@@ -31,7 +31,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, and_, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -39,7 +38,7 @@ from tracker.addresses import not_public
 from tracker.channel_posts import body_for, signed_headers
 from tracker.config import Settings
 from tracker.consent import Consent, record
-from tracker.db import write_session
+from tracker.db import upsert, write_session
 from tracker.digest import build_digests
 from tracker.errors import TrackerError
 from tracker.locks import LockHeld, try_acquire
@@ -171,8 +170,7 @@ def queue_posts(engine: Engine, settings: Settings, *, now: datetime,
             posts.append(_post(channel, "digest", f"{channel.cursor}-{digest.up_to}", digest.up_to,
                                body_for(channel.kind, "digest", channel, digest.items, base), now))
     if posts:
-        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(POSTS).on_conflict_do_nothing(
+        statement = upsert(POSTS, engine).on_conflict_do_nothing(
             index_elements=["channel_id", "span"]).returning(POSTS.c.id)
         with write_session(engine) as session:
             report.queued = len(list(session.execute(statement, posts).scalars()))

@@ -83,6 +83,16 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     return engine
 
 
+def upsert(table, bind):
+    """An INSERT of ``table`` that takes an ON CONFLICT clause, in the store's own dialect
+    (PostgreSQL's or SQLite's; imported here, so a query command that never writes skips both)."""
+    if bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session whose one transaction takes SQLite's write lock up front; commits on success."""

@@ -23,9 +23,8 @@ from typing import Protocol
 
 from pydantic import SecretStr
 from sqlalchemy import Engine, case, delete
-from sqlalchemy.dialects import postgresql, sqlite
 
-from tracker.db import write_session
+from tracker.db import upsert, write_session
 from tracker.errors import ConfigError, TrackerError
 from tracker.models.limits import RateCounter
 from tracker.redact import redact
@@ -56,8 +55,7 @@ class DatabaseCounters:
 
     def hit(self, key: str, *, window: timedelta, now: datetime) -> int:
         expired = COUNTERS.c.window_start <= now - window
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(COUNTERS).values(key=key, window_start=now, count=1)
+        statement = upsert(COUNTERS, self.engine).values(key=key, window_start=now, count=1)
         statement = statement.on_conflict_do_update(index_elements=["key"], set_={
             "count": case((expired, 1), else_=COUNTERS.c.count + 1),
             "window_start": case((expired, now), else_=COUNTERS.c.window_start),

@@ -36,13 +36,12 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Update, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from tracker.claims import CLAIM_BATCH, SENDER_LOCK, Sender, claim, put_back, put_back_orphans, start_sender
 from tracker.config import Settings
-from tracker.db import chunks, write_session
+from tracker.db import chunks, upsert, write_session
 from tracker.digest import DigestRenderer, Mail, build_digests, render_confirmation
 from tracker.locks import LockHeld
 from tracker.mime import Messages, mail_domain
@@ -98,8 +97,7 @@ def _insert_bodies(session: Session, mails: list[Mail], now: datetime) -> None:
     bodies = {mail.body.key: mail.body for mail in mails if mail.body}
     if not bodies:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(BODIES).on_conflict_do_nothing(index_elements=["key"]), [
+    session.execute(upsert(BODIES, session.get_bind()).on_conflict_do_nothing(index_elements=["key"]), [
         {"key": body.key, "subject": body.subject, "text": body.text, "html": body.html,
          "placeholders": body.placeholders, "created_at": now} for body in bodies.values()])
 
@@ -110,8 +108,7 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     it held still go out. The ids of the rows queued."""
     if not rows:
         return []
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(OUTBOX)
+    statement = upsert(OUTBOX, session.get_bind())
     again = {name: statement.excluded[name] for name in (
         "message_id", "to_address", "subject", "text", "html", "headers", "body_key", "fill",
         "state", "attempts", "next_attempt_at", "created_at", "up_to")}
