@@ -228,6 +228,24 @@ def test_a_temporary_failure_is_retried(approved, settings, server):
     assert len(server.to("ana@example.org")) == 1
 
 
+def test_a_mail_still_refused_after_its_tries_waits_for_a_later_run_backing_off(approved, settings, server):
+    """``smtp_attempts`` tries in a run, each wait twice the last; then the mail waits at least a
+    minute for the next run, with what the server said."""
+    settings.smtp_attempts, settings.smtp_retry_delay = 3, 2
+    subscriber(approved, "ana@example.org")
+    server.answer_data(*["421 4.3.0 Try again later"] * 3)
+    queue_digests(approved, settings, now=now())
+    sleeps = []
+    report = deliver(approved, settings, clock=now, sleep=sleeps.append)
+    assert (report.retried, report.deferred, report.sent, sleeps) == (2, 1, 0, [2, 4])
+    with Session(approved) as session:
+        row = session.exec(select(OutboxMessage)).scalar_one()
+    assert row.state == "pending" and "Try again later" in row.last_error
+    due = row.next_attempt_at if row.next_attempt_at.tzinfo else row.next_attempt_at.replace(tzinfo=UTC)
+    assert due - now() > timedelta(seconds=50)
+    assert server.to("ana@example.org") == []
+
+
 def test_a_hard_bounce_marks_the_address_and_the_batch_goes_on(approved, settings, server):
     settings.suspend_after = 1
     subscriber(approved, "gone@example.org")

@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,7 +42,7 @@ from tracker.db import upsert, write_session
 from tracker.digest import build_digests
 from tracker.errors import TrackerError
 from tracker.locks import LockHeld, try_acquire
-from tracker.mailer import DUE_AFTER
+from tracker.mailer import DUE_AFTER, backoff
 from tracker.models.mailops import Channel, ChannelMessage
 from tracker.models.subscribers import (
     ACTIVE,
@@ -292,12 +292,10 @@ def _send(channel: Channel, post: ChannelMessage, settings: Settings) -> int:
 def _retry(engine: Engine, post: ChannelMessage, error: str, settings: Settings, now: datetime,
            sleep: Callable[[float], None]) -> bool:
     """Back to pending, after the same backoff as mail; True while tries are left in this run."""
-    delay = settings.smtp_retry_delay * 2 ** (post.attempts - 1)
-    again = post.attempts < settings.smtp_attempts
+    again, delay, due = backoff(post.attempts, settings, now)
     with write_session(engine) as session:
         session.execute(update(POSTS).where(POSTS.c.id == post.id).values(
-            state=PENDING, last_error=error[:500],
-            next_attempt_at=now if again else now + timedelta(seconds=max(delay, 60))))
+            state=PENDING, last_error=error[:500], next_attempt_at=due))
     if again:
         sleep(delay)
     return again

@@ -363,13 +363,19 @@ def _accepted(books: Connection, row: Claimed, now: datetime) -> None:
                 raise
 
 
+def backoff(attempts: int, settings: Settings, now: datetime) -> tuple[bool, float, datetime]:
+    """After a temporary failure on try number ``attempts`` (a mail's, a channel post's): whether
+    to try again in this run, how long to wait first, and when it is next due."""
+    delay = settings.smtp_retry_delay * 2 ** (attempts - 1)
+    again = attempts < settings.smtp_attempts
+    return again, delay, now if again else now + timedelta(seconds=max(delay, 60))
+
+
 def _retry(books: Connection, row: Claimed, error: str, settings: Settings, now: datetime, sleep) -> bool:
     """Back to pending after a temporary failure; waits and says True while tries are left in
     this run, else leaves it for the next run."""
-    delay = settings.smtp_retry_delay * 2 ** (row.attempts - 1)
-    again = row.attempts < settings.smtp_attempts
-    _finish(books, row, PENDING, now, last_error=error[:500],
-            next_attempt_at=now if again else now + timedelta(seconds=max(delay, 60)))
+    again, delay, due = backoff(row.attempts, settings, now)
+    _finish(books, row, PENDING, now, last_error=error[:500], next_attempt_at=due)
     if again:
         sleep(delay)
     return again
